@@ -1,0 +1,10 @@
+//! callpath: audit packet captures of Teams / Skype for Business traffic against the paths
+//! (ExpressRoute, Internet, local) Microsoft's call flows expect.
+//!
+//! The pipeline: `capture` (pcap/pcapng records) -> `decode` (link, IP, transport) ->
+//! `proto` (what the payload is) -> `flow` (bidirectional flow table) -> `audit` (paths,
+//! expectations, findings, with `site` and `ranges`) -> `report`.
+
+pub mod proto;
+pub mod ranges;
+pub mod site;

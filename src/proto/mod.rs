@@ -1,0 +1,1 @@
+//! Application protocol recognition (placeholder, filled by the proto work).

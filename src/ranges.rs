@@ -1,0 +1,1 @@
+//! Office 365 endpoint sets (placeholder).
