@@ -5,6 +5,16 @@
 //! `proto` (what the payload is) -> `flow` (bidirectional flow table) -> `audit` (paths,
 //! expectations, findings, with `site` and `ranges`) -> `report`.
 
+pub mod audit;
+pub mod capture;
+pub mod cli;
+pub mod config;
+pub mod decode;
+pub mod error;
+pub mod flow;
+pub mod ingest;
 pub mod proto;
 pub mod ranges;
+pub mod report;
+pub mod run;
 pub mod site;

@@ -1,0 +1,83 @@
+//! Capture files: pcap and pcapng records -> borrowed `Frame`s, with interfaces and warnings.
+//!
+//! The format is detected by its magic number, never by the file name. Reading streams through
+//! one buffer; a frame borrows its bytes from that buffer until the next call.
+
+mod reader;
+
+pub use reader::{CaptureReader, MAX_BLOCK_BYTES, MAX_INTERFACES, MAX_PACKET_BYTES};
+
+use serde::Serialize;
+
+/// The container format of a capture file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Pcap,
+    Pcapng,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Pcap => "pcap",
+            Format::Pcapng => "pcapng",
+        }
+    }
+}
+
+/// Timestamp unit of an interface: 10^-n or 2^-n seconds (pcapng `if_tsresol`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TsUnit {
+    Pow10(u8),
+    Pow2(u8),
+}
+
+impl TsUnit {
+    /// From the `if_tsresol` option byte (pcapng draft §4.2: high bit set means a power of 2).
+    pub fn from_tsresol(b: u8) -> TsUnit {
+        if b & 0x80 != 0 {
+            TsUnit::Pow2(b & 0x7f)
+        } else {
+            TsUnit::Pow10(b)
+        }
+    }
+
+    /// Converts a timestamp in this unit to nanoseconds, saturating.
+    pub fn to_ns(self, raw: u64) -> i64 {
+        let ns: u128 = match self {
+            TsUnit::Pow10(n) if n <= 9 => u128::from(raw) * 10u128.pow(u32::from(9 - n)),
+            TsUnit::Pow10(n) => u128::from(raw) / 10u128.pow(u32::from(n.min(38) - 9)),
+            TsUnit::Pow2(n) => (u128::from(raw) * 1_000_000_000) >> n.min(127),
+        };
+        i64::try_from(ns).unwrap_or(i64::MAX)
+    }
+}
+
+/// One interface of a capture file: the single implicit one of a pcap file, or a pcapng
+/// Interface Description Block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interface {
+    /// `if_name`, else `if_description` (pcapng); None for pcap.
+    pub name: Option<String>,
+    pub linktype: u32,
+    pub snaplen: u32,
+    /// 0-based pcapng section this interface belongs to.
+    pub section: u32,
+    pub ts_unit: TsUnit,
+    pub ts_offset_s: i64,
+}
+
+/// One packet record, borrowed from the reader's buffer.
+#[derive(Clone, Copy, Debug)]
+pub struct Frame<'a> {
+    /// Nanoseconds since the Unix epoch.
+    pub ts_ns: i64,
+    /// Index into the file's interface list.
+    pub interface: u32,
+    pub linktype: u32,
+    /// Captured bytes (possibly cut by the snaplen).
+    pub data: &'a [u8],
+    /// Length of the packet on the wire.
+    pub orig_len: u32,
+}

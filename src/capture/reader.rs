@@ -1,0 +1,717 @@
+//! Streaming reader of pcap and pcapng files through one growable buffer.
+//!
+//! Formats: pcap (draft-ietf-opsawg-pcap), micro- and nanosecond, either byte order, and the
+//! "modified" (Kuznetzov) variant; pcapng (draft-ietf-opsawg-pcapng) with any number of sections
+//! and interfaces. Section and interface blocks are parsed with `pcap-parser`; the packet
+//! records themselves (EPB, SPB, PB and pcap records) are read here, without allocating, since
+//! they are the hot path. Every length read from the file is checked against a cap before any
+//! byte is buffered for it.
+
+use std::io::{ErrorKind, Read};
+
+use pcap_parser::pcapng::Block;
+
+use super::{Format, Frame, Interface, TsUnit};
+use crate::error::{CaptureError, CaptureWarning, Position};
+
+/// The largest pcapng block (or pcap record) accepted. Larger lengths are corruption.
+pub const MAX_BLOCK_BYTES: usize = 16 * 1024 * 1024;
+/// The largest captured packet accepted when the file's own snaplen does not allow more.
+/// 262 144 is libpcap's MAXIMUM_SNAPLEN.
+pub const MAX_PACKET_BYTES: u32 = 262_144;
+/// Interfaces accepted in one file (all sections together).
+pub const MAX_INTERFACES: usize = 65_536;
+/// Warnings kept word for word per file; further ones are only counted.
+pub const MAX_WARNINGS_KEPT: usize = 20;
+
+const READ_CHUNK: usize = 1 << 20;
+const PCAPNG_SHB: u32 = 0x0A0D_0D0A;
+const PCAPNG_BOM: u32 = 0x1A2B_3C4D;
+const BLOCK_IDB: u32 = 1;
+const BLOCK_PB: u32 = 2;
+const BLOCK_SPB: u32 = 3;
+const BLOCK_EPB: u32 = 6;
+
+/// Reads one capture file, one frame at a time.
+pub struct CaptureReader<R: Read> {
+    src: R,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    /// File offset of `buf[start]`.
+    offset: u64,
+    /// Records (pcap records or pcapng blocks) consumed so far.
+    records: u64,
+    format: Format,
+    big_endian: bool,
+    /// pcap only: nanosecond timestamps; 24-byte record headers.
+    pcap_nanos: bool,
+    pcap_modified: bool,
+    /// Index in `interfaces` where the current pcapng section's interfaces start.
+    section_base: usize,
+    sections: u32,
+    interfaces: Vec<Interface>,
+    warnings: Vec<CaptureWarning>,
+    warnings_total: u64,
+    finished: bool,
+}
+
+impl<R: Read> CaptureReader<R> {
+    /// Reads the file header and detects the format by its magic number.
+    pub fn new(src: R) -> Result<Self, CaptureError> {
+        let mut reader = CaptureReader {
+            src,
+            buf: vec![0; READ_CHUNK],
+            start: 0,
+            end: 0,
+            eof: false,
+            offset: 0,
+            records: 0,
+            format: Format::Pcap,
+            big_endian: false,
+            pcap_nanos: false,
+            pcap_modified: false,
+            section_base: 0,
+            sections: 0,
+            interfaces: Vec::new(),
+            warnings: Vec::new(),
+            warnings_total: 0,
+            finished: false,
+        };
+        reader.read_header()?;
+        Ok(reader)
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    pub fn interfaces(&self) -> &[Interface] {
+        &self.interfaces
+    }
+
+    /// Warnings kept word for word (at most `MAX_WARNINGS_KEPT`).
+    pub fn warnings(&self) -> &[CaptureWarning] {
+        &self.warnings
+    }
+
+    /// All warnings, including those not kept word for word.
+    pub fn warnings_total(&self) -> u64 {
+        self.warnings_total
+    }
+
+    /// Bytes of the file consumed so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.offset
+    }
+
+    fn position(&self) -> Position {
+        Position {
+            record: self.records + 1,
+            offset: self.offset,
+        }
+    }
+
+    fn warn(&mut self, at: Option<Position>, what: String) {
+        self.warnings_total += 1;
+        if self.warnings.len() < MAX_WARNINGS_KEPT {
+            self.warnings.push(CaptureWarning { at, what });
+        }
+    }
+
+    /// Makes at least `need` bytes available at `buf[start..]`; false at end of file.
+    fn fill(&mut self, need: usize) -> Result<bool, CaptureError> {
+        while self.end - self.start < need {
+            if self.eof {
+                return Ok(false);
+            }
+            if self.start + need > self.buf.len() || self.end == self.buf.len() {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+                if need > self.buf.len() {
+                    // `need` is capped by the callers at MAX_BLOCK_BYTES.
+                    self.buf
+                        .resize(need.next_power_of_two().min(MAX_BLOCK_BYTES), 0);
+                }
+            }
+            let space = self.buf.get_mut(self.end..).unwrap_or_default();
+            match self.src.read(space) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(CaptureError::Io(e.to_string())),
+            }
+        }
+        Ok(true)
+    }
+
+    fn available(&self) -> &[u8] {
+        self.buf.get(self.start..self.end).unwrap_or_default()
+    }
+
+    fn consume(&mut self, n: usize) {
+        let n = n.min(self.end - self.start);
+        self.start += n;
+        self.offset += n as u64;
+        self.records += 1;
+    }
+
+    fn u32_at(&self, data: &[u8], at: usize) -> Option<u32> {
+        let b: [u8; 4] = data.get(at..at + 4)?.try_into().ok()?;
+        Some(if self.big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
+    }
+
+    fn u16_at(&self, data: &[u8], at: usize) -> Option<u16> {
+        let b: [u8; 2] = data.get(at..at + 2)?.try_into().ok()?;
+        Some(if self.big_endian {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        })
+    }
+
+    fn read_header(&mut self) -> Result<(), CaptureError> {
+        if !self.fill(4)? {
+            let have = self.end - self.start;
+            return Err(if have == 0 {
+                CaptureError::Empty
+            } else {
+                CaptureError::TruncatedHeader { have, need: 4 }
+            });
+        }
+        let magic_bytes: [u8; 4] = self
+            .available()
+            .get(..4)
+            .and_then(|b| b.try_into().ok())
+            .unwrap_or_default();
+        let magic = u32::from_le_bytes(magic_bytes);
+        match magic {
+            PCAPNG_SHB => {
+                self.format = Format::Pcapng;
+                Ok(())
+            }
+            0xa1b2_c3d4 | 0xa1b2_3c4d | 0xa1b2_cd34 | 0xd4c3_b2a1 | 0x4d3c_b2a1 | 0x34cd_b2a1 => {
+                self.format = Format::Pcap;
+                self.read_pcap_header()
+            }
+            _ => Err(CaptureError::UnknownFormat(u32::from_be_bytes(magic_bytes))),
+        }
+    }
+
+    fn read_pcap_header(&mut self) -> Result<(), CaptureError> {
+        const HEADER_LEN: usize = 24;
+        if !self.fill(HEADER_LEN)? {
+            return Err(CaptureError::TruncatedHeader {
+                have: self.end - self.start,
+                need: HEADER_LEN,
+            });
+        }
+        let header = match pcap_parser::pcap::parse_pcap_header(self.available()) {
+            Ok((_, h)) => h,
+            Err(_) => {
+                return Err(CaptureError::TruncatedHeader {
+                    have: self.end - self.start,
+                    need: HEADER_LEN,
+                })
+            }
+        };
+        self.big_endian = header.is_bigendian();
+        self.pcap_nanos = header.is_nanosecond_precision();
+        self.pcap_modified = header.is_modified_format();
+        let linktype = header.network.0 as u32;
+        // Some writers put the FCS length in the top bits of the link type (pcap draft §4).
+        let linktype = linktype & 0x0fff_ffff;
+        self.interfaces.push(Interface {
+            name: None,
+            linktype,
+            snaplen: header.snaplen,
+            section: 0,
+            ts_unit: TsUnit::Pow10(if self.pcap_nanos { 9 } else { 6 }),
+            ts_offset_s: 0,
+        });
+        self.start += HEADER_LEN;
+        self.offset += HEADER_LEN as u64;
+        Ok(())
+    }
+
+    /// The next packet, `Ok(None)` at the end of the file. After an error the reader is done.
+    pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
+        if self.finished {
+            return Ok(None);
+        }
+        let result = match self.format {
+            Format::Pcap => self.next_pcap_record(),
+            Format::Pcapng => self.next_pcapng_packet(),
+        };
+        match result {
+            Ok(Some(loc)) => Ok(Some(self.frame_at(loc))),
+            Ok(None) => {
+                self.finished = true;
+                Ok(None)
+            }
+            Err(e) => {
+                self.finished = true;
+                Err(e)
+            }
+        }
+    }
+
+    fn frame_at(&self, loc: FrameLoc) -> Frame<'_> {
+        let data = self
+            .buf
+            .get(loc.data_start..loc.data_end)
+            .unwrap_or_default();
+        Frame {
+            ts_ns: loc.ts_ns,
+            interface: loc.interface,
+            linktype: loc.linktype,
+            data,
+            orig_len: loc.orig_len,
+        }
+    }
+
+    /// Called when the file ends inside a record: a warning, per SPEC ("a file that merely ends
+    /// in the middle of its last record is a warning").
+    fn truncated_at_end(
+        &mut self,
+        what: &str,
+        need: usize,
+    ) -> Result<Option<FrameLoc>, CaptureError> {
+        let have = self.end - self.start;
+        let at = self.position();
+        self.warn(
+            Some(at),
+            format!("file ends inside the last {what} ({have} of {need} bytes present)"),
+        );
+        Ok(None)
+    }
+
+    fn next_pcap_record(&mut self) -> Result<Option<FrameLoc>, CaptureError> {
+        let header_len = if self.pcap_modified { 24 } else { 16 };
+        if !self.fill(header_len)? {
+            if self.end == self.start {
+                return Ok(None);
+            }
+            return self.truncated_at_end("record header", header_len);
+        }
+        let at = self.position();
+        let head = self.available();
+        let (Some(ts_sec), Some(ts_frac), Some(caplen), Some(orig_len)) = (
+            self.u32_at(head, 0),
+            self.u32_at(head, 4),
+            self.u32_at(head, 8),
+            self.u32_at(head, 12),
+        ) else {
+            return Ok(None);
+        };
+        let Some(iface) = self.interfaces.first() else {
+            return Ok(None);
+        };
+        let (snaplen, linktype) = (iface.snaplen, iface.linktype);
+        let limit = snaplen.max(MAX_PACKET_BYTES);
+        if caplen > limit {
+            return Err(CaptureError::corrupt(
+                at,
+                format!("captured length {caplen} exceeds the file's snaplen {snaplen} and the {MAX_PACKET_BYTES}-byte limit"),
+            ));
+        }
+        if caplen > snaplen && snaplen != 0 {
+            self.warn(
+                Some(at),
+                format!("captured length {caplen} exceeds the file's snaplen {snaplen}"),
+            );
+        }
+        if caplen > orig_len {
+            self.warn(
+                Some(at),
+                format!("captured length {caplen} exceeds the original length {orig_len}"),
+            );
+        }
+        let total = header_len + caplen as usize;
+        if !self.fill(total)? {
+            return self.truncated_at_end("packet record", total);
+        }
+        let frac_ns = if self.pcap_nanos {
+            u64::from(ts_frac)
+        } else {
+            u64::from(ts_frac) * 1000
+        };
+        let ts_ns = i64::from(ts_sec)
+            .saturating_mul(1_000_000_000)
+            .saturating_add(frac_ns as i64);
+        let data_start = self.start + header_len;
+        let loc = FrameLoc {
+            ts_ns,
+            interface: 0,
+            linktype,
+            data_start,
+            data_end: data_start + caplen as usize,
+            orig_len,
+        };
+        self.consume(total);
+        Ok(Some(loc))
+    }
+
+    fn next_pcapng_packet(&mut self) -> Result<Option<FrameLoc>, CaptureError> {
+        loop {
+            if !self.fill(12)? {
+                if self.end == self.start {
+                    return Ok(None);
+                }
+                return self.truncated_at_end("block header", 12);
+            }
+            let at = self.position();
+            let head = self.available();
+            let block_type_le = head
+                .get(..4)
+                .and_then(|b| b.try_into().ok())
+                .map(u32::from_le_bytes)
+                .unwrap_or_default();
+            if block_type_le == PCAPNG_SHB {
+                let bom_bytes: [u8; 4] = head
+                    .get(8..12)
+                    .and_then(|b| b.try_into().ok())
+                    .unwrap_or_default();
+                self.big_endian = match u32::from_le_bytes(bom_bytes) {
+                    PCAPNG_BOM => false,
+                    x if x == PCAPNG_BOM.swap_bytes() => true,
+                    x => {
+                        return Err(CaptureError::corrupt(
+                            at,
+                            format!("section header byte-order magic {x:#010x} is not 0x1a2b3c4d in either byte order"),
+                        ))
+                    }
+                };
+            }
+            let head = self.available();
+            let block_type = self.u32_at(head, 0).unwrap_or_default();
+            let total_len = self.u32_at(head, 4).unwrap_or_default() as usize;
+            if total_len < 12 {
+                return Err(CaptureError::corrupt(
+                    at,
+                    format!("block length {total_len} is less than the 12-byte minimum (block type {block_type:#x})"),
+                ));
+            }
+            if total_len % 4 != 0 {
+                return Err(CaptureError::corrupt(
+                    at,
+                    format!("block length {total_len} is not a multiple of 4 (block type {block_type:#x})"),
+                ));
+            }
+            if total_len > MAX_BLOCK_BYTES {
+                return Err(CaptureError::corrupt(
+                    at,
+                    format!("block length {total_len} exceeds the {MAX_BLOCK_BYTES}-byte limit (block type {block_type:#x})"),
+                ));
+            }
+            if !self.fill(total_len)? {
+                return self.truncated_at_end("block", total_len);
+            }
+            let block = self.available().get(..total_len).unwrap_or_default();
+            let trailer = self.u32_at(block, total_len - 4).unwrap_or_default() as usize;
+            if trailer != total_len {
+                return Err(CaptureError::corrupt(
+                    at,
+                    format!("block length {total_len} at the start but {trailer} at the end (block type {block_type:#x})"),
+                ));
+            }
+            let found = match block_type {
+                PCAPNG_SHB => {
+                    self.read_section_header(at)?;
+                    None
+                }
+                BLOCK_IDB => {
+                    self.read_interface(at)?;
+                    None
+                }
+                BLOCK_EPB => Some(self.enhanced_packet(at, total_len)?),
+                BLOCK_SPB => Some(self.simple_packet(at, total_len)?),
+                BLOCK_PB => Some(self.obsolete_packet(at, total_len)?),
+                _ => None,
+            };
+            self.consume(total_len);
+            if let Some(loc) = found {
+                return Ok(Some(loc));
+            }
+        }
+    }
+
+    fn read_section_header(&mut self, at: Position) -> Result<(), CaptureError> {
+        let block = self.available();
+        let parsed = if self.big_endian {
+            pcap_parser::pcapng::parse_sectionheaderblock_be(block)
+        } else {
+            pcap_parser::pcapng::parse_sectionheaderblock_le(block)
+        };
+        if let Err(e) = parsed {
+            return Err(CaptureError::corrupt(
+                at,
+                format!("malformed section header block ({})", nom_error_kind(&e)),
+            ));
+        }
+        self.sections += 1;
+        self.section_base = self.interfaces.len();
+        Ok(())
+    }
+
+    fn read_interface(&mut self, at: Position) -> Result<(), CaptureError> {
+        if self.sections == 0 {
+            return Err(CaptureError::corrupt(
+                at,
+                "interface block before any section header",
+            ));
+        }
+        if self.interfaces.len() >= MAX_INTERFACES {
+            return Err(CaptureError::corrupt(
+                at,
+                format!("more than {MAX_INTERFACES} interfaces in one file"),
+            ));
+        }
+        let block = self.available();
+        let parsed = if self.big_endian {
+            pcap_parser::pcapng::parse_block_be(block)
+        } else {
+            pcap_parser::pcapng::parse_block_le(block)
+        };
+        let idb = match parsed {
+            Ok((_, Block::InterfaceDescription(idb))) => idb,
+            Ok(_) => {
+                return Err(CaptureError::corrupt(
+                    at,
+                    "malformed interface description block",
+                ))
+            }
+            Err(e) => {
+                return Err(CaptureError::corrupt(
+                    at,
+                    format!(
+                        "malformed interface description block ({})",
+                        nom_error_kind(&e)
+                    ),
+                ))
+            }
+        };
+        let name = idb
+            .if_name()
+            .and_then(Result::ok)
+            .or_else(|| idb.if_description().and_then(Result::ok))
+            .map(|s| s.trim_end_matches('\0').to_string())
+            .filter(|s| !s.is_empty());
+        let iface = Interface {
+            name,
+            linktype: idb.linktype.0 as u32,
+            snaplen: idb.snaplen,
+            section: self.sections - 1,
+            ts_unit: TsUnit::from_tsresol(idb.if_tsresol),
+            ts_offset_s: idb.if_tsoffset,
+        };
+        self.interfaces.push(iface);
+        Ok(())
+    }
+
+    /// Global interface index and its link type for a section-local interface id.
+    fn interface_for(
+        &self,
+        at: Position,
+        local_id: u32,
+    ) -> Result<(u32, u32, TsUnit, i64), CaptureError> {
+        let section_count = self.interfaces.len() - self.section_base;
+        let index = self.section_base + local_id as usize;
+        match self.interfaces.get(index) {
+            Some(i) if (local_id as usize) < section_count => {
+                Ok((index as u32, i.linktype, i.ts_unit, i.ts_offset_s))
+            }
+            _ => Err(CaptureError::corrupt(
+                at,
+                format!(
+                    "packet names interface {local_id}, but its section describes {section_count}"
+                ),
+            )),
+        }
+    }
+
+    fn packet_data_range(
+        &self,
+        at: Position,
+        body_start: usize,
+        caplen: u32,
+        total_len: usize,
+    ) -> Result<(usize, usize), CaptureError> {
+        // The block body ends 4 bytes before the block's end (the trailing length).
+        let room = total_len.saturating_sub(body_start + 4);
+        if caplen as usize > room {
+            return Err(CaptureError::corrupt(
+                at,
+                format!("captured length {caplen} does not fit in its {total_len}-byte block"),
+            ));
+        }
+        let start = self.start + body_start;
+        Ok((start, start + caplen as usize))
+    }
+
+    fn enhanced_packet(
+        &mut self,
+        at: Position,
+        total_len: usize,
+    ) -> Result<FrameLoc, CaptureError> {
+        let block = self.available();
+        let fields = (
+            self.u32_at(block, 8),
+            self.u32_at(block, 12),
+            self.u32_at(block, 16),
+            self.u32_at(block, 20),
+            self.u32_at(block, 24),
+        );
+        let (Some(if_id), Some(ts_high), Some(ts_low), Some(caplen), Some(orig_len)) = fields
+        else {
+            return Err(CaptureError::corrupt(
+                at,
+                format!(
+                    "enhanced packet block of {total_len} bytes is shorter than its 32-byte header"
+                ),
+            ));
+        };
+        let (interface, linktype, unit, ts_offset_s) = self.interface_for(at, if_id)?;
+        let (data_start, data_end) = self.packet_data_range(at, 28, caplen, total_len)?;
+        self.check_lengths(at, caplen, orig_len, interface);
+        let raw = (u64::from(ts_high) << 32) | u64::from(ts_low);
+        let ts_ns = unit
+            .to_ns(raw)
+            .saturating_add(ts_offset_s.saturating_mul(1_000_000_000));
+        Ok(FrameLoc {
+            ts_ns,
+            interface,
+            linktype,
+            data_start,
+            data_end,
+            orig_len,
+        })
+    }
+
+    fn simple_packet(&mut self, at: Position, total_len: usize) -> Result<FrameLoc, CaptureError> {
+        let block = self.available();
+        let Some(orig_len) = self.u32_at(block, 8) else {
+            return Err(CaptureError::corrupt(
+                at,
+                "simple packet block is shorter than its header",
+            ));
+        };
+        let (interface, linktype, _, _) = self.interface_for(at, 0)?;
+        let snaplen = self
+            .interfaces
+            .get(interface as usize)
+            .map(|i| i.snaplen)
+            .unwrap_or(0);
+        // SPB (pcapng draft §4.4): captured length = min(original length, snaplen, room).
+        let room = total_len.saturating_sub(16) as u32;
+        let mut caplen = orig_len.min(room);
+        if snaplen != 0 {
+            caplen = caplen.min(snaplen);
+        }
+        let (data_start, data_end) = self.packet_data_range(at, 12, caplen, total_len)?;
+        Ok(FrameLoc {
+            ts_ns: 0,
+            interface,
+            linktype,
+            data_start,
+            data_end,
+            orig_len,
+        })
+    }
+
+    fn obsolete_packet(
+        &mut self,
+        at: Position,
+        total_len: usize,
+    ) -> Result<FrameLoc, CaptureError> {
+        let block = self.available();
+        let fields = (
+            self.u16_at(block, 8),
+            self.u32_at(block, 12),
+            self.u32_at(block, 16),
+            self.u32_at(block, 20),
+            self.u32_at(block, 24),
+        );
+        let (Some(if_id), Some(ts_high), Some(ts_low), Some(caplen), Some(orig_len)) = fields
+        else {
+            return Err(CaptureError::corrupt(
+                at,
+                "packet block is shorter than its header",
+            ));
+        };
+        let (interface, linktype, unit, ts_offset_s) = self.interface_for(at, u32::from(if_id))?;
+        let (data_start, data_end) = self.packet_data_range(at, 28, caplen, total_len)?;
+        self.check_lengths(at, caplen, orig_len, interface);
+        let raw = (u64::from(ts_high) << 32) | u64::from(ts_low);
+        let ts_ns = unit
+            .to_ns(raw)
+            .saturating_add(ts_offset_s.saturating_mul(1_000_000_000));
+        Ok(FrameLoc {
+            ts_ns,
+            interface,
+            linktype,
+            data_start,
+            data_end,
+            orig_len,
+        })
+    }
+
+    fn check_lengths(&mut self, at: Position, caplen: u32, orig_len: u32, interface: u32) {
+        if caplen > orig_len {
+            self.warn(
+                Some(at),
+                format!("captured length {caplen} exceeds the original length {orig_len}"),
+            );
+        }
+        let snaplen = self
+            .interfaces
+            .get(interface as usize)
+            .map(|i| i.snaplen)
+            .unwrap_or(0);
+        if snaplen != 0 && caplen > snaplen {
+            self.warn(
+                Some(at),
+                format!("captured length {caplen} exceeds the interface's snaplen {snaplen}"),
+            );
+        }
+    }
+}
+
+/// Where a frame's bytes are in the buffer; turned into a borrowed `Frame` at the end.
+struct FrameLoc {
+    ts_ns: i64,
+    interface: u32,
+    linktype: u32,
+    data_start: usize,
+    data_end: usize,
+    orig_len: u32,
+}
+
+fn nom_error_kind<I>(e: &pcap_parser::nom::Err<pcap_parser::PcapError<I>>) -> String {
+    match e {
+        pcap_parser::nom::Err::Incomplete(_) => {
+            "its contents are shorter than their lengths say".into()
+        }
+        pcap_parser::nom::Err::Error(pe) | pcap_parser::nom::Err::Failure(pe) => match pe {
+            pcap_parser::PcapError::NomError(_, kind)
+            | pcap_parser::PcapError::OwnedNomError(_, kind) => {
+                format!("{kind:?}")
+            }
+            other => describe(other).to_string(),
+        },
+    }
+}
+
+fn describe<I>(e: &pcap_parser::PcapError<I>) -> &'static str {
+    match e {
+        pcap_parser::PcapError::Eof => "end of file",
+        pcap_parser::PcapError::HeaderNotRecognized => "header not recognized",
+        _ => "malformed",
+    }
+}

@@ -1,0 +1,89 @@
+//! The command line, exactly as typed (clap derive); validation happens in `config`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "callpath",
+    version,
+    about = "Audit packet captures of Teams / Skype for Business traffic: which path \
+             (ExpressRoute, Internet, local) each direction of each flow took, and what deviates \
+             from Microsoft's call flows.",
+    after_help = "Exit status: 0 nothing at or above --fail-on; 1 findings at or above it; \
+                  2 usage error, unreadable file, bad site profile or ranges file, or a corrupt capture."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Audit captures: flows, apps, observed and expected paths, findings.
+    Audit(AuditArgs),
+    /// List the capture points, VLANs, next-hop MACs and SLL2 ifindexes seen, to write a site
+    /// profile's [[path]] rules.
+    Interfaces(InterfacesArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AuditArgs {
+    /// Capture files (pcap or pcapng, detected by content): PATH or LABEL=PATH; `-` is stdin.
+    /// LABEL names the capture point of every packet in that file (e.g. er0=er-tap.pcap).
+    #[arg(required = true, value_name = "CAPTURE")]
+    pub captures: Vec<String>,
+    /// Site profile (TOML): internal prefixes, ExpressRoute, path rules, on-prem servers.
+    #[arg(long, value_name = "FILE")]
+    pub site: Option<PathBuf>,
+    /// Office 365 endpoints file in the endpoints web service's JSON format (default: the
+    /// bundled worldwide snapshot).
+    #[arg(long, value_name = "FILE")]
+    pub ranges: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Lowest finding severity that makes the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// No progress bar on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct InterfacesArgs {
+    #[arg(required = true, value_name = "CAPTURE")]
+    pub captures: Vec<String>,
+    /// Site profile, to show the path each capture point is assigned.
+    #[arg(long, value_name = "FILE")]
+    pub site: Option<PathBuf>,
+    /// Office 365 endpoints file (default: bundled snapshot).
+    #[arg(long, value_name = "FILE")]
+    pub ranges: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+    Ndjson,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Never,
+}

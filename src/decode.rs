@@ -1,0 +1,513 @@
+//! Link, IP and transport decoding of one frame into a borrowed `Packet`.
+//!
+//! Link layers are read here (they are a few fixed fields); IPv4/IPv6 with extension headers,
+//! UDP and TCP are sliced with `etherparse`'s lax parser so that packets cut by the snaplen are
+//! decoded as far as their bytes go.
+
+use std::net::IpAddr;
+
+use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
+
+/// Link types (https://www.tcpdump.org/linktypes.html).
+pub mod linktype {
+    pub const NULL: u32 = 0;
+    pub const ETHERNET: u32 = 1;
+    pub const RAW: u32 = 101;
+    /// OpenBSD's DLT_RAW value as written by some writers.
+    pub const RAW_OPENBSD: u32 = 14;
+    pub const RAW_ALT: u32 = 12;
+    pub const LINUX_SLL: u32 = 113;
+    pub const LOOP: u32 = 108;
+    pub const IPV4: u32 = 228;
+    pub const IPV6: u32 = 229;
+    pub const LINUX_SLL2: u32 = 276;
+}
+
+const ETHERTYPE_VLAN: u16 = 0x8100;
+const ETHERTYPE_QINQ: u16 = 0x88a8;
+const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
+const ETHERTYPE_IPV4: u16 = 0x0800;
+const ETHERTYPE_IPV6: u16 = 0x86dd;
+/// VLAN tags followed at most on one frame.
+const MAX_VLAN_TAGS: usize = 4;
+
+pub const IPPROTO_TCP: u8 = 6;
+pub const IPPROTO_UDP: u8 = 17;
+
+/// TCP flags kept per packet (RFC 9293 §3.1).
+pub mod tcp_flag {
+    pub const FIN: u8 = 0x01;
+    pub const SYN: u8 = 0x02;
+    pub const RST: u8 = 0x04;
+    pub const PSH: u8 = 0x08;
+    pub const ACK: u8 = 0x10;
+}
+
+/// What the link layer says about where a packet was seen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LinkInfo {
+    /// Outermost VLAN id (802.1Q / 802.1ad).
+    pub vlan: Option<u16>,
+    pub src_mac: Option<[u8; 6]>,
+    pub dst_mac: Option<[u8; 6]>,
+    /// Linux SLL2 interface index.
+    pub ifindex: Option<u32>,
+    /// Linux SLL / SLL2 packet type (0 to us, 4 outgoing, ...).
+    pub sll_packet_type: Option<u8>,
+}
+
+/// TCP header fields the flow table keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TcpInfo {
+    pub seq: u32,
+    pub flags: u8,
+}
+
+/// The transport part of a packet: what makes a flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Transport<'a> {
+    /// IP protocol number: 6 (TCP) or 17 (UDP).
+    pub protocol: u8,
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub tcp: Option<TcpInfo>,
+    /// Transport payload as captured (may be shorter than on the wire).
+    pub payload: &'a [u8],
+}
+
+/// Outcome of decoding one frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decoded<'a> {
+    /// A TCP or UDP packet (or the first fragment of one).
+    Flow {
+        link: LinkInfo,
+        src: IpAddr,
+        dst: IpAddr,
+        transport: Transport<'a>,
+        /// First fragment of a fragmented datagram.
+        fragment: bool,
+    },
+    /// IP, but not TCP/UDP (ICMP, IGMP, ...): counted, no flow.
+    OtherIp { link: LinkInfo },
+    /// A non-first IP fragment: counted, no flow (it carries no ports).
+    LaterFragment { link: LinkInfo },
+    /// Not IP (ARP, LLDP, STP, ...).
+    NotIp { link: LinkInfo },
+    /// A link type this tool does not decode.
+    UnsupportedLinktype,
+    /// A header that is shorter than it must be or inconsistent.
+    Malformed { layer: Layer, link: LinkInfo },
+}
+
+/// Where decoding stopped on a malformed packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Layer {
+    Link,
+    Ip,
+    Transport,
+}
+
+impl Layer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Link => "link",
+            Layer::Ip => "ip",
+            Layer::Transport => "transport",
+        }
+    }
+}
+
+fn be16(data: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(data.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn be32(data: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(data.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn mac(data: &[u8], at: usize) -> Option<[u8; 6]> {
+    data.get(at..at + 6)?.try_into().ok()
+}
+
+/// Decodes one frame of the given link type.
+pub fn decode(linktype: u32, data: &[u8]) -> Decoded<'_> {
+    let mut link = LinkInfo::default();
+    let l3 = match linktype {
+        linktype::ETHERNET => ethernet(data, &mut link),
+        linktype::LINUX_SLL => sll(data, &mut link),
+        linktype::LINUX_SLL2 => sll2(data, &mut link),
+        linktype::NULL | linktype::LOOP => null_loopback(data),
+        linktype::RAW | linktype::RAW_ALT | linktype::RAW_OPENBSD => raw_ip(data),
+        linktype::IPV4 => Some((ETHERTYPE_IPV4, data)),
+        linktype::IPV6 => Some((ETHERTYPE_IPV6, data)),
+        _ => return Decoded::UnsupportedLinktype,
+    };
+    let Some((ethertype, payload)) = l3 else {
+        return Decoded::Malformed {
+            layer: Layer::Link,
+            link,
+        };
+    };
+    if ethertype != ETHERTYPE_IPV4 && ethertype != ETHERTYPE_IPV6 {
+        return Decoded::NotIp { link };
+    }
+    ip(ethertype, payload, link)
+}
+
+/// Ethernet II with any number (up to `MAX_VLAN_TAGS`) of 802.1Q / 802.1ad tags; the outermost
+/// VLAN id is kept (IEEE 802.1Q §9.6).
+fn ethernet<'a>(data: &'a [u8], link: &mut LinkInfo) -> Option<(u16, &'a [u8])> {
+    link.dst_mac = Some(mac(data, 0)?);
+    link.src_mac = Some(mac(data, 6)?);
+    let mut ethertype = be16(data, 12)?;
+    let mut at = 14;
+    let mut tags = 0;
+    while matches!(
+        ethertype,
+        ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD
+    ) && tags < MAX_VLAN_TAGS
+    {
+        let tci = be16(data, at)?;
+        if link.vlan.is_none() {
+            link.vlan = Some(tci & 0x0fff);
+        }
+        ethertype = be16(data, at + 2)?;
+        at += 4;
+        tags += 1;
+    }
+    Some((ethertype, data.get(at..)?))
+}
+
+/// Linux cooked capture v1 (LINKTYPE_LINUX_SLL): packet type, ARPHRD, address length, 8-byte
+/// address, protocol. For Ethernet-like devices the address is the sender's MAC.
+fn sll<'a>(data: &'a [u8], link: &mut LinkInfo) -> Option<(u16, &'a [u8])> {
+    let packet_type = be16(data, 0)?;
+    let addr_len = be16(data, 4)?;
+    link.sll_packet_type = Some(packet_type.min(255) as u8);
+    if addr_len == 6 {
+        link.src_mac = Some(mac(data, 6)?);
+    }
+    let protocol = be16(data, 14)?;
+    Some((protocol, data.get(16..)?))
+}
+
+/// Linux cooked capture v2 (LINKTYPE_LINUX_SLL2): protocol, reserved, interface index, ARPHRD,
+/// packet type, address length, 8-byte address.
+fn sll2<'a>(data: &'a [u8], link: &mut LinkInfo) -> Option<(u16, &'a [u8])> {
+    let protocol = be16(data, 0)?;
+    link.ifindex = Some(be32(data, 4)?);
+    link.sll_packet_type = Some(*data.get(10)?);
+    if *data.get(11)? == 6 {
+        link.src_mac = Some(mac(data, 12)?);
+    }
+    Some((protocol, data.get(20..)?))
+}
+
+/// BSD loopback (DLT_NULL: family in the writer's byte order; DLT_LOOP: big-endian).
+fn null_loopback(data: &[u8]) -> Option<(u16, &[u8])> {
+    let raw: [u8; 4] = data.get(..4)?.try_into().ok()?;
+    let le = u32::from_le_bytes(raw);
+    let be = u32::from_be_bytes(raw);
+    // AF_INET is 2 everywhere; AF_INET6 is 10 (Linux), 24 (NetBSD/OpenBSD), 28 (FreeBSD),
+    // 30 (macOS). Whichever byte order gives a small value is the writer's.
+    let family = if le < 256 { le } else { be };
+    let ethertype = match family {
+        2 => ETHERTYPE_IPV4,
+        10 | 24 | 28 | 30 => ETHERTYPE_IPV6,
+        _ => 0,
+    };
+    Some((ethertype, data.get(4..)?))
+}
+
+fn raw_ip(data: &[u8]) -> Option<(u16, &[u8])> {
+    match data.first()? >> 4 {
+        4 => Some((ETHERTYPE_IPV4, data)),
+        6 => Some((ETHERTYPE_IPV6, data)),
+        _ => None,
+    }
+}
+
+fn ip(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
+    let sliced = LaxSlicedPacket::from_ether_type(EtherType(ethertype), data);
+    let malformed = |layer| Decoded::Malformed { layer, link };
+    let Some(net) = sliced.net else {
+        return malformed(Layer::Ip);
+    };
+    let (src, dst, payload, first_fragment) = match &net {
+        LaxNetSlice::Ipv4(v4) => {
+            let h = v4.header();
+            let first = h.fragments_offset().value() == 0;
+            (
+                IpAddr::V4(h.source_addr()),
+                IpAddr::V4(h.destination_addr()),
+                v4.payload(),
+                first,
+            )
+        }
+        LaxNetSlice::Ipv6(v6) => {
+            let h = v6.header();
+            let mut first = true;
+            for ext in v6.extensions().clone() {
+                if let etherparse::Ipv6ExtensionSlice::Fragment(f) = ext {
+                    first = f.fragment_offset().value() == 0;
+                }
+            }
+            (
+                IpAddr::V6(h.source_addr()),
+                IpAddr::V6(h.destination_addr()),
+                v6.payload(),
+                first,
+            )
+        }
+        LaxNetSlice::Arp(_) => return Decoded::NotIp { link },
+    };
+    let protocol = payload.ip_number.0;
+    if protocol != IPPROTO_TCP && protocol != IPPROTO_UDP {
+        return if payload.fragmented && !first_fragment {
+            Decoded::LaterFragment { link }
+        } else {
+            Decoded::OtherIp { link }
+        };
+    }
+    if payload.fragmented && !first_fragment {
+        return Decoded::LaterFragment { link };
+    }
+    let transport = match &sliced.transport {
+        Some(TransportSlice::Udp(udp)) => Transport {
+            protocol,
+            src_port: udp.source_port(),
+            dst_port: udp.destination_port(),
+            tcp: None,
+            payload: udp.payload(),
+        },
+        Some(TransportSlice::Tcp(tcp)) => Transport {
+            protocol,
+            src_port: tcp.source_port(),
+            dst_port: tcp.destination_port(),
+            tcp: Some(TcpInfo {
+                seq: tcp.sequence_number(),
+                flags: tcp_flags(tcp),
+            }),
+            payload: tcp.payload(),
+        },
+        // etherparse does not slice the transport of a fragmented datagram, nor a transport
+        // header cut by the snaplen: take the ports (and TCP seq/flags) as far as bytes go.
+        _ => match fallback_transport(protocol, payload.payload, payload.fragmented) {
+            Some(t) => t,
+            None => return malformed(Layer::Transport),
+        },
+    };
+    Decoded::Flow {
+        link,
+        src,
+        dst,
+        transport,
+        fragment: payload.fragmented,
+    }
+}
+
+fn tcp_flags(tcp: &etherparse::TcpSlice<'_>) -> u8 {
+    let mut f = 0;
+    if tcp.fin() {
+        f |= tcp_flag::FIN;
+    }
+    if tcp.syn() {
+        f |= tcp_flag::SYN;
+    }
+    if tcp.rst() {
+        f |= tcp_flag::RST;
+    }
+    if tcp.psh() {
+        f |= tcp_flag::PSH;
+    }
+    if tcp.ack() {
+        f |= tcp_flag::ACK;
+    }
+    f
+}
+
+/// Ports from the first bytes of a transport header that etherparse did not slice. A TCP header
+/// whose data offset is below 5 words (RFC 9293 §3.1) is malformed.
+fn fallback_transport(protocol: u8, data: &[u8], fragmented: bool) -> Option<Transport<'_>> {
+    let src_port = be16(data, 0)?;
+    let dst_port = be16(data, 2)?;
+    if protocol == IPPROTO_UDP {
+        // A first fragment: the UDP payload continues in later fragments.
+        return Some(Transport {
+            protocol,
+            src_port,
+            dst_port,
+            tcp: None,
+            payload: data.get(8..).unwrap_or_default(),
+        });
+    }
+    let tcp = match (be32(data, 4), data.get(12), data.get(13)) {
+        (Some(seq), Some(&off), Some(&flags)) => {
+            if off >> 4 < 5 && !fragmented {
+                return None;
+            }
+            Some(TcpInfo {
+                seq,
+                flags: flags & 0x1f,
+            })
+        }
+        _ => None,
+    };
+    Some(Transport {
+        protocol,
+        src_port,
+        dst_port,
+        tcp,
+        payload: &[],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    /// IPv4/UDP 10.0.0.1:5000 -> 10.0.0.2:3478 with a 4-byte payload.
+    const IPV4_UDP: [u8; 32] = [
+        0x45, 0x00, 0x00, 0x20, 0x00, 0x01, 0x00, 0x00, 0x40, 0x11, 0x00, 0x00, 10, 0, 0, 1, 10, 0,
+        0, 2, 0x13, 0x88, 0x0d, 0x96, 0x00, 0x0c, 0x00, 0x00, 0xde, 0xad, 0xbe, 0xef,
+    ];
+
+    fn flow(d: Decoded<'_>) -> (LinkInfo, IpAddr, IpAddr, Transport<'_>) {
+        match d {
+            Decoded::Flow {
+                link,
+                src,
+                dst,
+                transport,
+                ..
+            } => (link, src, dst, transport),
+            other => panic!("not a flow: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn raw_ipv4_udp() {
+        let (_, src, dst, t) = flow(decode(linktype::RAW, &IPV4_UDP));
+        assert_eq!(src, IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)));
+        assert_eq!(dst, IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)));
+        assert_eq!((t.protocol, t.src_port, t.dst_port), (17, 5000, 3478));
+        assert_eq!(t.payload, &[0xde, 0xad, 0xbe, 0xef]);
+    }
+
+    #[test]
+    fn ethernet_qinq_keeps_outer_vlan_and_macs() {
+        let mut f = vec![
+            2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xa8, 0x00, 0x64, 0x81, 0x00,
+        ];
+        f.extend_from_slice(&[0x00, 0xc8, 0x08, 0x00]);
+        f.extend_from_slice(&IPV4_UDP);
+        let (link, _, _, t) = flow(decode(linktype::ETHERNET, &f));
+        assert_eq!(link.vlan, Some(100));
+        assert_eq!(link.dst_mac, Some([2, 0, 0, 0, 0, 2]));
+        assert_eq!(link.src_mac, Some([2, 0, 0, 0, 0, 1]));
+        assert_eq!(t.dst_port, 3478);
+    }
+
+    #[test]
+    fn sll2_keeps_ifindex_and_packet_type() {
+        let mut f = vec![0x08, 0x00, 0, 0, 0, 0, 0, 3, 0x00, 0x01, 4, 6];
+        f.extend_from_slice(&[2, 0, 0, 0, 0, 9, 0, 0]);
+        f.extend_from_slice(&IPV4_UDP);
+        let (link, _, _, t) = flow(decode(linktype::LINUX_SLL2, &f));
+        assert_eq!(link.ifindex, Some(3));
+        assert_eq!(link.sll_packet_type, Some(4));
+        assert_eq!(link.src_mac, Some([2, 0, 0, 0, 0, 9]));
+        assert_eq!(t.src_port, 5000);
+    }
+
+    #[test]
+    fn sll_v1() {
+        let mut f = vec![0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 7, 0, 0, 0x08, 0x00];
+        f.extend_from_slice(&IPV4_UDP);
+        let (link, _, _, _) = flow(decode(linktype::LINUX_SLL, &f));
+        assert_eq!(link.sll_packet_type, Some(0));
+        assert_eq!(link.src_mac, Some([2, 0, 0, 0, 0, 7]));
+    }
+
+    #[test]
+    fn null_loopback_both_byte_orders() {
+        for family in [[2u8, 0, 0, 0], [0, 0, 0, 2]] {
+            let mut f = family.to_vec();
+            f.extend_from_slice(&IPV4_UDP);
+            let (_, _, _, t) = flow(decode(linktype::NULL, &f));
+            assert_eq!(t.dst_port, 3478);
+        }
+    }
+
+    #[test]
+    fn later_fragment_makes_no_flow_first_fragment_does() {
+        let mut later = IPV4_UDP;
+        later[6] = 0x00;
+        later[7] = 0x10; // offset 16 * 8 bytes
+        assert!(matches!(
+            decode(linktype::RAW, &later),
+            Decoded::LaterFragment { .. }
+        ));
+        let mut first = IPV4_UDP;
+        first[6] = 0x20; // more fragments, offset 0
+        let d = decode(linktype::RAW, &first);
+        assert!(matches!(d, Decoded::Flow { fragment: true, .. }), "{d:?}");
+        let (_, _, _, t) = flow(d);
+        assert_eq!(t.dst_port, 3478);
+    }
+
+    #[test]
+    fn snaplen_cut_udp_still_gives_ports() {
+        let cut = &IPV4_UDP[..24];
+        let (_, _, _, t) = flow(decode(linktype::RAW, cut));
+        assert_eq!((t.src_port, t.dst_port), (5000, 3478));
+    }
+
+    #[test]
+    fn tcp_data_offset_below_five_is_malformed() {
+        let mut p = vec![
+            0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        ];
+        p.extend_from_slice(&[
+            0x01, 0xbb, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 0, 0x40, 0x02, 0xff, 0xff,
+        ]);
+        p.extend_from_slice(&[0, 0, 0, 0]);
+        assert!(matches!(
+            decode(linktype::RAW, &p),
+            Decoded::Malformed {
+                layer: Layer::Transport,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn bad_ipv4_header_length_is_malformed_ip() {
+        let mut p = IPV4_UDP;
+        p[0] = 0x43; // IHL 3 < 5
+        assert!(matches!(
+            decode(linktype::RAW, &p),
+            Decoded::Malformed {
+                layer: Layer::Ip,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn arp_is_not_ip() {
+        let mut f = vec![0xff; 12];
+        f.extend_from_slice(&[0x08, 0x06]);
+        f.extend_from_slice(&[0; 28]);
+        assert!(matches!(
+            decode(linktype::ETHERNET, &f),
+            Decoded::NotIp { .. }
+        ));
+    }
+
+    #[test]
+    fn unknown_linktype() {
+        assert_eq!(decode(147, &IPV4_UDP), Decoded::UnsupportedLinktype);
+    }
+}

@@ -1,0 +1,9 @@
+//! Flows: the direction-free key and the bounded per-flow state.
+
+mod key;
+mod table;
+
+pub use key::{Endpoint, FlowKey};
+pub use table::{
+    seen, FlowState, FlowTable, Observation, PointId, Side, Sighting, MAX_SIGHTINGS_PER_SIDE,
+};

@@ -1,0 +1,479 @@
+//! The bidirectional flow table: per 5-tuple, per side, what was seen and where.
+
+use rustc_hash::FxHashMap;
+
+use super::key::{Endpoint, FlowKey};
+use crate::decode::{tcp_flag, LinkInfo, Transport, IPPROTO_TCP};
+use crate::proto::{self, AppState, Payload};
+
+/// Distinct sightings (capture point, ifindex, VLAN, MACs) kept per side of a flow. Real
+/// networks show one to three; more are counted in `sightings_overflow`.
+pub const MAX_SIGHTINGS_PER_SIDE: usize = 8;
+
+/// A capture point: the file (by its position on the command line) and the interface in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PointId {
+    pub file: u32,
+    pub interface: u32,
+}
+
+/// Where one side of a flow was seen: every packet with the same capture point, link
+/// addressing and VLAN is one sighting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sighting {
+    pub point: PointId,
+    pub ifindex: Option<u32>,
+    pub vlan: Option<u16>,
+    pub src_mac: Option<[u8; 6]>,
+    pub dst_mac: Option<[u8; 6]>,
+    pub packets: u64,
+    pub bytes: u64,
+}
+
+impl Sighting {
+    fn same_place(&self, point: PointId, link: &LinkInfo) -> bool {
+        self.point == point
+            && self.ifindex == link.ifindex
+            && self.vlan == link.vlan
+            && self.src_mac == link.src_mac
+            && self.dst_mac == link.dst_mac
+    }
+}
+
+/// TCP flags seen on a side, as the flow record reports them.
+pub mod seen {
+    pub const SYN: u8 = 0x01;
+    pub const SYN_ACK: u8 = 0x02;
+    pub const FIN: u8 = 0x04;
+    pub const RST: u8 = 0x08;
+}
+
+/// One direction of a flow (traffic sent by one endpoint).
+#[derive(Clone, Debug, Default)]
+pub struct Side {
+    pub packets: u64,
+    pub bytes: u64,
+    pub first_ns: i64,
+    pub last_ns: i64,
+    /// Earliest SYN without ACK sent by this side: it makes this side the TCP client.
+    pub first_syn_ns: Option<i64>,
+    pub tcp_seen: u8,
+    pub sightings: Vec<Sighting>,
+    pub sightings_overflow: u64,
+}
+
+impl Side {
+    fn record(&mut self, ts_ns: i64, wire_len: u32, point: PointId, link: &LinkInfo) {
+        if self.packets == 0 {
+            self.first_ns = ts_ns;
+            self.last_ns = ts_ns;
+        } else {
+            self.first_ns = self.first_ns.min(ts_ns);
+            self.last_ns = self.last_ns.max(ts_ns);
+        }
+        self.packets += 1;
+        self.bytes += u64::from(wire_len);
+        if let Some(s) = self
+            .sightings
+            .iter_mut()
+            .find(|s| s.same_place(point, link))
+        {
+            s.packets += 1;
+            s.bytes += u64::from(wire_len);
+        } else if self.sightings.len() < MAX_SIGHTINGS_PER_SIDE {
+            self.sightings.push(Sighting {
+                point,
+                ifindex: link.ifindex,
+                vlan: link.vlan,
+                src_mac: link.src_mac,
+                dst_mac: link.dst_mac,
+                packets: 1,
+                bytes: u64::from(wire_len),
+            });
+        } else {
+            self.sightings_overflow += 1;
+        }
+    }
+
+    fn merge(&mut self, other: &Side) {
+        if other.packets == 0 {
+            return;
+        }
+        if self.packets == 0 {
+            self.first_ns = other.first_ns;
+            self.last_ns = other.last_ns;
+        } else {
+            self.first_ns = self.first_ns.min(other.first_ns);
+            self.last_ns = self.last_ns.max(other.last_ns);
+        }
+        self.packets += other.packets;
+        self.bytes += other.bytes;
+        self.first_syn_ns = match (self.first_syn_ns, other.first_syn_ns) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.tcp_seen |= other.tcp_seen;
+        self.sightings_overflow += other.sightings_overflow;
+        for o in &other.sightings {
+            let place = LinkInfo {
+                vlan: o.vlan,
+                src_mac: o.src_mac,
+                dst_mac: o.dst_mac,
+                ifindex: o.ifindex,
+                sll_packet_type: None,
+            };
+            if let Some(s) = self
+                .sightings
+                .iter_mut()
+                .find(|s| s.same_place(o.point, &place))
+            {
+                s.packets += o.packets;
+                s.bytes += o.bytes;
+            } else if self.sightings.len() < MAX_SIGHTINGS_PER_SIDE {
+                self.sightings.push(*o);
+            } else {
+                self.sightings_overflow += o.packets;
+            }
+        }
+    }
+}
+
+/// Everything kept about one flow while packets are read.
+#[derive(Clone, Debug, Default)]
+pub struct FlowState {
+    /// Indexed by side: 0 = sent by `key.a`, 1 = sent by `key.b`.
+    pub sides: [Side; 2],
+    pub app: AppState,
+    /// First fragments of fragmented datagrams seen on this flow.
+    pub fragments: u64,
+}
+
+impl FlowState {
+    /// The side that is the client: the sender of the earliest SYN without ACK for TCP, else
+    /// the sender of the earliest packet (SPEC "JSON report": `client`). Ties go to side 0.
+    pub fn client_side(&self) -> u8 {
+        let [s0, s1] = &self.sides;
+        match (s0.first_syn_ns, s1.first_syn_ns) {
+            (Some(a), Some(b)) => return u8::from(b < a),
+            (Some(_), None) => return 0,
+            (None, Some(_)) => return 1,
+            (None, None) => {}
+        }
+        match (s0.packets, s1.packets) {
+            (0, _) => 1,
+            (_, 0) => 0,
+            _ => u8::from(s1.first_ns < s0.first_ns),
+        }
+    }
+
+    pub fn merge(&mut self, other: &FlowState) {
+        self.sides[0].merge(&other.sides[0]);
+        self.sides[1].merge(&other.sides[1]);
+        self.app.merge(&other.app);
+        self.fragments += other.fragments;
+    }
+}
+
+/// One decoded TCP/UDP packet, as the flow table takes it.
+#[derive(Clone, Copy, Debug)]
+pub struct Observation<'a> {
+    pub src: Endpoint,
+    pub dst: Endpoint,
+    pub transport: &'a Transport<'a>,
+    pub link: &'a LinkInfo,
+    pub point: PointId,
+    pub ts_ns: i64,
+    /// Length of the frame on the wire.
+    pub wire_len: u32,
+    /// First fragment of a fragmented datagram.
+    pub fragment: bool,
+}
+
+/// The flow table of one reader (one file or one shard of a file).
+#[derive(Default)]
+pub struct FlowTable {
+    flows: FxHashMap<FlowKey, FlowState>,
+}
+
+impl FlowTable {
+    pub fn new() -> Self {
+        FlowTable::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.flows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.flows.is_empty()
+    }
+
+    /// Accounts one TCP/UDP packet.
+    #[inline]
+    pub fn update(&mut self, p: &Observation<'_>) {
+        let Observation {
+            src,
+            dst,
+            transport,
+            link,
+            point,
+            ts_ns,
+            wire_len,
+            fragment,
+        } = *p;
+        let (key, side) = FlowKey::new(transport.protocol, src, dst);
+        let flow = self.flows.entry(key).or_default();
+        if fragment {
+            flow.fragments += 1;
+        }
+        let s = &mut flow.sides[usize::from(side)];
+        s.record(ts_ns, wire_len, point, link);
+        let mut tcp_syn = false;
+        if let Some(tcp) = transport.tcp {
+            let syn = tcp.flags & tcp_flag::SYN != 0;
+            let ack = tcp.flags & tcp_flag::ACK != 0;
+            tcp_syn = syn;
+            if syn && !ack {
+                s.tcp_seen |= seen::SYN;
+                s.first_syn_ns = Some(s.first_syn_ns.map_or(ts_ns, |t| t.min(ts_ns)));
+            }
+            if syn && ack {
+                s.tcp_seen |= seen::SYN_ACK;
+            }
+            if tcp.flags & tcp_flag::FIN != 0 {
+                s.tcp_seen |= seen::FIN;
+            }
+            if tcp.flags & tcp_flag::RST != 0 {
+                s.tcp_seen |= seen::RST;
+            }
+        }
+        flow.app.observe(&Payload {
+            transport: if transport.protocol == IPPROTO_TCP {
+                proto::Transport::Tcp
+            } else {
+                proto::Transport::Udp
+            },
+            side,
+            src_port: transport.src_port,
+            dst_port: transport.dst_port,
+            tcp_seq: transport.tcp.map(|t| t.seq),
+            tcp_syn,
+            ts_ns,
+            data: transport.payload,
+        });
+    }
+
+    /// Adds another table's flows (the same 5-tuple in two files is one flow).
+    pub fn merge(&mut self, other: FlowTable) {
+        if self.flows.is_empty() {
+            self.flows = other.flows;
+            return;
+        }
+        for (key, state) in other.flows {
+            match self.flows.get_mut(&key) {
+                Some(mine) => mine.merge(&state),
+                None => {
+                    self.flows.insert(key, state);
+                }
+            }
+        }
+    }
+
+    pub fn into_flows(self) -> impl Iterator<Item = (FlowKey, FlowState)> {
+        self.flows.into_iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::TcpInfo;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    fn ep(last: u8, port: u16) -> Endpoint {
+        Endpoint {
+            ip: IpAddr::V4(Ipv4Addr::new(10, 0, 0, last)),
+            port,
+        }
+    }
+
+    fn tcp(flags: u8) -> Transport<'static> {
+        Transport {
+            protocol: 6,
+            src_port: 0,
+            dst_port: 0,
+            tcp: Some(TcpInfo { seq: 1, flags }),
+            payload: &[],
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn obs<'a>(
+        src: Endpoint,
+        dst: Endpoint,
+        transport: &'a Transport<'a>,
+        link: &'a LinkInfo,
+        point: PointId,
+        ts_ns: i64,
+        wire_len: u32,
+        fragment: bool,
+    ) -> Observation<'a> {
+        Observation {
+            src,
+            dst,
+            transport,
+            link,
+            point,
+            ts_ns,
+            wire_len,
+            fragment,
+        }
+    }
+
+    const P0: PointId = PointId {
+        file: 0,
+        interface: 0,
+    };
+
+    #[test]
+    fn syn_sender_is_client_even_if_syn_ack_came_first() {
+        let mut t = FlowTable::new();
+        let link = LinkInfo::default();
+        // The SYN-ACK from the higher endpoint is captured first (another tap's clock).
+        t.update(&obs(
+            ep(9, 443),
+            ep(1, 5000),
+            &tcp(tcp_flag::SYN | tcp_flag::ACK),
+            &link,
+            P0,
+            100,
+            60,
+            false,
+        ));
+        t.update(&obs(
+            ep(1, 5000),
+            ep(9, 443),
+            &tcp(tcp_flag::SYN),
+            &link,
+            P0,
+            200,
+            60,
+            false,
+        ));
+        let (key, state) = t.into_flows().next().unwrap();
+        let client = state.client_side();
+        assert_eq!(key.sender(client), ep(1, 5000));
+        assert_eq!(state.sides[usize::from(client)].tcp_seen, seen::SYN);
+        assert_eq!(state.sides[usize::from(1 - client)].tcp_seen, seen::SYN_ACK);
+    }
+
+    #[test]
+    fn first_sender_is_client_for_udp_and_sightings_are_grouped() {
+        let mut t = FlowTable::new();
+        let udp = Transport {
+            protocol: 17,
+            src_port: 0,
+            dst_port: 0,
+            tcp: None,
+            payload: &[],
+        };
+        let mut link = LinkInfo {
+            vlan: Some(100),
+            ..LinkInfo::default()
+        };
+        t.update(&obs(
+            ep(9, 3478),
+            ep(1, 50000),
+            &udp,
+            &link,
+            P0,
+            50,
+            100,
+            false,
+        ));
+        t.update(&obs(
+            ep(9, 3478),
+            ep(1, 50000),
+            &udp,
+            &link,
+            P0,
+            60,
+            100,
+            false,
+        ));
+        link.vlan = Some(200);
+        t.update(&obs(
+            ep(1, 50000),
+            ep(9, 3478),
+            &udp,
+            &link,
+            P0,
+            70,
+            80,
+            false,
+        ));
+        let (key, state) = t.into_flows().next().unwrap();
+        let client = state.client_side();
+        assert_eq!(key.sender(client), ep(9, 3478));
+        let cs = &state.sides[usize::from(client)];
+        assert_eq!(
+            (cs.packets, cs.bytes, cs.first_ns, cs.last_ns),
+            (2, 200, 50, 60)
+        );
+        assert_eq!(cs.sightings.len(), 1);
+        assert_eq!(cs.sightings[0].vlan, Some(100));
+    }
+
+    #[test]
+    fn merge_adds_counts_and_keeps_sightings_apart() {
+        let udp = Transport {
+            protocol: 17,
+            src_port: 0,
+            dst_port: 0,
+            tcp: None,
+            payload: &[],
+        };
+        let link = LinkInfo::default();
+        let mut a = FlowTable::new();
+        a.update(&obs(ep(1, 1), ep(2, 2), &udp, &link, P0, 10, 10, false));
+        let mut b = FlowTable::new();
+        let p1 = PointId {
+            file: 1,
+            interface: 0,
+        };
+        b.update(&obs(ep(2, 2), ep(1, 1), &udp, &link, p1, 20, 10, false));
+        b.update(&obs(ep(1, 1), ep(2, 2), &udp, &link, p1, 30, 10, false));
+        a.merge(b);
+        assert_eq!(a.len(), 1);
+        let (_, s) = a.into_flows().next().unwrap();
+        assert_eq!(s.sides[0].packets, 2);
+        assert_eq!(s.sides[0].sightings.len(), 2);
+        assert_eq!(s.sides[1].packets, 1);
+        assert_eq!(s.client_side(), 0);
+    }
+
+    #[test]
+    fn sightings_are_capped() {
+        let udp = Transport {
+            protocol: 17,
+            src_port: 0,
+            dst_port: 0,
+            tcp: None,
+            payload: &[],
+        };
+        let mut t = FlowTable::new();
+        for vlan in 0..20 {
+            let link = LinkInfo {
+                vlan: Some(vlan),
+                ..LinkInfo::default()
+            };
+            t.update(&obs(ep(1, 1), ep(2, 2), &udp, &link, P0, 1, 1, false));
+        }
+        let (_, s) = t.into_flows().next().unwrap();
+        assert_eq!(s.sides[0].sightings.len(), MAX_SIGHTINGS_PER_SIDE);
+        assert_eq!(
+            s.sides[0].sightings_overflow,
+            20 - MAX_SIGHTINGS_PER_SIDE as u64
+        );
+    }
+}

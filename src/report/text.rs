@@ -1,0 +1,241 @@
+//! The `text` report: a summary a person scans in a terminal (at most 100 columns wide).
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use super::{FlowReport, ObservedPath, Report, Severity};
+
+/// Flows listed per finding code before "... and N more".
+const FLOWS_PER_CODE: usize = 20;
+/// Flows in the "top flows" table.
+const TOP_FLOWS: usize = 15;
+
+fn path_short(p: Option<ObservedPath>) -> &'static str {
+    match p {
+        None => "-",
+        Some(ObservedPath::Expressroute) => "er",
+        Some(ObservedPath::Internet) => "inet",
+        Some(ObservedPath::Local) => "local",
+        Some(ObservedPath::Unknown) => "?",
+        Some(ObservedPath::Split) => "split",
+    }
+}
+
+fn expected_short(p: Option<&str>) -> &'static str {
+    match p {
+        Some("expressroute") => "er",
+        Some("internet") => "inet",
+        Some("local") => "local",
+        _ => "-",
+    }
+}
+
+fn linktype_name(l: u32) -> String {
+    match l {
+        0 => "null".into(),
+        1 => "ethernet".into(),
+        101 | 12 | 14 => "raw".into(),
+        113 => "sll".into(),
+        228 => "ipv4".into(),
+        229 => "ipv6".into(),
+        276 => "sll2".into(),
+        other => format!("linktype {other}"),
+    }
+}
+
+fn endpoint(ip: &str, port: u16) -> String {
+    if ip.contains(':') {
+        format!("[{ip}]:{port}")
+    } else {
+        format!("{ip}:{port}")
+    }
+}
+
+fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u + 1 < UNITS.len() {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS.get(u).copied().unwrap_or("B"))
+    }
+}
+
+/// One flow on one line: `#id udp a:p -> b:p  app  set  fwd/rev  expected`.
+fn flow_line(f: &FlowReport) -> String {
+    let set = f
+        .o365
+        .as_ref()
+        .map(|o| format!("set {}", o.id))
+        .unwrap_or_else(|| "-".into());
+    let route = format!(
+        "{} -> {}",
+        endpoint(&f.client.ip, f.client.port),
+        endpoint(&f.server.ip, f.server.port)
+    );
+    format!(
+        "#{:<5} {} {:<46} {:<5} {:<7} {:>5}/{:<5} exp {}",
+        f.id,
+        f.transport,
+        route,
+        f.app.as_str(),
+        set,
+        path_short(f.path.forward),
+        path_short(f.path.reverse),
+        expected_short(f.expected_path)
+    )
+}
+
+pub fn write_text<W: Write>(report: &Report, mut out: W) -> io::Result<()> {
+    let site = report.site.name.as_deref().unwrap_or("(no site profile)");
+    writeln!(
+        out,
+        "callpath {}: site {}, Office 365 ranges {} {}{}",
+        report.tool.version,
+        site,
+        report.ranges.source,
+        report.ranges.instance,
+        report
+            .ranges
+            .as_of
+            .as_ref()
+            .map(|d| format!(" as of {d}"))
+            .unwrap_or_default()
+    )?;
+    writeln!(out)?;
+    writeln!(out, "Captures")?;
+    for c in &report.captures {
+        let name = match &c.label {
+            Some(l) => format!("{l}={}", c.path),
+            None => c.path.clone(),
+        };
+        writeln!(
+            out,
+            "  {name}  {}  {} packets",
+            c.format.unwrap_or("unreadable"),
+            c.packets
+        )?;
+        for i in &c.interfaces {
+            writeln!(
+                out,
+                "    {:<24} {:<10} {:<13} {} packets",
+                i.name.as_deref().unwrap_or("-"),
+                linktype_name(i.linktype),
+                i.path.unwrap_or("-"),
+                i.packets
+            )?;
+        }
+        let d = &c.decode;
+        let not_flow = d.other_ip + d.not_ip + d.later_fragments;
+        let malformed = d.malformed_link + d.malformed_ip + d.malformed_transport;
+        if not_flow + malformed + d.unsupported_linktype + d.snaplen_cut > 0 {
+            writeln!(
+                out,
+                "    not TCP/UDP {not_flow}, malformed {malformed}, cut by snaplen {}, unsupported link type {}",
+                d.snaplen_cut, d.unsupported_linktype
+            )?;
+        }
+        for w in &c.warnings {
+            writeln!(out, "    warning: {w}")?;
+        }
+        for e in &c.errors {
+            writeln!(out, "    error: {e}")?;
+        }
+    }
+    writeln!(out)?;
+    let apps: Vec<String> = report
+        .summary
+        .apps
+        .iter()
+        .map(|(a, n)| format!("{a} {n}"))
+        .collect();
+    writeln!(
+        out,
+        "Summary: {} flows ({}), {} packets",
+        report.summary.flows,
+        apps.join(", "),
+        report.summary.packets
+    )?;
+    let mut by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
+    for f in &report.findings {
+        *by_severity.entry(f.severity).or_insert(0) += 1;
+    }
+    writeln!(
+        out,
+        "Findings: {} errors, {} warnings, {} info",
+        by_severity.get(&Severity::Error).copied().unwrap_or(0),
+        by_severity.get(&Severity::Warning).copied().unwrap_or(0),
+        by_severity.get(&Severity::Info).copied().unwrap_or(0)
+    )?;
+
+    // Findings grouped by code, most severe first.
+    let mut codes: Vec<(&'static str, Severity)> = report
+        .findings
+        .iter()
+        .map(|f| (f.code, f.severity))
+        .collect();
+    codes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    codes.dedup();
+    for (code, severity) in codes {
+        let of_code: Vec<_> = report.findings.iter().filter(|f| f.code == code).collect();
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{code} ({}): {} flows",
+            severity.as_str(),
+            of_code.len()
+        )?;
+        for f in of_code.iter().take(FLOWS_PER_CODE) {
+            if let Some(flow) = report.flows.get((f.flow as usize).wrapping_sub(1)) {
+                writeln!(out, "  {}", flow_line(flow))?;
+            }
+            writeln!(out, "         {}", f.message)?;
+        }
+        if of_code.len() > FLOWS_PER_CODE {
+            writeln!(out, "  ... and {} more", of_code.len() - FLOWS_PER_CODE)?;
+        }
+    }
+
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Top flows by bytes (path forward/reverse: er, inet, local, ?, split)"
+    )?;
+    let mut top: Vec<&FlowReport> = report.flows.iter().collect();
+    top.sort_by(|a, b| {
+        (b.bytes.forward + b.bytes.reverse)
+            .cmp(&(a.bytes.forward + a.bytes.reverse))
+            .then(a.id.cmp(&b.id))
+    });
+    for f in top.into_iter().take(TOP_FLOWS) {
+        writeln!(
+            out,
+            "  {}  {}",
+            flow_line(f),
+            human_bytes(f.bytes.forward + f.bytes.reverse)
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_are_human() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(1_500), "1.5 kB");
+        assert_eq!(human_bytes(2_000_000_000), "2.0 GB");
+    }
+
+    #[test]
+    fn ipv6_endpoints_are_bracketed() {
+        assert_eq!(endpoint("2603:1063::1", 3478), "[2603:1063::1]:3478");
+    }
+}
