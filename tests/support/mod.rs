@@ -1,0 +1,10 @@
+//! Test support code shared by the integration test binaries.
+//!
+//! - [`builder`]: writes pcap and pcapng files and builds link-layer frames, IP packets and
+//!   TCP/UDP exchanges, so an integration test reads like a scenario.
+//! - [`payloads`]: application payloads (STUN/TURN, RTP/RTCP, TLS, DTLS, SIP/SDP, DNS).
+//!
+//! Every integration test binary that needs them declares `mod support;`.
+
+pub mod builder;
+pub mod payloads;
