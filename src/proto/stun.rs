@@ -1,0 +1,533 @@
+//! STUN / TURN messages (RFC 8489, RFC 5389, RFC 3489 classic), TURN ChannelData (RFC 8656),
+//! and the TCP framings Teams uses: RFC 4571 length prefix, bare STUN-over-TCP, and
+//! [MS-TURN] §2.1.4 framing (`type(1) reserved(1) length(2)`).
+//!
+//! Everything borrows from the packet; nothing allocates. `probe()` is a cheap first-bytes
+//! check, `parse()` validates a whole message, `Message::attributes()` walks its TLVs.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+/// RFC 8489 §5: the magic cookie, fixed in bytes 4..8 of every RFC 5389+ message.
+pub const MAGIC_COOKIE: u32 = 0x2112_A442;
+/// [MS-TURN] §2.2.2.12 MAGIC-COOKIE attribute value (in the attribute, not the header).
+pub const MS_TURN_COOKIE_VALUE: u32 = 0x72C6_4BC6;
+/// Header length, classic and modern alike.
+pub const HEADER_LEN: usize = 20;
+
+/// Attribute type numbers used here (RFC 8489 §18.3, RFC 8656 §18, [MS-TURN] §2.2.2, [MS-ICE2]).
+pub mod attr {
+    pub const MAPPED_ADDRESS: u16 = 0x0001;
+    pub const USERNAME: u16 = 0x0006;
+    pub const MESSAGE_INTEGRITY: u16 = 0x0008;
+    /// [MS-TURN] §2.2.2.12 MAGIC-COOKIE.
+    pub const MS_MAGIC_COOKIE: u16 = 0x000F;
+    /// [MS-TURN] DESTINATION-ADDRESS (plain address of the peer in a Send request).
+    pub const MS_DESTINATION_ADDRESS: u16 = 0x0011;
+    /// RFC 8656 XOR-PEER-ADDRESS; [MS-TURN] REMOTE-ADDRESS (plain) when MAGIC-COOKIE is present.
+    pub const XOR_PEER_ADDRESS: u16 = 0x0012;
+    /// RFC 8656 DATA / [MS-TURN] DATA: the relayed payload.
+    pub const DATA: u16 = 0x0013;
+    /// RFC 8656 XOR-RELAYED-ADDRESS.
+    pub const XOR_RELAYED_ADDRESS: u16 = 0x0016;
+    pub const XOR_MAPPED_ADDRESS: u16 = 0x0020;
+    /// [MS-TURN] XOR-MAPPED-ADDRESS (pre-RFC 5389 number).
+    pub const MS_XOR_MAPPED_ADDRESS: u16 = 0x8020;
+}
+
+/// Microsoft attributes ([MS-TURN] §2.2.2, [MS-ICE2] §2.2): any of them marks the flow as
+/// MS-TURN / MS-ICE2 traffic. 0x8054 CANDIDATE-IDENTIFIER, 0x8055 MS-SERVICE-QUALITY,
+/// 0x8070 MS-IMPLEMENTATION-VERSION, 0x8095 MS-MULTIPLEXED-TURN-SESSION-ID, 0x8008 MS-VERSION,
+/// 0x8050 MS-SEQUENCE-NUMBER, 0x8056..=0x8062 bandwidth / site / SIP dialog attributes,
+/// 0x8006 / 0x8036 / 0x8037 seen in Teams ICE checks (MS-APP-ID and friends), 0x8090 MS-ALT-MAPPED.
+pub fn is_ms_attribute(t: u16) -> bool {
+    matches!(
+        t,
+        0x8006 | 0x8008 | 0x8036 | 0x8037 | 0x8050 | 0x8054
+            ..=0x8062 | 0x8068 | 0x8070 | 0x8090 | 0x8095
+    )
+}
+
+/// RFC 8489 §5 message class (bits C1 C0 of the type).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    Request,
+    Indication,
+    Success,
+    Error,
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    let s = b.get(at..at.checked_add(2)?)?;
+    Some(u16::from_be_bytes([*s.first()?, *s.get(1)?]))
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    let s = b.get(at..at.checked_add(4)?)?;
+    let mut a = [0u8; 4];
+    a.copy_from_slice(s);
+    Some(u32::from_be_bytes(a))
+}
+
+/// A validated STUN message, borrowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Message<'a> {
+    pub msg_type: u16,
+    /// RFC 5389+ magic cookie present in the header (else RFC 3489 classic / MS-TURN).
+    pub cookie: bool,
+    /// 12 bytes (RFC 5389+) or 16 bytes (classic: the whole 128-bit id).
+    pub transaction_id: &'a [u8],
+    /// Whole 20-byte header, needed to un-XOR IPv6 addresses.
+    header: &'a [u8],
+    /// Attribute bytes (length from the header).
+    pub attrs: &'a [u8],
+    /// Attributes padded to 4 bytes (RFC 5389+). [MS-TURN] messages (MAGIC-COOKIE attribute
+    /// first) do not pad: a 9-byte value is followed directly by the next attribute.
+    pub padded: bool,
+}
+
+impl<'a> Message<'a> {
+    /// RFC 8489 §5: method bits M11..M0 interleaved with the class bits.
+    pub fn method(&self) -> u16 {
+        let t = self.msg_type;
+        ((t & 0x3E00) >> 2) | ((t & 0x00E0) >> 1) | (t & 0x000F)
+    }
+
+    pub fn class(&self) -> Class {
+        match ((self.msg_type >> 7) & 0x2) | ((self.msg_type >> 4) & 0x1) {
+            0 => Class::Request,
+            1 => Class::Indication,
+            2 => Class::Success,
+            _ => Class::Error,
+        }
+    }
+
+    /// Total wire length (header + attributes).
+    pub fn wire_len(&self) -> usize {
+        HEADER_LEN + self.attrs.len()
+    }
+
+    pub fn attributes(&self) -> Attributes<'a> {
+        Attributes {
+            rest: self.attrs,
+            padded: self.padded,
+        }
+    }
+
+    /// Carries the [MS-TURN] MAGIC-COOKIE attribute.
+    pub fn is_ms_turn(&self) -> bool {
+        self.attributes().any(|a| {
+            a.typ == attr::MS_MAGIC_COOKIE && be32(a.value, 0) == Some(MS_TURN_COOKIE_VALUE)
+        })
+    }
+
+    /// Decode an address attribute (RFC 8489 §14.1 MAPPED-ADDRESS, §14.2 XOR-MAPPED-ADDRESS).
+    pub fn address(&self, a: &Attribute<'_>, xor: bool) -> Option<SocketAddr> {
+        let family = *a.value.get(1)?;
+        let port = be16(a.value, 2)?;
+        let (xport, xkey) = if xor {
+            (port ^ (MAGIC_COOKIE >> 16) as u16, self.header.get(4..20)?)
+        } else {
+            (port, &[0u8; 16][..])
+        };
+        match family {
+            1 => {
+                let raw = a.value.get(4..8)?;
+                let mut ip = [0u8; 4];
+                for (o, (r, k)) in ip.iter_mut().zip(raw.iter().zip(xkey.iter())) {
+                    *o = r ^ k;
+                }
+                Some(SocketAddr::new(IpAddr::V4(Ipv4Addr::from(ip)), xport))
+            }
+            2 => {
+                let raw = a.value.get(4..20)?;
+                let mut ip = [0u8; 16];
+                for (o, (r, k)) in ip.iter_mut().zip(raw.iter().zip(xkey.iter())) {
+                    *o = r ^ k;
+                }
+                Some(SocketAddr::new(IpAddr::V6(Ipv6Addr::from(ip)), xport))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// One TLV attribute (RFC 8489 §14: type(2) length(2) value, padded to 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attribute<'a> {
+    pub typ: u16,
+    pub value: &'a [u8],
+}
+
+/// Iterator over attributes; stops at the first malformed TLV.
+#[derive(Clone, Debug)]
+pub struct Attributes<'a> {
+    rest: &'a [u8],
+    padded: bool,
+}
+
+impl<'a> Iterator for Attributes<'a> {
+    type Item = Attribute<'a>;
+    fn next(&mut self) -> Option<Attribute<'a>> {
+        let typ = be16(self.rest, 0)?;
+        let len = usize::from(be16(self.rest, 2)?);
+        let step = if self.padded { (len + 3) & !3 } else { len };
+        let value = self.rest.get(4..4 + len)?;
+        self.rest = self.rest.get(4 + step..).unwrap_or(&[]);
+        Some(Attribute { typ, value })
+    }
+}
+
+/// True when the attribute TLVs tile `attrs` exactly (the last one may omit its padding,
+/// as some old classic-STUN stacks do).
+fn attrs_tile(mut attrs: &[u8], padded: bool) -> bool {
+    while !attrs.is_empty() {
+        let Some(len) = be16(attrs, 2) else {
+            return false;
+        };
+        let len = usize::from(len);
+        let padded = if padded { (len + 3) & !3 } else { len };
+        if attrs.len() == 4 + len {
+            return true;
+        }
+        match attrs.get(4 + padded..) {
+            Some(r) => attrs = r,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Cheap check of the first bytes: RFC 7983 range 0-3 (top two bits zero) and room for a
+/// header. Used before `parse`.
+pub fn probe(data: &[u8]) -> bool {
+    be16(data, 0).is_some_and(|t| t & 0xC000 == 0) && data.len() >= HEADER_LEN
+}
+
+/// RFC 8489 §5 (and RFC 3489 §11.1 for classic): parse one message at the start of `data`,
+/// returning it and the bytes after it. The message must fit in `data`; its attributes
+/// must tile its length exactly. Classic messages (no cookie) must also have a known method
+/// (1..=0x00C) and at least one attribute, as the cookie is the main guard against noise.
+pub fn parse(data: &[u8]) -> Option<(Message<'_>, &[u8])> {
+    if !probe(data) {
+        return None;
+    }
+    let msg_type = be16(data, 0)?;
+    let len = usize::from(be16(data, 2)?);
+    let (msg, rest) = data.split_at_checked(HEADER_LEN + len)?;
+    let (header, attrs) = msg.split_at_checked(HEADER_LEN)?;
+    let cookie = be32(header, 4)? == MAGIC_COOKIE;
+    let padded = if len % 4 == 0 && attrs_tile(attrs, true) {
+        true
+    } else if be16(attrs, 0) == Some(attr::MS_MAGIC_COOKIE)
+        && be32(attrs, 4) == Some(MS_TURN_COOKIE_VALUE)
+        && attrs_tile(attrs, false)
+    {
+        false
+    } else {
+        return None;
+    };
+    let m = Message {
+        msg_type,
+        cookie,
+        transaction_id: header.get(if cookie { 8 } else { 4 }..)?,
+        header,
+        attrs,
+        padded,
+    };
+    if !cookie {
+        let method = m.method();
+        if !(1..=0x00C).contains(&method) || attrs.is_empty() {
+            return None;
+        }
+    }
+    Some((m, rest))
+}
+
+/// RFC 8656 §12.4 ChannelData: channel number 0x4000-0x7FFF, length, data, padded to 4 over
+/// TCP. Returns (channel, data, rest). Over UDP `rest` should be empty or up to 3 pad bytes.
+pub fn parse_channel_data(data: &[u8]) -> Option<(u16, &[u8], &[u8])> {
+    let ch = be16(data, 0)?;
+    if !(0x4000..=0x7FFF).contains(&ch) {
+        return None;
+    }
+    let len = usize::from(be16(data, 2)?);
+    let body = data.get(4..4 + len)?;
+    let rest = data.get(4 + ((len + 3) & !3)..).unwrap_or(&[]);
+    Some((ch, body, rest))
+}
+
+/// [MS-TURN] §2.1.4 TCP framing header kinds.
+pub const MS_FRAME_CONTROL: u8 = 0x02;
+pub const MS_FRAME_DATA: u8 = 0x03;
+/// [MS-TURN] §2.2.4 Multiplexed TURN channel id.
+pub const MS_MULTIPLEXED_CHANNEL: u16 = 0xFF10;
+
+/// [MS-TURN] §2.1.4: `Type(1) = 0x02 control | 0x03 end-to-end data, Reserved(1) = 0,
+/// Length(2)`, then `Length` bytes. Returns (type, body, rest); the body must be complete.
+pub fn parse_ms_frame(data: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let kind = *data.first()?;
+    if !(kind == MS_FRAME_CONTROL || kind == MS_FRAME_DATA) || *data.get(1)? != 0 {
+        return None;
+    }
+    let len = usize::from(be16(data, 2)?);
+    let (frame, rest) = data.split_at_checked(4 + len)?;
+    Some((kind, frame.get(4..)?, rest))
+}
+
+/// [MS-TURN] §2.2.4 Multiplexed TURN: `Channel_ID = 0xFF10, Length(2), MTURN_Session_ID(8),
+/// Data`. Returns (session id, data, rest).
+pub fn parse_ms_multiplexed(data: &[u8]) -> Option<(u64, &[u8], &[u8])> {
+    if be16(data, 0)? != MS_MULTIPLEXED_CHANNEL {
+        return None;
+    }
+    let len = usize::from(be16(data, 2)?);
+    let (frame, rest) = data.split_at_checked(4 + len)?;
+    let sid = frame.get(4..12)?;
+    let mut a = [0u8; 8];
+    a.copy_from_slice(sid);
+    Some((u64::from_be_bytes(a), frame.get(12..)?, rest))
+}
+
+/// One unit found in a STUN-family payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Item<'a> {
+    Stun(Message<'a>),
+    /// TURN ChannelData or MS end-to-end data: relayed application bytes (maybe RTP).
+    Relayed(&'a [u8]),
+    /// [MS-TURN] framing header seen (control or data).
+    MsFrame,
+}
+
+/// Hard bound on units taken from one payload (a 64 KiB segment of 20-byte messages would be
+/// 3 000 of them; nothing legitimate sends more than a handful).
+pub const MAX_ITEMS_PER_PAYLOAD: usize = 32;
+
+/// Walk a UDP datagram or a TCP segment and call `f` for every STUN message, ChannelData and
+/// MS-TURN frame found, in order. Returns how many items were found (0: not STUN-family).
+/// TCP tries, per unit: [MS-TURN] framing, RFC 4571 length prefix (RFC 6544 ICE-TCP), bare
+/// STUN, ChannelData. UDP: one STUN message filling the datagram, or one ChannelData, or
+/// one MS multiplexed frame.
+pub fn walk<'a>(data: &'a [u8], tcp: bool, mut f: impl FnMut(Item<'a>)) -> usize {
+    if !tcp {
+        if let Some((m, rest)) = parse(data) {
+            if rest.is_empty() {
+                f(Item::Stun(m));
+                return 1;
+            }
+            return 0;
+        }
+        if let Some((_, body, rest)) = parse_channel_data(data) {
+            if rest.len() <= 3 {
+                f(Item::Relayed(body));
+                return 1;
+            }
+        }
+        if let Some((_, body, rest)) = parse_ms_multiplexed(data) {
+            if rest.is_empty() {
+                f(Item::MsFrame);
+                f(Item::Relayed(body));
+                return 1;
+            }
+        }
+        return 0;
+    }
+    let mut rest = data;
+    let mut n = 0;
+    while !rest.is_empty() && n < MAX_ITEMS_PER_PAYLOAD {
+        if let Some((kind, body, r)) = parse_ms_frame(rest) {
+            if kind == MS_FRAME_CONTROL {
+                if let Some((m, tail)) = parse(body) {
+                    if tail.is_empty() {
+                        f(Item::MsFrame);
+                        f(Item::Stun(m));
+                        n += 1;
+                        rest = r;
+                        continue;
+                    }
+                }
+            } else if n > 0 || body.len() >= 12 {
+                f(Item::MsFrame);
+                f(Item::Relayed(body));
+                n += 1;
+                rest = r;
+                continue;
+            }
+        }
+        // RFC 4571 §2: LENGTH(2) then the packet.
+        if let Some(l) = be16(rest, 0) {
+            if let Some((m, tail)) = rest.get(2..).and_then(parse) {
+                if usize::from(l) == m.wire_len() {
+                    f(Item::Stun(m));
+                    n += 1;
+                    rest = tail;
+                    continue;
+                }
+            }
+        }
+        if let Some((m, tail)) = parse(rest) {
+            f(Item::Stun(m));
+            n += 1;
+            rest = tail;
+            continue;
+        }
+        if n > 0 {
+            if let Some((_, body, r)) = parse_channel_data(rest) {
+                f(Item::Relayed(body));
+                n += 1;
+                rest = r;
+                continue;
+            }
+        }
+        break;
+    }
+    n
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// teams.pcap frame 1418: Binding Success Response with MS-IMPLEMENTATION-VERSION.
+    const TEAMS_BINDING_OK: &str = "010100442112a442fd2c5e566c6739e324303bf78070000400000007002000080001c1d571a76a0a80370004000000028036000400000001000800147cb64ae09a7d1829d4c1ea524572744187cd29488028000478a5f16b";
+    /// teams.pcap frame 1275: MS-TURN Allocate Success (MAGIC-COOKIE attr, MAPPED, 0x8020).
+    const TEAMS_ALLOC_OK: &str = "010300852112a442222fefc7f3924bd1b99727e4000f000472c64bc6000d00040000003c0001000800010d983472fa8d8008000400000006802000080001c1d571a76a0a805000189b713c623ac1bfbbf6d5237583afa6d318e146b40000000080220009322e302e312e3231310010000400002ee000080020affdc3c55c1f6d01a7ea3daf5997ead07e311ca91093584d7d833bfb5eb507a9";
+    /// stun_classic.pcap: RFC 3489 Binding Response with MAPPED-ADDRESS.
+    const CLASSIC_RESP: &str = "0101000c9429ef88294dd52632c72931cb8dbb4c000100080001d70aac103fe0";
+
+    #[test]
+    fn teams_binding_response() {
+        let b = hex(TEAMS_BINDING_OK);
+        let (m, rest) = parse(&b).unwrap();
+        assert!(rest.is_empty());
+        assert!(m.cookie);
+        assert_eq!(m.method(), 1);
+        assert_eq!(m.class(), Class::Success);
+        assert_eq!(m.transaction_id.len(), 12);
+        assert!(m.attributes().any(|a| is_ms_attribute(a.typ)));
+        let a = m
+            .attributes()
+            .find(|a| a.typ == attr::XOR_MAPPED_ADDRESS)
+            .unwrap();
+        assert_eq!(
+            m.address(&a, true).unwrap().to_string(),
+            "80.181.206.72:57543"
+        );
+    }
+
+    #[test]
+    fn teams_ms_turn_allocate_response() {
+        // Length 133: MS-TURN attributes are not padded (SOFTWARE 0x8022 has 9 bytes).
+        let b = hex(TEAMS_ALLOC_OK);
+        let (m, rest) = parse(&b).unwrap();
+        assert!(rest.is_empty());
+        assert!(!m.padded);
+        assert_eq!(walk(&b, false, |_| {}), 1);
+        assert!(m.is_ms_turn());
+        assert_eq!(m.method(), 3);
+        let mapped = m
+            .attributes()
+            .find(|a| a.typ == attr::MAPPED_ADDRESS)
+            .unwrap();
+        assert_eq!(
+            m.address(&mapped, false).unwrap().to_string(),
+            "52.114.250.141:3480"
+        );
+        let x = m
+            .attributes()
+            .find(|a| a.typ == attr::MS_XOR_MAPPED_ADDRESS)
+            .unwrap();
+        assert_eq!(
+            m.address(&x, true).unwrap().to_string(),
+            "80.181.206.72:57543"
+        );
+    }
+
+    #[test]
+    fn teams_ms_turn_allocate_request_unpadded_nonce() {
+        // teams.pcap frame 1250: NONCE of 10 bytes, next attribute right after it.
+        let b = hex("000300c22112a442222fefc7f3924bd1b99727e4000f000472c64bc68037000400000002800800040000000680060004000000010010000400002ee08055000400020002809500087f20c4dd4f848dfa00140014024ecbf8827a60d65306debfa77d87d14402dd5d0015000a227274636d6564696122000600380200002490a0dbdb01d6194de21537bfc992a00332731af1bedc569ae83bd5ab00000000bf71b276c97813a8ddefeb5cbc793a277a4ce63c000800207e44e6521f4710a5540f6290a67d69f95fa8f2f071c7a858a17775c39fdb730d");
+        let (m, rest) = parse(&b).unwrap();
+        assert!(rest.is_empty() && m.is_ms_turn() && !m.padded);
+        assert_eq!((m.method(), m.class()), (3, Class::Request));
+        let nonce = m.attributes().find(|a| a.typ == 0x0015).unwrap();
+        assert_eq!(nonce.value, b"\"rtcmedia\"");
+        // unpadded without the MS cookie attribute is rejected
+        let mut c = b.clone();
+        c[20] = 0x00;
+        c[21] = 0x0e;
+        assert!(parse(&c).is_none());
+    }
+
+    #[test]
+    fn classic_without_cookie() {
+        let b = hex(CLASSIC_RESP);
+        let (m, _) = parse(&b).unwrap();
+        assert!(!m.cookie);
+        assert_eq!(m.transaction_id.len(), 16);
+        let a = m.attributes().next().unwrap();
+        assert_eq!(
+            m.address(&a, false).unwrap().to_string(),
+            "172.16.63.224:55050"
+        );
+        // classic with no attributes is too weak
+        let mut empty = b[..20].to_vec();
+        empty[3] = 0;
+        assert!(parse(&empty).is_none());
+    }
+
+    #[test]
+    fn rejects_noise() {
+        assert!(parse(&[0x80; 40]).is_none());
+        assert!(parse(&[0u8; 10]).is_none());
+        let mut b = hex(TEAMS_BINDING_OK);
+        b[3] = 0x48; // length beyond the datagram
+        assert!(parse(&b).is_none());
+        assert_eq!(walk(&b, false, |_| {}), 0);
+    }
+
+    #[test]
+    fn tcp_multiple_messages_plain_and_rfc4571() {
+        let one = hex("000300082112a442704b6e453952586746596c590019000411000000");
+        let mut seg = one.clone();
+        seg.extend_from_slice(&one);
+        assert_eq!(walk(&seg, true, |_| {}), 2);
+        let mut framed = Vec::new();
+        for _ in 0..3 {
+            framed.extend_from_slice(&(one.len() as u16).to_be_bytes());
+            framed.extend_from_slice(&one);
+        }
+        assert_eq!(walk(&framed, true, |_| {}), 3);
+    }
+
+    #[test]
+    fn ms_turn_tcp_framing() {
+        let one = hex(TEAMS_BINDING_OK);
+        let mut seg = vec![0x02, 0x00];
+        seg.extend_from_slice(&(one.len() as u16).to_be_bytes());
+        seg.extend_from_slice(&one);
+        seg.extend_from_slice(&[0x03, 0x00, 0x00, 0x0c]);
+        seg.extend_from_slice(&[0x80, 0x00, 0, 1, 0, 0, 0, 0, 1, 2, 3, 4]);
+        let mut items = Vec::new();
+        assert_eq!(walk(&seg, true, |i| items.push(i)), 2);
+        assert!(matches!(items[1], Item::Stun(_)));
+        assert!(matches!(items[3], Item::Relayed(b) if b.len() == 12));
+    }
+
+    #[test]
+    fn channel_data() {
+        let b = [0x40, 0x01, 0x00, 0x03, b'a', b'b', b'c', 0];
+        let (ch, body, rest) = parse_channel_data(&b).unwrap();
+        assert_eq!((ch, body, rest.len()), (0x4001, &b"abc"[..], 0));
+        assert!(parse_channel_data(&[0x80, 0, 0, 0]).is_none());
+        assert!(parse_channel_data(&[0x40, 0, 0, 9, 1]).is_none());
+        assert_eq!(walk(&b, false, |_| {}), 1);
+    }
+}

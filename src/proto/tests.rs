@@ -1,0 +1,413 @@
+//! Flow-level classification tests and property tests for every probe and parser.
+
+use super::*;
+use proptest::prelude::*;
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn udp(side: u8, sport: u16, dport: u16, data: &[u8]) -> Payload<'_> {
+    Payload {
+        transport: Transport::Udp,
+        side,
+        src_port: sport,
+        dst_port: dport,
+        tcp_seq: None,
+        tcp_syn: false,
+        ts_ns: 0,
+        data,
+    }
+}
+
+fn tcp(side: u8, seq: u32, syn: bool, data: &[u8]) -> Payload<'_> {
+    Payload {
+        transport: Transport::Tcp,
+        side,
+        src_port: 50000,
+        dst_port: 443,
+        tcp_seq: Some(seq),
+        tcp_syn: syn,
+        ts_ns: 0,
+        data,
+    }
+}
+
+fn rtp_pkt(ssrc: u32, seq: u16, pt: u8) -> Vec<u8> {
+    let mut v = vec![0x80, pt];
+    v.extend_from_slice(&seq.to_be_bytes());
+    v.extend_from_slice(&(u32::from(seq) * 160).to_be_bytes());
+    v.extend_from_slice(&ssrc.to_be_bytes());
+    v.extend_from_slice(&[0xAB; 40]);
+    v
+}
+
+const TEAMS_BINDING_REQ: &str = "000100682112a442b9f45d4f2ed209b36ad0098a000600092b6d49763a4a46776a0000008029000800007fed5e058e0080700004000000078036000400000001002400046efff9fe80950008651f34ce2e7915fc8037000400000002000800140cd837a6e0b14929f2882becfb32dbe307d6cbd5802800040eea2f77";
+const TEAMS_BINDING_OK: &str = "010100442112a442fd2c5e566c6739e324303bf78070000400000007002000080001c1d571a76a0a80370004000000028036000400000001000800147cb64ae09a7d1829d4c1ea524572744187cd29488028000478a5f16b";
+/// teams.pcap frame 1413: MS-TURN Send request with DESTINATION-ADDRESS and DATA (inner
+/// STUN), truncated in the capture: only used through parse of its prefix.
+const TEAMS_SRTCP: &str =
+    "80c90005000003e85445413b6f681514fa9c98c95d7a5cf38000a15e01e3e4b990e8e3fcd2e170";
+
+#[test]
+fn app_names() {
+    assert_eq!(App::default(), App::Other);
+    assert_eq!(App::Rtp.as_str(), "rtp");
+    assert_eq!(serde_json::to_string(&App::Dns).unwrap(), "\"dns\"");
+}
+
+#[test]
+fn state_is_small() {
+    assert_eq!(std::mem::size_of::<AppState>(), 88);
+}
+
+#[test]
+fn stun_then_rtp_is_rtp() {
+    let mut st = AppState::default();
+    let req = hex(TEAMS_BINDING_REQ);
+    let ok = hex(TEAMS_BINDING_OK);
+    st.observe(&udp(0, 50036, 3478, &req));
+    st.observe(&udp(1, 3478, 50036, &ok));
+    assert_eq!(st.app(), App::Stun);
+    for i in 0..3u16 {
+        st.observe(&udp(0, 50036, 3478, &rtp_pkt(0x1111, 100 + i, 111)));
+    }
+    assert_eq!(st.app(), App::Stun, "three packets are not enough");
+    st.observe(&udp(0, 50036, 3478, &rtp_pkt(0x1111, 103, 111)));
+    assert_eq!(st.app(), App::Rtp);
+    // interleaved second stream in the other direction
+    for i in 0..6u16 {
+        st.observe(&udp(1, 3478, 50036, &rtp_pkt(0x2222, 7 + i * 2, 96)));
+        st.observe(&udp(1, 3478, 50036, &rtp_pkt(0x3333, 900 + i, 97)));
+    }
+    let s = st.summary(0);
+    assert_eq!(s.app, App::Rtp);
+    assert!(s.stun && s.ms_turn);
+    assert_eq!(s.rtp_ssrcs, vec![0x1111, 0x2222, 0x3333]);
+    assert_eq!(s.rtp_payload_types, vec![111, 96, 97]);
+    assert!(s
+        .stun_addresses
+        .iter()
+        .any(|a| a.kind == StunAddressKind::Mapped && a.ip.to_string() == "80.181.206.72"));
+    let s1 = st.summary(1);
+    assert_eq!(s1.rtp_ssrcs, vec![0x2222, 0x3333, 0x1111]);
+}
+
+#[test]
+fn ms_turn_allocate_addresses() {
+    let b = hex("010300852112a442222fefc7f3924bd1b99727e4000f000472c64bc6000d00040000003c0001000800010d983472fa8d8008000400000006802000080001c1d571a76a0a805000189b713c623ac1bfbbf6d5237583afa6d318e146b40000000080220009322e302e312e3231310010000400002ee000080020affdc3c55c1f6d01a7ea3daf5997ead07e311ca91093584d7d833bfb5eb507a9");
+    let mut st = AppState::default();
+    st.observe(&udp(1, 3478, 50016, &b));
+    let s = st.summary(0);
+    assert_eq!(s.app, App::Stun);
+    assert!(s.ms_turn);
+    let got: Vec<String> = s
+        .stun_addresses
+        .iter()
+        .map(|a| format!("{:?} {}:{}", a.kind, a.ip, a.port))
+        .collect();
+    assert_eq!(
+        got,
+        vec!["Relayed 52.114.250.141:3480", "Mapped 80.181.206.72:57543"]
+    );
+}
+
+#[test]
+fn single_0x80_packet_is_not_rtp() {
+    let mut st = AppState::default();
+    st.observe(&udp(0, 1, 2, &rtp_pkt(5, 1, 0)));
+    assert_eq!(st.app(), App::Other);
+    // random jumps never confirm
+    for s in [1u16, 5000, 9, 30000, 2, 60000] {
+        st.observe(&udp(0, 1, 2, &rtp_pkt(5, s, 0)));
+    }
+    assert_eq!(st.app(), App::Other);
+}
+
+#[test]
+fn srtcp_only_is_rtcp() {
+    let mut st = AppState::default();
+    let b = hex(TEAMS_SRTCP);
+    st.observe(&udp(0, 3479, 50006, &b));
+    assert_eq!(st.app(), App::Other);
+    st.observe(&udp(0, 3479, 50006, &b));
+    assert_eq!(st.app(), App::Rtcp);
+}
+
+#[test]
+fn tls_client_hello_split_and_out_of_order() {
+    let ch = hex(tls::tests::TEAMS_CH);
+    let isn = 0xFFFF_FF00u32; // wraps
+    let mut st = AppState::default();
+    st.observe(&tcp(0, isn, true, &[]));
+    let start = isn.wrapping_add(1);
+    // second half first, then the first half
+    st.observe(&tcp(0, start.wrapping_add(60), false, &ch[60..]));
+    assert_eq!(st.app(), App::Other);
+    st.observe(&tcp(0, start, false, &ch[..60]));
+    let s = st.summary(0);
+    assert_eq!(s.app, App::Tls);
+    assert_eq!(s.sni.as_deref(), Some("teams.microsoft.com"));
+    assert_eq!(s.alpn, vec!["h2".to_string(), "http/1.1".to_string()]);
+    assert!(!st.heavy_pending(), "reassembly buffer freed");
+}
+
+#[test]
+fn tls_client_hello_in_order_without_syn() {
+    let ch = hex(tls::tests::TEAMS_CH);
+    let mut st = AppState::default();
+    st.observe(&tcp(0, 5000, false, &ch[..100]));
+    st.observe(&tcp(0, 5100, false, &ch[100..]));
+    assert_eq!(st.summary(1).sni.as_deref(), Some("teams.microsoft.com"));
+}
+
+#[test]
+fn tls_server_only() {
+    let mut st = AppState::default();
+    let mut sh = vec![0x16, 3, 3, 0, 60, 2, 0, 0, 56, 3, 3];
+    sh.resize(65, 0);
+    st.observe(&tcp(1, 77, false, &sh));
+    assert_eq!(st.app(), App::Tls);
+}
+
+#[test]
+fn sip_with_sdp_and_http_on_5060() {
+    let mut st = AppState::default();
+    st.observe(&udp(0, 5060, 5060, sip::tests::INVITE));
+    st.observe(&udp(0, 5060, 5060, b"hello"));
+    let s = st.summary(0);
+    assert_eq!(s.app, App::Sip);
+    let sip = s.sip.unwrap();
+    assert_eq!(
+        sip.call_ids,
+        vec!["105090259-446faf7a@192.168.1.2".to_string()]
+    );
+    assert_eq!(sip.methods, vec!["INVITE".to_string()]);
+    assert_eq!(sip.sdp_media[0].port, 30000);
+    assert_eq!(sip.sdp_media[0].ip.as_deref(), Some("192.168.1.2"));
+
+    let mut http = AppState::default();
+    let mut p = tcp(
+        0,
+        1,
+        false,
+        b"GET / HTTP/1.1\r\nHost: 45.58.148.2:8888\r\n\r\n",
+    );
+    p.src_port = 5060;
+    http.observe(&p);
+    http.observe(&tcp(
+        1,
+        9,
+        false,
+        b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
+    ));
+    assert_eq!(http.app(), App::Other);
+}
+
+#[test]
+fn dns_on_port_53() {
+    let q = b"\xce\x9d\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x00\x00\x01\x00\x01";
+    let mut st = AppState::default();
+    st.observe(&udp(0, 40000, 53, q));
+    assert_eq!(st.app(), App::Dns);
+    let mut off = AppState::default();
+    off.observe(&udp(0, 40000, 54, q));
+    assert_eq!(off.app(), App::Other);
+}
+
+#[test]
+fn dtls_flow() {
+    let mut b = vec![0x16, 0xfe, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0x01];
+    b.resize(13 + 0x10, 0);
+    let mut st = AppState::default();
+    st.observe(&udp(0, 1, 2, &b));
+    assert_eq!(st.app(), App::Dtls);
+}
+
+#[test]
+fn weak_random_udp_is_other() {
+    // like the dnscrypt_skype_false_positive capture: a few high-entropy datagrams
+    let mut st = AppState::default();
+    let mut x: u32 = 12345;
+    for i in 0..6u8 {
+        let mut v = Vec::new();
+        for _ in 0..300 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            v.push((x >> 16) as u8);
+        }
+        v[0] = if i % 2 == 0 { 0x00 } else { 0x80 };
+        st.observe(&udp(i % 2, 46858, 443, &v));
+    }
+    assert_eq!(st.app(), App::Other);
+}
+
+#[test]
+fn merge_two_halves() {
+    let mut a = AppState::default();
+    let mut b = AppState::default();
+    a.observe(&udp(0, 1, 2, &hex(TEAMS_BINDING_REQ)));
+    for i in 0..5 {
+        b.observe(&udp(1, 2, 1, &rtp_pkt(9, i, 0)));
+    }
+    a.merge(&b);
+    let s = a.summary(0);
+    assert_eq!(s.app, App::Rtp);
+    assert!(s.stun);
+    assert_eq!(s.rtp_ssrcs, vec![9]);
+}
+
+#[test]
+fn given_up_after_unmatched() {
+    let mut st = AppState::default();
+    for _ in 0..MAX_UNMATCHED {
+        st.observe(&udp(0, 1, 2, b"\xee nothing to see"));
+    }
+    assert!(st.has(flag::GIVEN_UP));
+    assert!(st.heavy.is_none());
+}
+
+#[test]
+fn stun_over_tcp_rfc4571_counts_every_message() {
+    let one = hex("000300082112a442704b6e453952586746596c590019000411000000");
+    let mut seg = Vec::new();
+    for _ in 0..3 {
+        seg.extend_from_slice(&one);
+    }
+    let mut st = AppState::default();
+    st.observe(&tcp(0, 1, false, &seg));
+    assert_eq!(st.app(), App::Stun);
+    assert_eq!(st.stun_msgs, 3);
+}
+
+fn check_caps(st: &AppState) {
+    if let Some(h) = st.heavy.as_deref() {
+        assert!(h.stun_addresses.len() <= MAX_STUN_ADDRESSES);
+        assert!(h.ssrcs.len() <= MAX_SSRCS);
+        assert!(h.pts.len() <= MAX_PAYLOAD_TYPES);
+        assert!(h.alpn.len() <= MAX_ALPN);
+        assert!(h.tls_versions.len() <= MAX_TLS_VERSIONS);
+        assert!(h.sni.as_ref().is_none_or(|s| s.len() <= MAX_STRING * 3));
+        for r in h.reasm.iter().flatten() {
+            assert!(r.len() <= tls::REASM_CAP);
+        }
+        if let Some(s) = &h.sip {
+            assert!(s.call_ids.len() <= MAX_CALL_IDS);
+            assert!(s.methods.len() <= MAX_SIP_METHODS);
+            assert!(s.status_codes.len() <= MAX_SIP_STATUS);
+            assert!(s.sdp_media.len() <= MAX_SDP_MEDIA);
+        }
+    }
+}
+
+fn arb_payload() -> impl Strategy<Value = (bool, u8, u16, u32, bool, Vec<u8>)> {
+    let data = prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..200),
+        // biased first bytes: STUN, DTLS, TURN channel, RTP, TLS, SIP
+        (
+            prop_oneof![
+                Just(0u8),
+                Just(1),
+                Just(0x16),
+                Just(0x40),
+                Just(0x80),
+                Just(0x02),
+                Just(b'I'),
+                Just(b'S')
+            ],
+            proptest::collection::vec(any::<u8>(), 0..200)
+        )
+            .prop_map(|(b, mut v)| {
+                v.insert(0, b);
+                v
+            }),
+    ];
+    (
+        any::<bool>(),
+        0u8..2,
+        prop_oneof![Just(53u16), Just(3478), Just(5060), Just(443), any::<u16>()],
+        any::<u32>(),
+        any::<bool>(),
+        data,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn parsers_never_panic(data in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let d = &data[..];
+        let _ = stun::probe(d);
+        let _ = stun::parse(d).map(|(m, _)| (m.method(), m.class(), m.is_ms_turn(),
+            m.attributes().filter_map(|a| m.address(&a, true)).count()));
+        let _ = stun::parse_channel_data(d);
+        let _ = stun::parse_ms_frame(d);
+        let _ = stun::parse_ms_multiplexed(d);
+        let _ = stun::walk(d, true, |_| {});
+        let _ = stun::walk(d, false, |_| {});
+        let _ = rtp::parse_rtp(d);
+        let _ = rtp::parse_rtcp(d);
+        let _ = rtp::walk_rfc4571(d, |_| {});
+        let _ = dtls::parse_datagram(d);
+        let _ = dns::probe(d);
+        let _ = dns::probe_tcp(d);
+        if let Ok(hs) = tls::first_handshake(d) {
+            if let Some(ch) = tls::parse_client_hello(&hs) {
+                let _ = ch.alpn().count() + ch.versions().count();
+            }
+        }
+        let _ = tls::parse_client_hello(d);
+        let _ = tls::is_server_hello(d);
+        if let Some(m) = sip::parse(d) {
+            let mut out = [None; sip::MAX_SDP_MEDIA];
+            let _ = sip::sdp_media(m.body, &mut out);
+        }
+        let mut out = [None; sip::MAX_SDP_MEDIA];
+        let _ = sip::sdp_media(d, &mut out);
+    }
+
+    #[test]
+    fn text_parsers_never_panic(s in "(INVITE sip:a@b SIP/2.0|SIP/2.0 200 OK|v=0|m=audio [0-9]{1,6} RTP/AVP 0|c=IN IP4 [0-9.]{1,15}|[a-zA-Z:-]{1,12}: ?[ -~]{0,20}|)(\r\n(Call-ID|i|CSeq|l|Content-Length|f|t|m=audio 1 x|c=IN IP4 1.2.3.4): ?[ -~]{0,12}){0,12}(\r\n\r\n[ -~\r\n]{0,80})?") {
+        let _ = sip::parse(s.as_bytes());
+        let mut out = [None; sip::MAX_SDP_MEDIA];
+        let _ = sip::sdp_media(s.as_bytes(), &mut out);
+    }
+
+    #[test]
+    fn observe_never_panics_and_respects_caps(pkts in proptest::collection::vec(arb_payload(), 0..60)) {
+        let mut st = AppState::default();
+        let mut other = AppState::default();
+        for (is_tcp, side, port, seq, syn, data) in &pkts {
+            let p = Payload {
+                transport: if *is_tcp { Transport::Tcp } else { Transport::Udp },
+                side: *side,
+                src_port: *port,
+                dst_port: 3478,
+                tcp_seq: is_tcp.then_some(*seq),
+                tcp_syn: *syn,
+                ts_ns: 0,
+                data,
+            };
+            st.observe(&p);
+            other.observe(&p);
+            check_caps(&st);
+        }
+        st.merge(&other);
+        check_caps(&st);
+        let s = st.summary(0);
+        prop_assert!(s.rtp_ssrcs.len() <= MAX_SSRCS);
+    }
+
+    #[test]
+    fn reassembly_never_exceeds_cap(segs in proptest::collection::vec((any::<u16>(), proptest::collection::vec(any::<u8>(), 0..3000)), 0..20), fixed in any::<bool>()) {
+        let mut r = tls::Reassembly::new(1000, fixed);
+        for (off, d) in &segs {
+            r.insert(1000u32.wrapping_add(u32::from(*off)).wrapping_sub(2000), d);
+            prop_assert!(r.len() <= tls::REASM_CAP);
+            let _ = tls::first_handshake(r.prefix());
+        }
+    }
+}
