@@ -304,7 +304,11 @@ pub enum RangesError {
     #[error(
         "{file}: endpoint set id {id}: unknown category {value:?} (expected Optimize, Allow or Default)"
     )]
-    BadCategory { file: String, id: u32, value: String },
+    BadCategory {
+        file: String,
+        id: u32,
+        value: String,
+    },
     #[error("{file}: endpoint set id {id} is listed twice")]
     DuplicateId { file: String, id: u32 },
 }
@@ -365,7 +369,9 @@ trait Key: Copy + Eq + std::hash::Hash + std::ops::BitAnd<Output = Self> {
 
 impl Key for u32 {
     fn mask(len: u8) -> u32 {
-        u32::MAX.checked_shl(32 - u32::from(len.min(32))).unwrap_or(0)
+        u32::MAX
+            .checked_shl(32 - u32::from(len.min(32)))
+            .unwrap_or(0)
     }
 }
 
@@ -482,7 +488,11 @@ impl Ranges {
                         n.prefix(),
                         u128::from(u32::from(n.ip()) & u32::mask(n.prefix())),
                     ),
-                    IpNetwork::V6(n) => (true, n.prefix(), u128::from(n.ip()) & u128::mask(n.prefix())),
+                    IpNetwork::V6(n) => (
+                        true,
+                        n.prefix(),
+                        u128::from(n.ip()) & u128::mask(n.prefix()),
+                    ),
                 };
                 let entry = by_prefix.entry(key).or_insert_with(|| (net, Vec::new()));
                 if !entry.1.contains(&i) {
@@ -763,7 +773,10 @@ mod tests {
     #[test]
     fn port_lists() {
         let p = PortList::parse("143, 587, 993, 995").unwrap();
-        assert_eq!(p.ranges(), &[(143, 143), (587, 587), (993, 993), (995, 995)]);
+        assert_eq!(
+            p.ranges(),
+            &[(143, 143), (587, 587), (993, 993), (995, 995)]
+        );
         assert!(p.contains(993) && !p.contains(994));
         let p = PortList::parse("443,80").unwrap();
         assert_eq!(p.ranges(), &[(443, 443), (80, 80)]);
@@ -797,20 +810,29 @@ mod tests {
         let a = ip("52.112.244.71");
         for port in [3478, 3479, 3480, 3481] {
             let m = r.lookup(a, Transport::Udp, port).unwrap();
-            assert_eq!((m.id, m.category, m.port_matched), (11, Category::Optimize, true));
+            assert_eq!(
+                (m.id, m.category, m.port_matched),
+                (11, Category::Optimize, true)
+            );
             assert_eq!(m.service_area, "Skype");
             assert!(m.express_route && m.required);
             assert_eq!(m.prefix.to_string(), "52.112.0.0/14");
         }
         let m = r.lookup(a, Transport::Tcp, 443).unwrap();
-        assert_eq!((m.id, m.category, m.port_matched), (12, Category::Allow, true));
+        assert_eq!(
+            (m.id, m.category, m.port_matched),
+            (12, Category::Allow, true)
+        );
         let m = r.lookup(a, Transport::Udp, 443).unwrap();
         assert_eq!((m.id, m.port_matched), (12, true));
         let m = r.lookup(ip("52.123.1.2"), Transport::Tcp, 80).unwrap();
         assert_eq!(m.id, 12);
         // No set lists TCP 5061 for this prefix: highest-priority category wins.
         let m = r.lookup(a, Transport::Tcp, 5061).unwrap();
-        assert_eq!((m.id, m.category, m.port_matched), (11, Category::Optimize, false));
+        assert_eq!(
+            (m.id, m.category, m.port_matched),
+            (11, Category::Optimize, false)
+        );
     }
 
     #[test]
@@ -824,13 +846,26 @@ mod tests {
         assert!(r.contains(ip("2620:1ec:40::1")));
         assert!(!r.contains(ip("2603:1064::1")));
         // IPv4-mapped IPv6 is looked up as IPv4.
-        assert_eq!(r.lookup(ip("::ffff:52.112.0.1"), Transport::Udp, 3480).unwrap().id, 11);
+        assert_eq!(
+            r.lookup(ip("::ffff:52.112.0.1"), Transport::Udp, 3480)
+                .unwrap()
+                .id,
+            11
+        );
     }
 
     #[test]
     fn non_o365_address_is_none() {
         let r = bundled();
-        for a in ["8.8.8.8", "10.0.0.1", "52.116.0.1", "0.0.0.0", "255.255.255.255", "::", "2001:db8::1"] {
+        for a in [
+            "8.8.8.8",
+            "10.0.0.1",
+            "52.116.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "::",
+            "2001:db8::1",
+        ] {
             assert!(r.lookup(ip(a), Transport::Udp, 3478).is_none(), "{a}");
             assert!(!r.contains(ip(a)), "{a}");
         }
@@ -850,9 +885,22 @@ mod tests {
         let m = r.lookup(ip("52.112.1.9"), Transport::Udp, 3478).unwrap();
         assert_eq!((m.id, m.port_matched, m.express_route), (7, false, false));
         assert_eq!(m.prefix.to_string(), "52.112.1.0/24");
-        assert_eq!(r.lookup(ip("52.112.2.9"), Transport::Udp, 3478).unwrap().id, 5);
-        assert_eq!(r.lookup(ip("2603:1063:0:1::9"), Transport::Udp, 3478).unwrap().id, 7);
-        assert_eq!(r.lookup(ip("2603:1063:0:2::9"), Transport::Udp, 3478).unwrap().id, 5);
+        assert_eq!(
+            r.lookup(ip("52.112.2.9"), Transport::Udp, 3478).unwrap().id,
+            5
+        );
+        assert_eq!(
+            r.lookup(ip("2603:1063:0:1::9"), Transport::Udp, 3478)
+                .unwrap()
+                .id,
+            7
+        );
+        assert_eq!(
+            r.lookup(ip("2603:1063:0:2::9"), Transport::Udp, 3478)
+                .unwrap()
+                .id,
+            5
+        );
         assert_eq!(r.prefix_count(), 4);
         assert_eq!(r.source(), "test.json");
         assert_eq!(r.as_of(), None);
@@ -867,7 +915,10 @@ mod tests {
           {"id": 1, "serviceArea": "C", "ips": ["198.51.100.0/24"], "expressRoute": false, "category": "Default", "required": true}
         ]"#;
         let r = Ranges::from_json_str(json, "t.json").unwrap();
-        assert_eq!(r.lookup(ip("198.51.100.1"), Transport::Tcp, 1).unwrap().id, 3);
+        assert_eq!(
+            r.lookup(ip("198.51.100.1"), Transport::Tcp, 1).unwrap().id,
+            3
+        );
     }
 
     #[test]
@@ -877,8 +928,14 @@ mod tests {
           {"id": 2, "serviceArea": "B", "ips": ["0.0.0.0/0"], "expressRoute": false, "category": "Default", "required": true}
         ]"#;
         let r = Ranges::from_json_str(json, "t.json").unwrap();
-        assert_eq!(r.lookup(ip("198.51.100.1"), Transport::Tcp, 1).unwrap().id, 1);
-        assert_eq!(r.lookup(ip("203.0.113.1"), Transport::Tcp, 1).unwrap().id, 2);
+        assert_eq!(
+            r.lookup(ip("198.51.100.1"), Transport::Tcp, 1).unwrap().id,
+            1
+        );
+        assert_eq!(
+            r.lookup(ip("203.0.113.1"), Transport::Tcp, 1).unwrap().id,
+            2
+        );
         assert!(!r.contains(ip("::1")));
     }
 
@@ -893,19 +950,47 @@ mod tests {
         let e = Ranges::from_json_str(&set(r#""52.112.0.0/33""#, "443", "Allow"), "f.json")
             .unwrap_err();
         assert!(matches!(e, RangesError::BadCidr { id: 42, .. }), "{e}");
-        assert!(e.to_string().starts_with("f.json: endpoint set id 42: bad CIDR \"52.112.0.0/33\""));
-        for bad in ["\"x\"", "\"52.112.0.0\"", "\"52.112.0/14\"", "\"2603:1063::/129\"", "\"1.2.3.4/\""] {
+        assert!(e
+            .to_string()
+            .starts_with("f.json: endpoint set id 42: bad CIDR \"52.112.0.0/33\""));
+        for bad in [
+            "\"x\"",
+            "\"52.112.0.0\"",
+            "\"52.112.0/14\"",
+            "\"2603:1063::/129\"",
+            "\"1.2.3.4/\"",
+        ] {
             let e = Ranges::from_json_str(&set(bad, "443", "Allow"), "f.json").unwrap_err();
             assert!(matches!(e, RangesError::BadCidr { .. }), "{bad}: {e}");
         }
         let e = Ranges::from_json_str(&set("", "443;80", "Allow"), "f.json").unwrap_err();
-        assert!(matches!(e, RangesError::BadPorts { id: 42, field: "tcpPorts", .. }), "{e}");
-        assert!(e.to_string().contains("bad port list in tcpPorts \"443;80\""), "{e}");
+        assert!(
+            matches!(
+                e,
+                RangesError::BadPorts {
+                    id: 42,
+                    field: "tcpPorts",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .contains("bad port list in tcpPorts \"443;80\""),
+            "{e}"
+        );
         let e = Ranges::from_json_str(&set("", "443", "Turbo"), "f.json").unwrap_err();
         assert!(matches!(e, RangesError::BadCategory { id: 42, .. }), "{e}");
-        let e = Ranges::from_json_str("[\n{\"id\": 1,\n \"serviceArea\": 5}]", "f.json").unwrap_err();
+        let e =
+            Ranges::from_json_str("[\n{\"id\": 1,\n \"serviceArea\": 5}]", "f.json").unwrap_err();
         match &e {
-            RangesError::Json { file, line, column, message } => {
+            RangesError::Json {
+                file,
+                line,
+                column,
+                message,
+            } => {
                 assert_eq!((file.as_str(), *line), ("f.json", 3));
                 assert!(*column > 0);
                 assert!(message.contains("invalid type"), "{message}");
@@ -967,7 +1052,12 @@ mod tests {
             assert_eq!(r.as_of(), None);
             // The instance comes from the contents: a neutral name gives the same answer.
             let text = std::fs::read_to_string(&p).unwrap();
-            assert_eq!(Ranges::from_json_str(&text, "endpoints.json").unwrap().instance(), instance);
+            assert_eq!(
+                Ranges::from_json_str(&text, "endpoints.json")
+                    .unwrap()
+                    .instance(),
+                instance
+            );
         }
     }
 
@@ -988,8 +1078,18 @@ mod tests {
         if let Some(p) = shared("USGovDoD.json") {
             // DoD nests 52.127.72.42/32 (set 15) inside 52.127.72.0/21 (sets 16, 26).
             let r = Ranges::load(&p).unwrap();
-            assert_eq!(r.lookup(ip("52.127.72.42"), Transport::Tcp, 443).unwrap().id, 15);
-            assert_ne!(r.lookup(ip("52.127.72.43"), Transport::Tcp, 443).unwrap().id, 15);
+            assert_eq!(
+                r.lookup(ip("52.127.72.42"), Transport::Tcp, 443)
+                    .unwrap()
+                    .id,
+                15
+            );
+            assert_ne!(
+                r.lookup(ip("52.127.72.43"), Transport::Tcp, 443)
+                    .unwrap()
+                    .id,
+                15
+            );
         }
     }
 
@@ -1003,7 +1103,11 @@ mod tests {
         let full: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
         let mut want: Vec<&serde_json::Value> = full
             .iter()
-            .filter(|s| s.get("ips").and_then(|v| v.as_array()).is_some_and(|a| !a.is_empty()))
+            .filter(|s| {
+                s.get("ips")
+                    .and_then(|v| v.as_array())
+                    .is_some_and(|a| !a.is_empty())
+            })
             .collect();
         want.sort_by_key(|s| s["id"].as_u64());
         let got: Vec<serde_json::Value> = serde_json::from_str(BUNDLED_WORLDWIDE).unwrap();
