@@ -18,8 +18,9 @@
 //! 4. then the lowest id.
 //!
 //! The index is built once: per address family, one hash map per prefix length present, keyed by
-//! the masked address, probed from the longest length to the shortest. A probe is a mask, an
-//! Fx hash and a compare; nothing allocates.
+//! the masked address, probed from the longest length to the shortest, behind a bitmap of the
+//! top 8 (IPv4) / 16 (IPv6) address bits any prefix covers, so most non-Office 365 addresses are
+//! rejected with one load. A probe is a mask, an Fx hash and a compare; nothing allocates.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -344,59 +345,123 @@ struct Bucket {
     len: u32,
 }
 
-/// The prefixes of one length in one family.
-#[derive(Debug, Clone)]
+/// The prefixes of one length in one family (used while building the intervals).
 struct Level<K> {
     mask: K,
     map: FxHashMap<K, u32>,
 }
 
-/// Levels sorted from the longest prefix length to the shortest.
+/// One address family's prefixes flattened into sorted, disjoint address intervals, each
+/// answering with the bucket of the longest prefix covering it (a nested prefix splits the one
+/// around it). A lookup is a binary search over `starts` (a few hundred entries at most, in
+/// cache), behind a bitmap of the top 8 (IPv4) / 16 (IPv6) bits any prefix covers, which rejects
+/// most other addresses with one load.
 #[derive(Debug, Clone)]
 struct Family<K> {
-    levels: Vec<Level<K>>,
+    starts: Vec<K>,
+    ends: Vec<K>,
+    buckets: Vec<u32>,
+    top: Vec<u64>,
 }
 
-impl<K> Default for Family<K> {
+impl<K: Key> Default for Family<K> {
     fn default() -> Self {
-        Family { levels: Vec::new() }
+        Family {
+            starts: Vec::new(),
+            ends: Vec::new(),
+            buckets: Vec::new(),
+            top: vec![0; (1usize << K::TOP_BITS) / 64],
+        }
     }
 }
 
-trait Key: Copy + Eq + std::hash::Hash + std::ops::BitAnd<Output = Self> {
+trait Key: Copy + Ord + std::hash::Hash + std::ops::BitAnd<Output = Self> {
+    /// Width of the top-bits filter.
+    const TOP_BITS: u8;
+    /// The netmask of a prefix length.
     fn mask(len: u8) -> Self;
+    /// The top `TOP_BITS` bits.
+    fn top(self) -> usize;
+    /// The last address of the prefix starting at `self` (host bits all ones).
+    fn last(self, len: u8) -> Self;
+    /// The last address of the family.
+    const ALL_ONES: Self;
+    /// The next address, None after the last one.
+    fn succ(self) -> Option<Self>;
+    /// The previous address (wrapping; only called on addresses above 0).
+    fn pred(self) -> Self;
 }
 
 impl Key for u32 {
+    const TOP_BITS: u8 = 8;
     fn mask(len: u8) -> u32 {
         u32::MAX
             .checked_shl(32 - u32::from(len.min(32)))
             .unwrap_or(0)
     }
+    #[inline]
+    fn top(self) -> usize {
+        (self >> 24) as usize
+    }
+    fn last(self, len: u8) -> u32 {
+        self | !u32::mask(len)
+    }
+    const ALL_ONES: u32 = u32::MAX;
+    fn succ(self) -> Option<u32> {
+        self.checked_add(1)
+    }
+    fn pred(self) -> u32 {
+        self.wrapping_sub(1)
+    }
 }
 
 impl Key for u128 {
+    const TOP_BITS: u8 = 16;
     fn mask(len: u8) -> u128 {
         u128::MAX
             .checked_shl(128 - u32::from(len.min(128)))
             .unwrap_or(0)
+    }
+    #[inline]
+    fn top(self) -> usize {
+        (self >> 112) as usize
+    }
+    fn last(self, len: u8) -> u128 {
+        self | !u128::mask(len)
+    }
+    const ALL_ONES: u128 = u128::MAX;
+    fn succ(self) -> Option<u128> {
+        self.checked_add(1)
+    }
+    fn pred(self) -> u128 {
+        self.wrapping_sub(1)
     }
 }
 
 impl<K: Key> Family<K> {
     #[inline]
     fn find(&self, addr: K) -> Option<u32> {
-        self.levels
-            .iter()
-            .find_map(|level| level.map.get(&(addr & level.mask)).copied())
+        let t = addr.top();
+        let word = self.top.get(t / 64).copied().unwrap_or(0);
+        if word & (1 << (t % 64)) == 0 {
+            return None;
+        }
+        let i = self.starts.partition_point(|&s| s <= addr).checked_sub(1)?;
+        if addr <= *self.ends.get(i)? {
+            self.buckets.get(i).copied()
+        } else {
+            None
+        }
     }
 
-    /// Builds the levels from (prefix length, masked key, bucket index) triples.
+    /// Builds the intervals from (prefix length, masked key, bucket index) triples.
     fn build(entries: &[(u8, K, u32)]) -> Family<K> {
+        // Longest-prefix match by hash probes, longest length first: the reference the
+        // intervals are cut from (run once per boundary, at load time).
         let mut lens: Vec<u8> = entries.iter().map(|e| e.0).collect();
         lens.sort_unstable_by(|a, b| b.cmp(a));
         lens.dedup();
-        let levels = lens
+        let levels: Vec<Level<K>> = lens
             .into_iter()
             .map(|len| Level {
                 mask: K::mask(len),
@@ -407,7 +472,58 @@ impl<K: Key> Family<K> {
                     .collect(),
             })
             .collect();
-        Family { levels }
+        let lpm = |addr: K| {
+            levels
+                .iter()
+                .find_map(|level| level.map.get(&(addr & level.mask)).copied())
+        };
+
+        // Every prefix's first address and the address after its last one are the only places
+        // where the answer can change.
+        let mut cuts: Vec<K> = Vec::with_capacity(entries.len() * 2);
+        for &(len, key, _) in entries {
+            cuts.push(key);
+            if let Some(after) = key.last(len).succ() {
+                cuts.push(after);
+            }
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+
+        let mut family = Family::default();
+        for (n, &start) in cuts.iter().enumerate() {
+            let Some(bucket) = lpm(start) else { continue };
+            let end = match cuts.get(n + 1) {
+                // The next cut is above `start`, so `next - 1` does not wrap.
+                Some(&next) => next.pred(),
+                // No cut after a covered start: its prefix runs to the last address.
+                None => K::ALL_ONES,
+            };
+            // Merge with the previous interval when it continues it with the same answer.
+            let continues = family.ends.last().and_then(|e: &K| e.succ()) == Some(start)
+                && family.buckets.last() == Some(&bucket);
+            if continues {
+                if let Some(e) = family.ends.last_mut() {
+                    *e = end;
+                }
+            } else {
+                family.starts.push(start);
+                family.ends.push(end);
+                family.buckets.push(bucket);
+            }
+        }
+
+        for &(len, key, _) in entries {
+            // A prefix shorter than the filter covers 2^(TOP_BITS - len) top values.
+            let first = key.top();
+            let span = 1usize << K::TOP_BITS.saturating_sub(len);
+            for t in first..first.saturating_add(span) {
+                if let Some(w) = family.top.get_mut(t / 64) {
+                    *w |= 1 << (t % 64);
+                }
+            }
+        }
+        family
     }
 }
 
@@ -937,6 +1053,31 @@ mod tests {
             2
         );
         assert!(!r.contains(ip("::1")));
+        // Prefixes shorter than the top-bits filter (8 bits v4, 16 bits v6).
+        let json = r#"[
+          {"id": 1, "serviceArea": "A", "ips": ["64.0.0.0/3", "4000::/3", "2c0f:f000::/20"],
+           "expressRoute": true, "category": "Allow", "required": true}
+        ]"#;
+        let r = Ranges::from_json_str(json, "t.json").unwrap();
+        for a in [
+            "64.0.0.0",
+            "95.255.255.255",
+            "4000::",
+            "5fff:ffff::1",
+            "2c0f:ffff::1",
+        ] {
+            assert!(r.contains(ip(a)), "{a}");
+        }
+        for a in [
+            "63.255.255.255",
+            "96.0.0.0",
+            "3fff::1",
+            "6000::",
+            "2c0f:efff::1",
+            "::",
+        ] {
+            assert!(!r.contains(ip(a)), "{a}");
+        }
     }
 
     #[test]
@@ -1120,6 +1261,93 @@ mod tests {
         let all = Ranges::load(&p).unwrap();
         for s in bundled().sets() {
             assert_eq!(Some(s), all.set(s.id));
+        }
+    }
+
+    /// The rule of the module doc, by brute force over every set's prefixes.
+    fn reference(r: &Ranges, a: IpAddr, t: Transport, port: u16) -> Option<(u32, u8)> {
+        let a = match a {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(a, IpAddr::V4),
+            v4 => v4,
+        };
+        let best = r
+            .sets()
+            .iter()
+            .flat_map(|s| &s.ips)
+            .filter(|n| n.contains(a))
+            .map(|n| n.prefix())
+            .max()?;
+        let mut cands: Vec<&EndpointSet> = r
+            .sets()
+            .iter()
+            .filter(|s| s.ips.iter().any(|n| n.prefix() == best && n.contains(a)))
+            .collect();
+        cands.sort_by_key(|s| (!s.serves(t, port), s.category, s.id));
+        cands.first().map(|s| (s.id, best))
+    }
+
+    #[test]
+    fn lookup_agrees_with_brute_force() {
+        let mut files = vec![("bundled".to_owned(), bundled())];
+        for name in [
+            "worldwide.json",
+            "USGovDoD.json",
+            "USGovGCCHigh.json",
+            "China.json",
+        ] {
+            if let Some(p) = shared(name) {
+                files.push((name.to_owned(), Ranges::load(&p).unwrap()));
+            }
+        }
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for (name, r) in &files {
+            let prefixes: Vec<IpNetwork> = r.sets().iter().flat_map(|s| s.ips.clone()).collect();
+            for _ in 0..20_000 {
+                let n = next();
+                // Mostly addresses near a listed prefix (inside, at its edges, just outside).
+                let base = prefixes[(n as usize) % prefixes.len()];
+                let a = match base {
+                    IpNetwork::V4(p) => {
+                        let span = u32::MAX.checked_shr(u32::from(p.prefix())).unwrap_or(0);
+                        let off = match n >> 60 {
+                            0 => 0,
+                            1 => span,
+                            2 => span.wrapping_add(1),
+                            3 => u32::MAX,
+                            4 => (next() as u32) & !0xff,
+                            _ => (next() as u32) & span,
+                        };
+                        IpAddr::V4(Ipv4Addr::from(u32::from(p.network()).wrapping_add(off)))
+                    }
+                    IpNetwork::V6(p) => {
+                        let span = u128::MAX.checked_shr(u32::from(p.prefix())).unwrap_or(0);
+                        let r128 = (u128::from(next()) << 64) | u128::from(next());
+                        let off = match n >> 60 {
+                            0 => 0,
+                            1 => span,
+                            2 => span.wrapping_add(1),
+                            3 => u128::MAX,
+                            _ => r128 & span,
+                        };
+                        IpAddr::V6(Ipv6Addr::from(u128::from(p.network()).wrapping_add(off)))
+                    }
+                };
+                let (t, port) = match n % 4 {
+                    0 => (Transport::Udp, 3478 + (n % 5) as u16),
+                    1 => (Transport::Tcp, 443),
+                    2 => (Transport::Udp, 443),
+                    _ => (Transport::Tcp, 25),
+                };
+                let got = r.lookup(a, t, port).map(|m| (m.id, m.prefix.prefix()));
+                assert_eq!(got, reference(r, a, t, port), "{name} {a} {t:?} {port}");
+                assert_eq!(r.contains(a), got.is_some(), "{name} {a}");
+            }
         }
     }
 
