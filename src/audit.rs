@@ -217,9 +217,9 @@ pub fn audit(input: &AuditInput<'_>, table: FlowTable) -> Report {
             version: env!("CARGO_PKG_VERSION"),
         },
         ranges: RangesInfo {
-            source: input.ranges.source.clone(),
-            instance: input.ranges.instance.clone(),
-            as_of: input.ranges.as_of.clone(),
+            source: input.ranges.source().to_string(),
+            instance: input.ranges.instance().as_str().to_string(),
+            as_of: input.ranges.as_of().map(str::to_string),
         },
         site: SiteInfo {
             name: input.site.name.clone(),

@@ -42,7 +42,7 @@ impl Config {
             Some(p) => {
                 Ranges::load(p).with_context(|| format!("bad ranges file {}", p.display()))?
             }
-            None => Ranges::bundled(),
+            None => Ranges::bundled().context("the bundled Office 365 ranges do not load")?,
         };
         let fail_on = match fail_on {
             FailOn::Error => Some(Severity::Error),

@@ -1,11 +1,40 @@
-//! Site profile (interim: the default internal prefixes only, until the TOML profile lands).
+//! The site profile (SPEC "Site profile", TOML), parsed strictly: which addresses are internal,
+//! which capture points / ifindexes / VLANs / next-hop MACs / NAT pools belong to which path, and
+//! the on-premises servers of a hybrid deployment.
+//!
+//! Errors name the file, the line and the key, e.g.
+//! `site.toml:7: path[1].macs: "02:00:zz:00:0e:01" is not a MAC address ...`. Array-of-tables
+//! blocks are numbered from 0 in key paths (`path[0]` is the first `[[path]]`).
+//!
+//! Decisions (documented in SPEC terms):
+//! - Without a profile ([`Site::default`]): internal = RFC 1918, RFC 6598, loopback, ULA and
+//!   link-local; no path rules (edge paths are then `unknown`); `expressroute = false` (nothing
+//!   says the site has ExpressRoute, so no flow is expected on it).
+//! - `[site] internal` REPLACES the default list (list your NAT pools there too). Loopback
+//!   (127.0.0.0/8, ::1) and link-local (169.254.0.0/16, fe80::/10) are internal whatever the
+//!   profile says: they are never forwarded by a router (RFC 1122 §3.2.1.3, RFC 3927 §2.7,
+//!   RFC 4291 §2.5.6), so they cannot be the far end of an edge path.
+//! - `[site] expressroute` omitted: true when the profile has an `expressroute` `[[path]]` block,
+//!   else false. Write it to be explicit.
+//! - A missing `[site]` table is allowed (default name, internal list, expressroute rule above).
+//! - Duplicates are errors: two `[[path]]` blocks with the same name; the same interface, ifindex,
+//!   VLAN or MAC listed twice (under one path or two); NAT prefixes that are equal or overlap;
+//!   two `[[server]]` blocks with the same address.
+//! - Prefixes must not have host bits set (`192.0.2.17/28` is an error that suggests
+//!   `192.0.2.16/28`); a bare address is a /32 or /128.
 
-use std::net::IpAddr;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::Path;
 
-use ipnetwork::IpNetwork;
-use serde::Serialize;
+use ipnetwork::{IpNetwork, Ipv4Network, Ipv6Network};
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+/// An edge (or local) path a packet can take. `unknown` and `split` are audit results, not names
+/// a profile can give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PathName {
     Expressroute,
@@ -14,6 +43,7 @@ pub enum PathName {
 }
 
 impl PathName {
+    /// `expressroute`, `internet` or `local`.
     pub fn as_str(self) -> &'static str {
         match self {
             PathName::Expressroute => "expressroute",
@@ -21,66 +51,1368 @@ impl PathName {
             PathName::Local => "local",
         }
     }
-}
 
-#[derive(Clone, Debug)]
-pub struct Site {
-    pub name: Option<String>,
-    pub expressroute: bool,
-    pub internal: Vec<IpNetwork>,
-}
-
-impl Default for Site {
-    fn default() -> Self {
-        let internal = [
-            "10.0.0.0/8",
-            "172.16.0.0/12",
-            "192.168.0.0/16",
-            "100.64.0.0/10",
-            "127.0.0.0/8",
-            "169.254.0.0/16",
-            "::1/128",
-            "fc00::/7",
-            "fe80::/10",
-        ]
-        .iter()
-        .filter_map(|s| s.parse().ok())
-        .collect();
-        Site {
-            name: None,
-            expressroute: false,
-            internal,
+    fn parse(s: &str) -> Option<PathName> {
+        match s {
+            "expressroute" => Some(PathName::Expressroute),
+            "internet" => Some(PathName::Internet),
+            "local" => Some(PathName::Local),
+            _ => None,
         }
     }
 }
 
+impl fmt::Display for PathName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Role of an on-premises server (Skype for Business Server hybrid, Cloud Connector Edition,
+/// Direct Routing SBC), as in "Call flow using ExpressRoute".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServerRole {
+    FrontEnd,
+    Edge,
+    Conferencing,
+    Mediation,
+    CloudConnector,
+    Sbc,
+}
+
+impl ServerRole {
+    /// `front-end`, `edge`, `conferencing`, `mediation`, `cloud-connector` or `sbc`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerRole::FrontEnd => "front-end",
+            ServerRole::Edge => "edge",
+            ServerRole::Conferencing => "conferencing",
+            ServerRole::Mediation => "mediation",
+            ServerRole::CloudConnector => "cloud-connector",
+            ServerRole::Sbc => "sbc",
+        }
+    }
+
+    fn parse(s: &str) -> Option<ServerRole> {
+        match s {
+            "front-end" => Some(ServerRole::FrontEnd),
+            "edge" => Some(ServerRole::Edge),
+            "conferencing" => Some(ServerRole::Conferencing),
+            "mediation" => Some(ServerRole::Mediation),
+            "cloud-connector" => Some(ServerRole::CloudConnector),
+            "sbc" => Some(ServerRole::Sbc),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ServerRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One `[[path]]` block: what identifies packets on that path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathRule {
+    pub name: PathName,
+    /// pcapng interface names (if_name, else if_description) or capture `LABEL`s.
+    pub interfaces: Vec<String>,
+    /// Linux SLL2 interface indexes.
+    pub ifindexes: Vec<u32>,
+    /// 802.1Q VLAN ids (outermost tag), 0..=4095.
+    pub vlans: Vec<u16>,
+    /// MACs of the next-hop router on this path.
+    pub macs: Vec<[u8; 6]>,
+    /// Source-NAT pools used on this path.
+    pub nat: Vec<IpNetwork>,
+}
+
+/// One `[[server]]` block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Server {
+    pub role: ServerRole,
+    pub address: IpAddr,
+}
+
+/// What kind of mistake a profile has (for callers and tests; the message says it for people).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SiteErrorKind {
+    /// Not TOML.
+    Syntax,
+    /// A key the format does not have.
+    UnknownKey,
+    /// Wrong type, missing required key, empty string.
+    BadValue,
+    BadPrefix,
+    BadMac,
+    BadVlan,
+    BadIfindex,
+    BadAddress,
+    UnknownPath,
+    UnknownRole,
+    /// The same rule, path block or server twice.
+    Duplicate,
+}
+
+/// A site profile that cannot be used.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct SiteError(pub String);
+pub enum SiteError {
+    #[error("{file}: cannot read the site profile")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}:{line}: {key}: {message}")]
+    Invalid {
+        file: String,
+        /// 1-based line of the offending value (or key, or table header).
+        line: usize,
+        /// Key path, e.g. `path[1].macs` or `site.internal`.
+        key: String,
+        kind: SiteErrorKind,
+        message: String,
+    },
+}
+
+impl SiteError {
+    /// The kind of an `Invalid` error; None for I/O errors.
+    pub fn kind(&self) -> Option<SiteErrorKind> {
+        match self {
+            SiteError::Io { .. } => None,
+            SiteError::Invalid { kind, .. } => Some(*kind),
+        }
+    }
+}
+
+/// A site: its internal prefixes, path rules and on-prem servers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    pub name: Option<String>,
+    /// The site has ExpressRoute Microsoft peering for Office 365.
+    pub expressroute: bool,
+    /// Internal prefixes. Loopback and link-local are internal even when not listed.
+    pub internal: Vec<IpNetwork>,
+    pub paths: Vec<PathRule>,
+    pub servers: Vec<Server>,
+}
+
+impl Default for Site {
+    /// No profile: default internal prefixes, no path rules, no ExpressRoute.
+    fn default() -> Site {
+        Site {
+            name: None,
+            expressroute: false,
+            internal: default_internal(),
+            paths: Vec::new(),
+            servers: Vec::new(),
+        }
+    }
+}
+
+/// The internal prefixes used without a profile (or without `[site] internal`).
+pub fn default_internal() -> Vec<IpNetwork> {
+    let v4 = |a, b, c, d, len| Ipv4Network::new(Ipv4Addr::new(a, b, c, d), len).map(IpNetwork::V4);
+    let v6 = |a: Ipv6Addr, len| Ipv6Network::new(a, len).map(IpNetwork::V6);
+    [
+        v4(10, 0, 0, 0, 8),                                 // RFC 1918 §3
+        v4(172, 16, 0, 0, 12),                              // RFC 1918 §3
+        v4(192, 168, 0, 0, 16),                             // RFC 1918 §3
+        v4(100, 64, 0, 0, 10),        // RFC 6598 §7, shared address space (CGN)
+        v4(127, 0, 0, 0, 8),          // RFC 1122 §3.2.1.3, loopback
+        v4(169, 254, 0, 0, 16),       // RFC 3927, IPv4 link-local
+        v6(Ipv6Addr::LOCALHOST, 128), // RFC 4291 §2.5.3
+        v6(Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0), 7), // RFC 4193 §3.1, ULA
+        v6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10), // RFC 4291 §2.5.6, link-local
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Loopback and link-local: never forwarded, so always internal.
+#[inline]
+fn always_internal(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(a) => a.is_loopback() || a.is_link_local(),
+        IpAddr::V6(a) => {
+            let [s0, ..] = a.segments();
+            a.is_loopback() || (s0 & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// IPv4-mapped IPv6 (RFC 4291 §2.5.5.2) as IPv4; everything else unchanged.
+#[inline]
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(a) => a.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// Prefix containment without building masks through `ipnetwork`'s checked API.
+#[inline]
+fn net_contains(net: &IpNetwork, ip: IpAddr) -> bool {
+    match (net, ip) {
+        (IpNetwork::V4(n), IpAddr::V4(a)) => {
+            let mask = u32::MAX
+                .checked_shl(32 - u32::from(n.prefix().min(32)))
+                .unwrap_or(0);
+            (u32::from(a) ^ u32::from(n.ip())) & mask == 0
+        }
+        (IpNetwork::V6(n), IpAddr::V6(a)) => {
+            let mask = u128::MAX
+                .checked_shl(128 - u32::from(n.prefix().min(128)))
+                .unwrap_or(0);
+            (u128::from(a) ^ u128::from(n.ip())) & mask == 0
+        }
+        _ => false,
+    }
+}
 
 impl Site {
-    pub fn load(path: &std::path::Path) -> Result<Site, SiteError> {
-        Err(SiteError(format!(
-            "{}: site profiles are not supported yet",
-            path.display()
-        )))
+    /// Reads and validates a profile (`--site FILE`).
+    pub fn load(path: &Path) -> Result<Site, SiteError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| SiteError::Io {
+            file: file.clone(),
+            source,
+        })?;
+        Site::from_toml_str(&text, &file)
     }
+
+    /// Parses and validates a profile; `file_label` names it in errors.
+    pub fn from_toml_str(text: &str, file_label: &str) -> Result<Site, SiteError> {
+        let raw: RawProfile = toml::from_str(text).map_err(|e| toml_error(text, file_label, &e))?;
+        Validator {
+            text,
+            file: file_label,
+        }
+        .site(raw)
+    }
+
+    /// Whether `ip` is in the site's network (`internal`, plus loopback and link-local). Runs per
+    /// flow: a few integer compares per listed prefix, no allocation.
+    #[inline]
     pub fn is_internal(&self, ip: IpAddr) -> bool {
-        self.internal.iter().any(|n| n.contains(ip))
+        let ip = canonical(ip);
+        always_internal(ip) || self.internal.iter().any(|n| net_contains(n, ip))
     }
-    pub fn path_for_capture_point(&self, _name: &str) -> Option<PathName> {
-        None
+
+    /// The path whose `interfaces` list this capture point (pcapng interface name or `LABEL`).
+    pub fn path_for_capture_point(&self, name: &str) -> Option<PathName> {
+        self.find(|p| p.interfaces.iter().any(|i| i == name))
     }
-    pub fn path_for_ifindex(&self, _i: u32) -> Option<PathName> {
-        None
+
+    /// The path whose `ifindexes` list this SLL2 interface index.
+    pub fn path_for_ifindex(&self, ifindex: u32) -> Option<PathName> {
+        self.find(|p| p.ifindexes.contains(&ifindex))
     }
-    pub fn path_for_vlan(&self, _v: u16) -> Option<PathName> {
-        None
+
+    /// The path whose `vlans` list this (outermost) VLAN id.
+    pub fn path_for_vlan(&self, vlan: u16) -> Option<PathName> {
+        self.find(|p| p.vlans.contains(&vlan))
     }
-    pub fn path_for_mac(&self, _m: [u8; 6]) -> Option<PathName> {
-        None
+
+    /// The path whose next-hop router has this MAC.
+    pub fn path_for_mac(&self, mac: [u8; 6]) -> Option<PathName> {
+        self.find(|p| p.macs.contains(&mac))
     }
-    pub fn path_for_nat(&self, _ip: IpAddr) -> Option<PathName> {
-        None
+
+    /// The path whose NAT pool contains this (internal endpoint's) address.
+    pub fn path_for_nat(&self, ip: IpAddr) -> Option<PathName> {
+        let ip = canonical(ip);
+        self.find(|p| p.nat.iter().any(|n| net_contains(n, ip)))
+    }
+
+    /// The role of the on-prem server at this address.
+    pub fn server_role(&self, ip: IpAddr) -> Option<ServerRole> {
+        let ip = canonical(ip);
+        self.servers
+            .iter()
+            .find(|s| canonical(s.address) == ip)
+            .map(|s| s.role)
+    }
+
+    /// First rule wins (a validated profile has no overlaps).
+    #[inline]
+    fn find(&self, pred: impl Fn(&PathRule) -> bool) -> Option<PathName> {
+        self.paths.iter().find(|p| pred(p)).map(|p| p.name)
+    }
+}
+
+/// Parses a MAC address: six two-digit hex bytes separated by all ':' or all '-', any case
+/// (IEEE 802 canonical form `02-00-00-00-0E-01`, or the common `02:00:00:00:0e:01`).
+pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
+    let sep = if s.contains(':') { ':' } else { '-' };
+    let mut out = [0u8; 6];
+    let mut n = 0;
+    for part in s.split(sep) {
+        if part.len() != 2 || !part.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let slot = out.get_mut(n)?;
+        *slot = u8::from_str_radix(part, 16).ok()?;
+        n += 1;
+    }
+    (n == 6).then_some(out)
+}
+
+/// `02:00:00:00:0e:01`.
+pub fn format_mac(mac: [u8; 6]) -> String {
+    let [a, b, c, d, e, f] = mac;
+    format!("{a:02x}:{b:02x}:{c:02x}:{d:02x}:{e:02x}:{f:02x}")
+}
+
+// ---- raw TOML shape -------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    site: Option<RawSite>,
+    #[serde(default)]
+    path: Vec<RawPath>,
+    #[serde(default)]
+    server: Vec<RawServer>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSite {
+    name: Option<Spanned<String>>,
+    internal: Option<Vec<Spanned<String>>>,
+    expressroute: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPath {
+    name: Spanned<String>,
+    #[serde(default)]
+    interfaces: Vec<Spanned<String>>,
+    #[serde(default)]
+    ifindexes: Vec<Spanned<i64>>,
+    #[serde(default)]
+    vlans: Vec<Spanned<i64>>,
+    #[serde(default)]
+    macs: Vec<Spanned<String>>,
+    #[serde(default)]
+    nat: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    role: Spanned<String>,
+    address: Spanned<String>,
+}
+
+// ---- validation ----------------------------------------------------------------------------
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()
+        .get(..end)
+        .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
+        + 1
+}
+
+struct Validator<'a> {
+    text: &'a str,
+    file: &'a str,
+}
+
+/// Where a rule was first seen: path block index and line.
+type Seen = (usize, usize);
+
+impl Validator<'_> {
+    fn err<T>(
+        &self,
+        span: std::ops::Range<usize>,
+        key: String,
+        kind: SiteErrorKind,
+        message: String,
+    ) -> Result<T, SiteError> {
+        Err(SiteError::Invalid {
+            file: self.file.to_owned(),
+            line: line_of(self.text, span.start),
+            key,
+            kind,
+            message,
+        })
+    }
+
+    fn site(&self, raw: RawProfile) -> Result<Site, SiteError> {
+        let (mut name, mut internal, mut expressroute) = (None, None, None);
+        if let Some(s) = raw.site {
+            if let Some(n) = s.name {
+                if n.get_ref().trim().is_empty() {
+                    return self.err(
+                        n.span(),
+                        "site.name".into(),
+                        SiteErrorKind::BadValue,
+                        "is empty".into(),
+                    );
+                }
+                name = Some(n.into_inner());
+            }
+            if let Some(list) = s.internal {
+                let mut nets = Vec::with_capacity(list.len());
+                for p in &list {
+                    nets.push(self.prefix(p, || "site.internal".into())?);
+                }
+                internal = Some(nets);
+            }
+            expressroute = s.expressroute;
+        }
+
+        let mut paths: Vec<PathRule> = Vec::with_capacity(raw.path.len());
+        let mut names: FxHashMap<PathName, Seen> = FxHashMap::default();
+        let mut ifaces: FxHashMap<String, Seen> = FxHashMap::default();
+        let mut ifindexes: FxHashMap<u32, Seen> = FxHashMap::default();
+        let mut vlans: FxHashMap<u16, Seen> = FxHashMap::default();
+        let mut macs: FxHashMap<[u8; 6], Seen> = FxHashMap::default();
+        let mut nats: Vec<(IpNetwork, Seen)> = Vec::new();
+
+        for (i, p) in raw.path.iter().enumerate() {
+            let key = |field: &str| format!("path[{i}].{field}");
+            let name = PathName::parse(p.name.get_ref()).map_or_else(
+                || {
+                    self.err(
+                        p.name.span(),
+                        key("name"),
+                        SiteErrorKind::UnknownPath,
+                        format!(
+                            "{:?} is not a path (expressroute, internet or local)",
+                            p.name.get_ref()
+                        ),
+                    )
+                },
+                Ok,
+            )?;
+            let line = line_of(self.text, p.name.span().start);
+            if let Some(&(j, l)) = names.get(&name) {
+                return self.err(
+                    p.name.span(),
+                    key("name"),
+                    SiteErrorKind::Duplicate,
+                    format!(
+                        "{:?} is already the name of path[{j}] at line {l}",
+                        name.as_str()
+                    ),
+                );
+            }
+            names.insert(name, (i, line));
+            let mut rule = PathRule {
+                name,
+                interfaces: Vec::new(),
+                ifindexes: Vec::new(),
+                vlans: Vec::new(),
+                macs: Vec::new(),
+                nat: Vec::new(),
+            };
+
+            for s in &p.interfaces {
+                let v = s.get_ref();
+                if v.is_empty() {
+                    return self.err(
+                        s.span(),
+                        key("interfaces"),
+                        SiteErrorKind::BadValue,
+                        "an interface name is empty".into(),
+                    );
+                }
+                self.unique(
+                    &mut ifaces,
+                    v.clone(),
+                    s.span(),
+                    i,
+                    key("interfaces"),
+                    || format!("interface {v:?}"),
+                )?;
+                rule.interfaces.push(v.clone());
+            }
+
+            for s in &p.ifindexes {
+                let v = *s.get_ref();
+                let Ok(ix) = u32::try_from(v) else {
+                    return self.err(
+                        s.span(),
+                        key("ifindexes"),
+                        SiteErrorKind::BadIfindex,
+                        format!("{v} is not an interface index (0-4294967295)"),
+                    );
+                };
+                self.unique(&mut ifindexes, ix, s.span(), i, key("ifindexes"), || {
+                    format!("ifindex {ix}")
+                })?;
+                rule.ifindexes.push(ix);
+            }
+
+            for s in &p.vlans {
+                let v = *s.get_ref();
+                // IEEE 802.1Q: the VLAN identifier is a 12-bit field.
+                let vid = match u16::try_from(v) {
+                    Ok(vid) if vid <= 4095 => vid,
+                    _ => {
+                        return self.err(
+                            s.span(),
+                            key("vlans"),
+                            SiteErrorKind::BadVlan,
+                            format!("{v} is not a VLAN id (0-4095, IEEE 802.1Q)"),
+                        )
+                    }
+                };
+                self.unique(&mut vlans, vid, s.span(), i, key("vlans"), || {
+                    format!("VLAN {vid}")
+                })?;
+                rule.vlans.push(vid);
+            }
+
+            for s in &p.macs {
+                let Some(mac) = parse_mac(s.get_ref()) else {
+                    return self.err(
+                        s.span(),
+                        key("macs"),
+                        SiteErrorKind::BadMac,
+                        format!(
+                            "{:?} is not a MAC address (six hex bytes separated by ':' or '-')",
+                            s.get_ref()
+                        ),
+                    );
+                };
+                self.unique(&mut macs, mac, s.span(), i, key("macs"), || {
+                    format!("MAC {}", format_mac(mac))
+                })?;
+                rule.macs.push(mac);
+            }
+
+            for s in &p.nat {
+                let net = self.prefix(s, || key("nat"))?;
+                let line = line_of(self.text, s.span().start);
+                if let Some((other, (j, l))) = nats.iter().find(|(o, _)| overlaps(o, &net)) {
+                    let place = match paths.get(*j) {
+                        Some(r) if *j != i => format!("path[{j}] ({})", r.name),
+                        _ => "this path".to_owned(),
+                    };
+                    let message = if *other == net {
+                        format!("{net} is already listed under {place} at line {l}")
+                    } else {
+                        format!("{net} overlaps NAT prefix {other} under {place} at line {l}")
+                    };
+                    return self.err(s.span(), key("nat"), SiteErrorKind::Duplicate, message);
+                }
+                nats.push((net, (i, line)));
+                rule.nat.push(net);
+            }
+            paths.push(rule);
+        }
+
+        let mut servers: Vec<Server> = Vec::with_capacity(raw.server.len());
+        let mut addrs: FxHashMap<IpAddr, Seen> = FxHashMap::default();
+        for (i, s) in raw.server.iter().enumerate() {
+            let key = |field: &str| format!("server[{i}].{field}");
+            let Some(role) = ServerRole::parse(s.role.get_ref()) else {
+                return self.err(
+                    s.role.span(),
+                    key("role"),
+                    SiteErrorKind::UnknownRole,
+                    format!(
+                        "{:?} is not a server role (front-end, edge, conferencing, mediation, \
+                         cloud-connector or sbc)",
+                        s.role.get_ref()
+                    ),
+                );
+            };
+            let Ok(address) = s.address.get_ref().trim().parse::<IpAddr>() else {
+                return self.err(
+                    s.address.span(),
+                    key("address"),
+                    SiteErrorKind::BadAddress,
+                    format!("{:?} is not an IPv4 or IPv6 address", s.address.get_ref()),
+                );
+            };
+            let address = canonical(address);
+            if let Some(&(j, l)) = addrs.get(&address) {
+                return self.err(
+                    s.address.span(),
+                    key("address"),
+                    SiteErrorKind::Duplicate,
+                    format!("{address} is already server[{j}] at line {l}"),
+                );
+            }
+            addrs.insert(address, (i, line_of(self.text, s.address.span().start)));
+            servers.push(Server { role, address });
+        }
+
+        let expressroute =
+            expressroute.unwrap_or_else(|| paths.iter().any(|p| p.name == PathName::Expressroute));
+        Ok(Site {
+            name,
+            expressroute,
+            internal: internal.unwrap_or_else(default_internal),
+            paths,
+            servers,
+        })
+    }
+
+    /// Records `value` as seen in path block `i`, or reports where it was seen first.
+    fn unique<K: std::hash::Hash + Eq>(
+        &self,
+        seen: &mut FxHashMap<K, Seen>,
+        value: K,
+        span: std::ops::Range<usize>,
+        i: usize,
+        key: String,
+        what: impl Fn() -> String,
+    ) -> Result<(), SiteError> {
+        let line = line_of(self.text, span.start);
+        if let Some(&(j, l)) = seen.get(&value) {
+            let place = if j == i {
+                "this path".to_owned()
+            } else {
+                format!("path[{j}]")
+            };
+            return self.err(
+                span,
+                key,
+                SiteErrorKind::Duplicate,
+                format!("{} is already listed under {place} at line {l}", what()),
+            );
+        }
+        seen.insert(value, (i, line));
+        Ok(())
+    }
+
+    /// A prefix `addr/len` (or a bare address: /32, /128) without host bits set.
+    fn prefix(
+        &self,
+        s: &Spanned<String>,
+        key: impl Fn() -> String,
+    ) -> Result<IpNetwork, SiteError> {
+        let text = s.get_ref().trim();
+        let bad = |why: String| {
+            self.err(
+                s.span(),
+                key(),
+                SiteErrorKind::BadPrefix,
+                format!("{:?} is not a prefix: {why}", s.get_ref()),
+            )
+        };
+        let (addr, len) = match text.split_once('/') {
+            Some((a, l)) => {
+                if l.is_empty() || !l.bytes().all(|b| b.is_ascii_digit()) {
+                    return bad(format!("prefix length {l:?} is not a number"));
+                }
+                let Ok(len) = l.parse::<u8>() else {
+                    return bad(format!("prefix length {l} is too long"));
+                };
+                (a, Some(len))
+            }
+            None => (text, None),
+        };
+        let net = if let Ok(a) = addr.parse::<Ipv4Addr>() {
+            Ipv4Network::new(a, len.unwrap_or(32)).map(IpNetwork::V4)
+        } else if let Ok(a) = addr.parse::<Ipv6Addr>() {
+            Ipv6Network::new(a, len.unwrap_or(128)).map(IpNetwork::V6)
+        } else {
+            return bad(format!("{addr:?} is not an IPv4 or IPv6 address"));
+        };
+        let Ok(net) = net else {
+            return bad("the prefix length is too long for the address family".into());
+        };
+        if net.network() != net.ip() {
+            let fixed = IpNetwork::new(net.network(), net.prefix())
+                .map_or_else(|_| String::new(), |n| format!(" (did you mean {n}?)"));
+            return bad(format!("host bits are set{fixed}"));
+        }
+        Ok(net)
+    }
+}
+
+fn overlaps(a: &IpNetwork, b: &IpNetwork) -> bool {
+    net_contains(a, b.ip()) || net_contains(b, a.ip())
+}
+
+/// A TOML-level error (syntax, unknown key, wrong type, missing key) with file, line and key.
+/// The `toml` crate does not expose the key path, so it is recovered from the text around the
+/// error's position: the enclosing table header and the `key =` at or above that line.
+fn toml_error(text: &str, file: &str, e: &toml::de::Error) -> SiteError {
+    let offset = e.span().map_or(0, |s| s.start);
+    let message = e.message().trim().replace('\n', "; ");
+    let kind = if message.starts_with("unknown field") {
+        SiteErrorKind::UnknownKey
+    } else if message.starts_with("invalid type")
+        || message.starts_with("missing field")
+        || message.starts_with("invalid value")
+        || message.starts_with("invalid length")
+    {
+        SiteErrorKind::BadValue
+    } else {
+        SiteErrorKind::Syntax
+    };
+    let mut key = key_path_at(text, offset).unwrap_or_else(|| "(toml)".to_owned());
+    if kind == SiteErrorKind::UnknownKey {
+        // The span is the unknown key itself; name it (`site.nmae`), not just its table.
+        if let Some(k) = message
+            .strip_prefix("unknown field `")
+            .and_then(|m| m.split('`').next())
+        {
+            if !key.ends_with(k) {
+                key = if key == "(toml)" || key.is_empty() {
+                    k.to_owned()
+                } else {
+                    format!("{key}.{k}")
+                };
+            }
+        }
+    }
+    SiteError::Invalid {
+        file: file.to_owned(),
+        line: line_of(text, offset),
+        key,
+        kind,
+        message,
+    }
+}
+
+/// Best-effort key path (`path[1].macs`) of the byte at `offset`: the last table header before
+/// it (array-of-tables numbered from 0) and the last `key =` at or before its line.
+fn key_path_at(text: &str, offset: usize) -> Option<String> {
+    let mut table = String::new();
+    let mut counts: FxHashMap<String, usize> = FxHashMap::default();
+    let mut key: Option<String> = None;
+    let mut pos = 0usize;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if let Some(h) = t.strip_prefix("[[").and_then(|r| r.split("]]").next()) {
+            let h = h.trim().to_owned();
+            let n = counts.entry(h.clone()).or_insert(0);
+            table = format!("{h}[{n}]");
+            *n += 1;
+            key = None;
+        } else if let Some(h) = t.strip_prefix('[').and_then(|r| r.split(']').next()) {
+            table = h.trim().to_owned();
+            key = None;
+        } else if let Some((k, _)) = t.split_once('=') {
+            let k = k.trim();
+            if !k.is_empty()
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+            {
+                key = Some(k.to_owned());
+            }
+        }
+        pos += line.len();
+        if pos > offset {
+            break;
+        }
+    }
+    match (table.is_empty(), key) {
+        (true, None) => None,
+        (true, Some(k)) => Some(k),
+        (false, None) => Some(table),
+        (false, Some(k)) => Some(format!("{table}.{k}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"[site]
+name = "contoso-hq"
+internal = ["10.0.0.0/8", "192.0.2.0/26", "2001:db8::/32"]  # your network
+expressroute = true
+
+[[path]]
+name = "expressroute"
+interfaces = ["er0"]
+ifindexes = [3]
+vlans = [100]
+macs = ["02:00:00:00:0e:01"]
+nat = ["192.0.2.16/28"]
+
+[[path]]
+name = "internet"
+interfaces = ["inet0", "fw-outside"]
+ifindexes = [4]
+vlans = [200, 0, 4095]
+macs = ["02-00-00-00-0F-01"]
+nat = ["192.0.2.32/28", "2001:db8:1::/48"]
+
+[[server]]
+role = "front-end"
+address = "10.30.0.10"
+
+[[server]]
+role = "cloud-connector"
+address = "2001:db8::cc"
+"#;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn parse(text: &str) -> Result<Site, SiteError> {
+        Site::from_toml_str(text, "site.toml")
+    }
+
+    /// Replaces `from` with `to` in the example and expects an error of `kind` at `line` on `key`.
+    fn bad(from: &str, to: &str, kind: SiteErrorKind, line: usize, key: &str) -> String {
+        assert!(EXAMPLE.contains(from), "{from}");
+        let text = EXAMPLE.replacen(from, to, 1);
+        expect_err(&text, kind, line, key)
+    }
+
+    fn expect_err(text: &str, kind: SiteErrorKind, line: usize, key: &str) -> String {
+        let e = parse(text).unwrap_err();
+        let msg = e.to_string();
+        assert_eq!(e.kind(), Some(kind), "{msg}");
+        assert!(
+            msg.starts_with(&format!("site.toml:{line}: {key}: ")),
+            "want site.toml:{line}: {key}: ..., got {msg}"
+        );
+        msg
+    }
+
+    #[test]
+    fn example_profile_parses() {
+        let s = parse(EXAMPLE).unwrap();
+        assert_eq!(s.name.as_deref(), Some("contoso-hq"));
+        assert!(s.expressroute);
+        assert_eq!(s.internal.len(), 3);
+        assert_eq!(s.paths.len(), 2);
+        let er = &s.paths[0];
+        assert_eq!(er.name, PathName::Expressroute);
+        assert_eq!(er.interfaces, ["er0"]);
+        assert_eq!(er.ifindexes, [3]);
+        assert_eq!(er.vlans, [100]);
+        assert_eq!(er.macs, [[2, 0, 0, 0, 0x0e, 1]]);
+        assert_eq!(er.nat[0].to_string(), "192.0.2.16/28");
+        assert_eq!(s.servers.len(), 2);
+        assert_eq!(s.servers[1].role, ServerRole::CloudConnector);
+    }
+
+    #[test]
+    fn lookups() {
+        let s = parse(EXAMPLE).unwrap();
+        assert_eq!(
+            s.path_for_capture_point("er0"),
+            Some(PathName::Expressroute)
+        );
+        assert_eq!(
+            s.path_for_capture_point("fw-outside"),
+            Some(PathName::Internet)
+        );
+        assert_eq!(s.path_for_capture_point("ER0"), None);
+        assert_eq!(s.path_for_ifindex(3), Some(PathName::Expressroute));
+        assert_eq!(s.path_for_ifindex(4), Some(PathName::Internet));
+        assert_eq!(s.path_for_ifindex(5), None);
+        assert_eq!(s.path_for_vlan(100), Some(PathName::Expressroute));
+        assert_eq!(s.path_for_vlan(4095), Some(PathName::Internet));
+        assert_eq!(s.path_for_vlan(101), None);
+        assert_eq!(
+            s.path_for_mac([2, 0, 0, 0, 0x0e, 1]),
+            Some(PathName::Expressroute)
+        );
+        assert_eq!(
+            s.path_for_mac([2, 0, 0, 0, 0x0f, 1]),
+            Some(PathName::Internet)
+        );
+        assert_eq!(s.path_for_mac([0; 6]), None);
+        assert_eq!(
+            s.path_for_nat(ip("192.0.2.17")),
+            Some(PathName::Expressroute)
+        );
+        assert_eq!(s.path_for_nat(ip("192.0.2.47")), Some(PathName::Internet));
+        assert_eq!(
+            s.path_for_nat(ip("::ffff:192.0.2.20")),
+            Some(PathName::Expressroute)
+        );
+        assert_eq!(
+            s.path_for_nat(ip("2001:db8:1::5")),
+            Some(PathName::Internet)
+        );
+        assert_eq!(s.path_for_nat(ip("192.0.2.48")), None);
+        assert_eq!(s.server_role(ip("10.30.0.10")), Some(ServerRole::FrontEnd));
+        assert_eq!(
+            s.server_role(ip("2001:db8::cc")),
+            Some(ServerRole::CloudConnector)
+        );
+        assert_eq!(s.server_role(ip("10.30.0.11")), None);
+    }
+
+    #[test]
+    fn internal_from_profile_replaces_defaults() {
+        let s = parse(EXAMPLE).unwrap();
+        assert!(s.is_internal(ip("10.1.2.3")));
+        assert!(s.is_internal(ip("192.0.2.63")));
+        assert!(!s.is_internal(ip("192.0.2.64")));
+        assert!(s.is_internal(ip("2001:db8::1")));
+        assert!(s.is_internal(ip("::ffff:10.0.0.1")));
+        // Replaced: RFC 1918 space not listed is external...
+        assert!(!s.is_internal(ip("192.168.1.1")));
+        assert!(!s.is_internal(ip("fd00::1")));
+        // ...but loopback and link-local are always internal.
+        for a in ["127.0.0.1", "169.254.1.1", "::1", "fe80::1", "febf::1"] {
+            assert!(s.is_internal(ip(a)), "{a}");
+        }
+        assert!(!s.is_internal(ip("fec0::1")));
+        assert!(!s.is_internal(ip("52.112.0.1")));
+    }
+
+    #[test]
+    fn default_site() {
+        let s = Site::default();
+        assert_eq!(s.name, None);
+        assert!(!s.expressroute);
+        assert!(s.paths.is_empty() && s.servers.is_empty());
+        for a in [
+            "10.0.0.1",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.0.1",
+            "100.64.0.1",
+            "100.127.255.255",
+            "127.0.0.1",
+            "169.254.0.1",
+            "::1",
+            "fc00::1",
+            "fdff::1",
+            "fe80::1",
+        ] {
+            assert!(s.is_internal(ip(a)), "{a}");
+        }
+        for a in [
+            "172.32.0.1",
+            "100.128.0.1",
+            "8.8.8.8",
+            "52.112.0.1",
+            "2001:db8::1",
+            "2603:1063::1",
+        ] {
+            assert!(!s.is_internal(ip(a)), "{a}");
+        }
+        assert_eq!(s.path_for_capture_point("er0"), None);
+        assert_eq!(s.path_for_vlan(100), None);
+        // An empty profile is the default site too.
+        assert_eq!(parse("").unwrap(), Site::default());
+    }
+
+    #[test]
+    fn expressroute_flag_default() {
+        let s = parse("[[path]]\nname = \"expressroute\"\nvlans = [1]\n").unwrap();
+        assert!(s.expressroute);
+        let s = parse("[[path]]\nname = \"internet\"\nvlans = [1]\n").unwrap();
+        assert!(!s.expressroute);
+        let s = parse("[site]\nexpressroute = false\n[[path]]\nname = \"expressroute\"\n").unwrap();
+        assert!(!s.expressroute);
+    }
+
+    #[test]
+    fn mac_forms() {
+        assert_eq!(parse_mac("02:00:00:00:0E:01"), Some([2, 0, 0, 0, 14, 1]));
+        assert_eq!(parse_mac("02-00-00-00-0e-01"), Some([2, 0, 0, 0, 14, 1]));
+        for bad in [
+            "02:00:00:00:0e",
+            "02:00:00:00:0e:01:02",
+            "02:00-00:00:0e:01",
+            "2:0:0:0:e:1",
+            "02:00:00:00:0e:zz",
+            "0200.0000.0e01",
+            "",
+            "02:00:00:00:0e:+1",
+        ] {
+            assert_eq!(parse_mac(bad), None, "{bad}");
+        }
+        assert_eq!(format_mac([2, 0, 0, 0, 14, 1]), "02:00:00:00:0e:01");
+    }
+
+    #[test]
+    fn error_unknown_keys() {
+        bad(
+            "name = \"contoso-hq\"",
+            "nmae = \"contoso-hq\"",
+            SiteErrorKind::UnknownKey,
+            2,
+            "site.nmae",
+        );
+        bad(
+            "vlans = [100]",
+            "vlan = [100]",
+            SiteErrorKind::UnknownKey,
+            10,
+            "path[0].vlan",
+        );
+        bad(
+            "macs = [\"02-00",
+            "mac = [\"02-00",
+            SiteErrorKind::UnknownKey,
+            19,
+            "path[1].mac",
+        );
+        bad(
+            "[[server]]\nrole = \"front-end\"",
+            "[[server]]\nrloe = \"front-end\"",
+            SiteErrorKind::UnknownKey,
+            23,
+            "server[0].rloe",
+        );
+        let msg = expect_err(
+            "[sites]\nname = \"x\"\n",
+            SiteErrorKind::UnknownKey,
+            1,
+            "sites",
+        );
+        assert!(msg.contains("unknown field `sites`"), "{msg}");
+        expect_err(
+            "[site]\nname = \"x\"\ncolour = 1\n",
+            SiteErrorKind::UnknownKey,
+            3,
+            "site.colour",
+        );
+    }
+
+    #[test]
+    fn error_bad_values_and_syntax() {
+        bad(
+            "vlans = [100]",
+            "vlans = [\"100\"]",
+            SiteErrorKind::BadValue,
+            10,
+            "path[0].vlans",
+        );
+        bad(
+            "expressroute = true",
+            "expressroute = \"yes\"",
+            SiteErrorKind::BadValue,
+            4,
+            "site.expressroute",
+        );
+        bad(
+            "name = \"internet\"",
+            "name = 5",
+            SiteErrorKind::BadValue,
+            15,
+            "path[1].name",
+        );
+        bad(
+            "name = \"contoso-hq\"",
+            "name = \"\"",
+            SiteErrorKind::BadValue,
+            2,
+            "site.name",
+        );
+        bad(
+            "interfaces = [\"er0\"]",
+            "interfaces = [\"\"]",
+            SiteErrorKind::BadValue,
+            8,
+            "path[0].interfaces",
+        );
+        let msg = expect_err(
+            "[[path]]\nvlans = [1]\n",
+            SiteErrorKind::BadValue,
+            1,
+            "path[0]",
+        );
+        assert!(msg.contains("missing field `name`"), "{msg}");
+        let msg = expect_err(
+            "[site]\nname = \"x\n",
+            SiteErrorKind::Syntax,
+            2,
+            "site.name",
+        );
+        assert!(msg.starts_with("site.toml:2:"), "{msg}");
+        expect_err("[site\n", SiteErrorKind::Syntax, 1, "site");
+        expect_err("= 3\n", SiteErrorKind::Syntax, 1, "(toml)");
+    }
+
+    #[test]
+    fn error_bad_prefixes() {
+        let msg = bad(
+            "\"192.0.2.0/26\"",
+            "\"192.0.2.0/33\"",
+            SiteErrorKind::BadPrefix,
+            3,
+            "site.internal",
+        );
+        assert!(msg.contains("\"192.0.2.0/33\" is not a prefix"), "{msg}");
+        bad(
+            "\"2001:db8::/32\"",
+            "\"2001:db8::/129\"",
+            SiteErrorKind::BadPrefix,
+            3,
+            "site.internal",
+        );
+        bad(
+            "\"10.0.0.0/8\"",
+            "\"10.0.0/8\"",
+            SiteErrorKind::BadPrefix,
+            3,
+            "site.internal",
+        );
+        bad(
+            "\"10.0.0.0/8\"",
+            "\"10.0.0.0/\"",
+            SiteErrorKind::BadPrefix,
+            3,
+            "site.internal",
+        );
+        bad(
+            "\"10.0.0.0/8\"",
+            "\"10.0.0.0/x\"",
+            SiteErrorKind::BadPrefix,
+            3,
+            "site.internal",
+        );
+        bad(
+            "\"10.0.0.0/8\"",
+            "\"10.0.0.0/300\"",
+            SiteErrorKind::BadPrefix,
+            3,
+            "site.internal",
+        );
+        let msg = bad(
+            "nat = [\"192.0.2.16/28\"]",
+            "nat = [\"192.0.2.17/28\"]",
+            SiteErrorKind::BadPrefix,
+            12,
+            "path[0].nat",
+        );
+        assert!(msg.contains("did you mean 192.0.2.16/28?"), "{msg}");
+        // A bare address is a host prefix.
+        let s = parse("[site]\ninternal = [\"192.0.2.7\", \"2001:db8::7\"]\n").unwrap();
+        assert_eq!(s.internal[0].to_string(), "192.0.2.7/32");
+        assert_eq!(s.internal[1].prefix(), 128);
+    }
+
+    #[test]
+    fn error_bad_mac_vlan_ifindex() {
+        let msg = bad(
+            "\"02:00:00:00:0e:01\"",
+            "\"02:00:zz:00:0e:01\"",
+            SiteErrorKind::BadMac,
+            11,
+            "path[0].macs",
+        );
+        assert!(
+            msg.contains("\"02:00:zz:00:0e:01\" is not a MAC address"),
+            "{msg}"
+        );
+        let msg = bad(
+            "vlans = [100]",
+            "vlans = [100, 4096]",
+            SiteErrorKind::BadVlan,
+            10,
+            "path[0].vlans",
+        );
+        assert!(msg.contains("4096 is not a VLAN id"), "{msg}");
+        bad(
+            "vlans = [100]",
+            "vlans = [-1]",
+            SiteErrorKind::BadVlan,
+            10,
+            "path[0].vlans",
+        );
+        bad(
+            "ifindexes = [4]",
+            "ifindexes = [-4]",
+            SiteErrorKind::BadIfindex,
+            17,
+            "path[1].ifindexes",
+        );
+        bad(
+            "ifindexes = [4]",
+            "ifindexes = [4294967296]",
+            SiteErrorKind::BadIfindex,
+            17,
+            "path[1].ifindexes",
+        );
+    }
+
+    #[test]
+    fn error_bad_vlan_in_multiline_array() {
+        let text = "[[path]]\nname = \"internet\"\nvlans = [\n  1,\n  2,\n  9999,\n]\n";
+        expect_err(text, SiteErrorKind::BadVlan, 6, "path[0].vlans");
+    }
+
+    #[test]
+    fn error_unknown_path_and_role() {
+        let msg = bad(
+            "name = \"internet\"",
+            "name = \"mpls\"",
+            SiteErrorKind::UnknownPath,
+            15,
+            "path[1].name",
+        );
+        assert!(msg.contains("\"mpls\" is not a path"), "{msg}");
+        bad(
+            "name = \"internet\"",
+            "name = \"Internet\"",
+            SiteErrorKind::UnknownPath,
+            15,
+            "path[1].name",
+        );
+        let msg = bad(
+            "role = \"front-end\"",
+            "role = \"gateway\"",
+            SiteErrorKind::UnknownRole,
+            23,
+            "server[0].role",
+        );
+        assert!(msg.contains("\"gateway\" is not a server role"), "{msg}");
+        bad(
+            "address = \"10.30.0.10\"",
+            "address = \"10.30.0.0/24\"",
+            SiteErrorKind::BadAddress,
+            24,
+            "server[0].address",
+        );
+    }
+
+    #[test]
+    fn error_duplicates() {
+        // The same path name twice.
+        let msg = bad(
+            "name = \"internet\"",
+            "name = \"expressroute\"",
+            SiteErrorKind::Duplicate,
+            15,
+            "path[1].name",
+        );
+        assert!(
+            msg.contains("is already the name of path[0] at line 7"),
+            "{msg}"
+        );
+        // An interface under two paths, and twice under one.
+        let msg = bad(
+            "[\"inet0\", ",
+            "[\"er0\", ",
+            SiteErrorKind::Duplicate,
+            16,
+            "path[1].interfaces",
+        );
+        assert!(
+            msg.contains("interface \"er0\" is already listed under path[0] at line 8"),
+            "{msg}"
+        );
+        let msg = bad(
+            "[\"er0\"]",
+            "[\"er0\", \"er0\"]",
+            SiteErrorKind::Duplicate,
+            8,
+            "path[0].interfaces",
+        );
+        assert!(msg.contains("under this path"), "{msg}");
+        bad(
+            "ifindexes = [4]",
+            "ifindexes = [3]",
+            SiteErrorKind::Duplicate,
+            17,
+            "path[1].ifindexes",
+        );
+        bad(
+            "vlans = [200,",
+            "vlans = [100,",
+            SiteErrorKind::Duplicate,
+            18,
+            "path[1].vlans",
+        );
+        bad(
+            "vlans = [100]",
+            "vlans = [100, 100]",
+            SiteErrorKind::Duplicate,
+            10,
+            "path[0].vlans",
+        );
+        // The same MAC in another spelling.
+        let msg = bad(
+            "02-00-00-00-0F-01",
+            "02-00-00-00-0E-01",
+            SiteErrorKind::Duplicate,
+            19,
+            "path[1].macs",
+        );
+        assert!(
+            msg.contains("MAC 02:00:00:00:0e:01 is already listed under path[0] at line 11"),
+            "{msg}"
+        );
+        // NAT: equal and overlapping prefixes.
+        let msg = bad(
+            "\"192.0.2.32/28\"",
+            "\"192.0.2.16/28\"",
+            SiteErrorKind::Duplicate,
+            20,
+            "path[1].nat",
+        );
+        assert!(
+            msg.contains("under path[0] (expressroute) at line 12"),
+            "{msg}"
+        );
+        let msg = bad(
+            "\"192.0.2.32/28\"",
+            "\"192.0.2.0/24\"",
+            SiteErrorKind::Duplicate,
+            20,
+            "path[1].nat",
+        );
+        assert!(
+            msg.contains("192.0.2.0/24 overlaps NAT prefix 192.0.2.16/28"),
+            "{msg}"
+        );
+        bad(
+            "nat = [\"192.0.2.16/28\"]",
+            "nat = [\"192.0.2.16/28\", \"192.0.2.16/28\"]",
+            SiteErrorKind::Duplicate,
+            12,
+            "path[0].nat",
+        );
+        // A server address twice.
+        let msg = bad(
+            "address = \"2001:db8::cc\"",
+            "address = \"10.30.0.10\"",
+            SiteErrorKind::Duplicate,
+            28,
+            "server[1].address",
+        );
+        assert!(msg.contains("already server[0] at line 24"), "{msg}");
+    }
+
+    #[test]
+    fn load_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("site.toml");
+        std::fs::write(&p, "[site]\nname = \"x\"\nbogus = 1\n").unwrap();
+        let e = Site::load(&p).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with(&format!("{}:3: site.bogus: ", p.display())),
+            "{e}"
+        );
+        std::fs::write(&p, EXAMPLE).unwrap();
+        assert_eq!(Site::load(&p).unwrap(), parse(EXAMPLE).unwrap());
+        let e = Site::load(&dir.path().join("missing.toml")).unwrap_err();
+        assert!(matches!(e, SiteError::Io { .. }) && e.kind().is_none());
+        assert!(e.to_string().contains("missing.toml"));
+    }
+
+    #[test]
+    fn names_serialize() {
+        assert_eq!(
+            serde_json::to_string(&PathName::Expressroute).unwrap(),
+            "\"expressroute\""
+        );
+        assert_eq!(PathName::Local.as_str(), "local");
+        assert_eq!(
+            serde_json::to_string(&ServerRole::CloudConnector).unwrap(),
+            "\"cloud-connector\""
+        );
+        assert_eq!(ServerRole::FrontEnd.to_string(), "front-end");
     }
 }
