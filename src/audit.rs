@@ -302,8 +302,8 @@ fn audit_flow(
     let fwd: &Side = &state.sides[usize::from(client_side)];
     let rev: &Side = &state.sides[usize::from(server_side)];
     let site = input.site;
-    let client_internal = site.is_internal(client.ip);
-    let server_internal = site.is_internal(server.ip);
+    let client_internal = stays_inside(site, client.ip);
+    let server_internal = stays_inside(site, server.ip);
     let facts = FlowFacts {
         local: client_internal && server_internal,
         internal_ip: match (client_internal, server_internal) {
@@ -584,6 +584,15 @@ fn audit_flow(
         proto: summary,
     };
     (report, findings)
+}
+
+/// Internal per the site profile, or an address that never leaves the site: multicast, the
+/// limited broadcast (RFC 919) and the unspecified address (DHCP, mDNS, SSDP, ...).
+fn stays_inside(site: &Site, ip: IpAddr) -> bool {
+    site.is_internal(ip)
+        || ip.is_multicast()
+        || ip.is_unspecified()
+        || ip == IpAddr::V4(std::net::Ipv4Addr::BROADCAST)
 }
 
 /// SPEC `one-sided-flow`: TCP, a SYN and its retries (or any two segments) with no reply; UDP,

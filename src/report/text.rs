@@ -7,8 +7,30 @@ use super::{FlowReport, ObservedPath, Report, Severity};
 
 /// Flows listed per finding code before "... and N more".
 const FLOWS_PER_CODE: usize = 20;
+/// Widest line written.
+const WIDTH: usize = 100;
 /// Flows in the "top flows" table.
 const TOP_FLOWS: usize = 15;
+
+/// Word-wraps `text` to `width` columns, every line indented by `indent` spaces.
+fn wrap(text: &str, indent: usize, width: usize) -> Vec<String> {
+    let pad = " ".repeat(indent);
+    let mut lines = Vec::new();
+    let mut line = pad.clone();
+    for word in text.split(' ') {
+        if line.len() > indent && line.len() + 1 + word.len() > width {
+            lines.push(std::mem::replace(&mut line, pad.clone()));
+        }
+        if line.len() > indent {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if line.len() > indent {
+        lines.push(line);
+    }
+    lines
+}
 
 fn path_short(p: Option<ObservedPath>) -> &'static str {
     match p {
@@ -79,7 +101,7 @@ fn flow_line(f: &FlowReport) -> String {
         endpoint(&f.server.ip, f.server.port)
     );
     format!(
-        "#{:<5} {} {:<46} {:<5} {:<7} {:>5}/{:<5} exp {}",
+        "#{:<4} {} {:<44} {:<5} {:<6} {:>5}/{:<5} {:<5}",
         f.id,
         f.transport,
         route,
@@ -89,6 +111,8 @@ fn flow_line(f: &FlowReport) -> String {
         path_short(f.path.reverse),
         expected_short(f.expected_path)
     )
+    .trim_end()
+    .to_string()
 }
 
 pub fn write_text<W: Write>(report: &Report, mut out: W) -> io::Result<()> {
@@ -181,6 +205,12 @@ pub fn write_text<W: Write>(report: &Report, mut out: W) -> io::Result<()> {
         .collect();
     codes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     codes.dedup();
+    if !codes.is_empty() {
+        writeln!(
+            out,
+            "(paths forward/reverse then expected: er, inet, local, ? unknown, split)"
+        )?;
+    }
     for (code, severity) in codes {
         let of_code: Vec<_> = report.findings.iter().filter(|f| f.code == code).collect();
         writeln!(out)?;
@@ -194,7 +224,9 @@ pub fn write_text<W: Write>(report: &Report, mut out: W) -> io::Result<()> {
             if let Some(flow) = report.flows.get((f.flow as usize).wrapping_sub(1)) {
                 writeln!(out, "  {}", flow_line(flow))?;
             }
-            writeln!(out, "         {}", f.message)?;
+            for line in wrap(&f.message, 9, WIDTH) {
+                writeln!(out, "{line}")?;
+            }
         }
         if of_code.len() > FLOWS_PER_CODE {
             writeln!(out, "  ... and {} more", of_code.len() - FLOWS_PER_CODE)?;
@@ -226,6 +258,12 @@ pub fn write_text<W: Write>(report: &Report, mut out: W) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wraps_at_the_width() {
+        let lines = wrap("aaa bbb ccc ddd", 2, 10);
+        assert_eq!(lines, ["  aaa bbb", "  ccc ddd"]);
+    }
 
     #[test]
     fn bytes_are_human() {

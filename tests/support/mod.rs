@@ -7,4 +7,5 @@
 //! Every integration test binary that needs them declares `mod support;`.
 
 pub mod builder;
+pub mod cli;
 pub mod payloads;
