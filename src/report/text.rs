@@ -224,7 +224,12 @@ pub fn write_text<W: Write>(report: &Report, mut out: W) -> io::Result<()> {
             if let Some(flow) = report.flows.get((f.flow as usize).wrapping_sub(1)) {
                 writeln!(out, "  {}", flow_line(flow))?;
             }
-            for line in wrap(&f.message, 9, WIDTH) {
+            // The flow line above already names the flow: print what follows its 5-tuple.
+            let detail = match f.message.split_once(": ") {
+                Some((head, rest)) if head.starts_with("tcp ") || head.starts_with("udp ") => rest,
+                _ => f.message.as_str(),
+            };
+            for line in wrap(detail, 8, WIDTH) {
                 writeln!(out, "{line}")?;
             }
         }
@@ -234,9 +239,11 @@ pub fn write_text<W: Write>(report: &Report, mut out: W) -> io::Result<()> {
     }
 
     writeln!(out)?;
+    writeln!(out, "Top flows by bytes")?;
     writeln!(
         out,
-        "Top flows by bytes (path forward/reverse: er, inet, local, ?, split)"
+        "  {:<5} {:<3} {:<44} {:<5} {:<6} {:>5}/{:<5} {:<5}      bytes",
+        "flow", "", "client -> server", "app", "o365", "fwd", "rev", "exp"
     )?;
     let mut top: Vec<&FlowReport> = report.flows.iter().collect();
     top.sort_by(|a, b| {
@@ -247,7 +254,7 @@ pub fn write_text<W: Write>(report: &Report, mut out: W) -> io::Result<()> {
     for f in top.into_iter().take(TOP_FLOWS) {
         writeln!(
             out,
-            "  {}  {}",
+            "  {:<86} {:>8}",
             flow_line(f),
             human_bytes(f.bytes.forward + f.bytes.reverse)
         )?;

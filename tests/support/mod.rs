@@ -9,3 +9,4 @@
 pub mod builder;
 pub mod cli;
 pub mod payloads;
+pub mod site;
