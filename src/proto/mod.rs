@@ -303,13 +303,15 @@ impl AppState {
             App::Rtp
         } else if self.rtcp_pkts >= 2 && self.has(flag::RTCP_COMPOUND | flag::RTCP_REPEAT) {
             App::Rtcp
+        } else if self.dtls_handshakes > 0 || self.dtls_datagrams >= 2 {
+            // ICE then DTLS (a WebRTC data channel, or DTLS-SRTP keying before media): the
+            // flow is `stun` only when nothing else follows.
+            App::Dtls
         } else if self.stun_msgs > 0
             || self.stun_classic >= 2
             || (self.stun_classic > 0 && self.has(flag::MS_TURN))
         {
             App::Stun
-        } else if self.dtls_handshakes > 0 || self.dtls_datagrams >= 2 {
-            App::Dtls
         } else if self.has(flag::CLIENT_HELLO | flag::SERVER_HELLO) || self.tls_records >= 2 {
             App::Tls
         } else if self.sip_msgs > 0 {
