@@ -12,8 +12,8 @@ use crate::proto::{self, App};
 use crate::ranges::Ranges;
 use crate::report::{
     mac_text, time, CaptureReport, EndpointReport, Finding, FlowReport, InterfaceReport,
-    O365Report, ObservedPath, Pair, PathPair, RangesInfo, Report, Severity, SightingReport,
-    SiteInfo, Summary, Tool,
+    O365Report, ObservedPath, OnpremReport, Pair, PathPair, RangesInfo, Report, Severity,
+    SightingReport, SiteInfo, Summary, Tool,
 };
 use crate::site::{PathName, Site};
 
@@ -562,6 +562,18 @@ fn audit_flow(
             category: m.category.to_string(),
             express_route: m.express_route,
         }),
+        onprem: site
+            .server_role(server.ip)
+            .map(|role| OnpremReport {
+                end: "server",
+                role,
+            })
+            .or_else(|| {
+                site.server_role(client.ip).map(|role| OnpremReport {
+                    end: "client",
+                    role,
+                })
+            }),
         path,
         expected_path: expected.map(PathName::as_str),
         packets: Pair {

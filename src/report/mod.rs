@@ -128,6 +128,13 @@ pub struct O365Report {
     pub express_route: bool,
 }
 
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct OnpremReport {
+    /// `client` or `server`: which end of the flow is the on-prem server.
+    pub end: &'static str,
+    pub role: crate::site::ServerRole,
+}
+
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
 pub struct PathPair {
     pub forward: Option<ObservedPath>,
@@ -165,6 +172,8 @@ pub struct FlowReport {
     pub app: App,
     pub sni: Option<String>,
     pub o365: Option<O365Report>,
+    /// On-prem servers of the site profile (`[[server]]`) this flow talks to or from.
+    pub onprem: Option<OnpremReport>,
     pub path: PathPair,
     pub expected_path: Option<&'static str>,
     pub packets: Pair<u64>,
