@@ -84,7 +84,8 @@ impl AuditInput<'_> {
         (c.spec.label.as_deref(), iface)
     }
 
-    fn point_display(&self, point: PointId) -> (String, String, Option<String>) {
+    /// How a capture point is shown: (LABEL, else interface name, else file; file; interface).
+    pub fn point_display(&self, point: PointId) -> (String, String, Option<String>) {
         let file = self
             .captures
             .get(point.file as usize)

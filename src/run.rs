@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::audit::{self, AuditInput};
 use crate::cli::{AuditArgs, Cli, Command, FailOn, InterfacesArgs, OutputFormat};
 use crate::config::Config;
-use crate::flow::{FlowTable, PointId};
+use crate::flow::FlowTable;
 use crate::ingest::{self, CaptureSummary};
 use crate::proto::Transport;
 use crate::report::{self, mac_text};
@@ -184,7 +184,7 @@ fn interface_stats(
             let receiver = key.sender(1 - side as u8);
             for sight in &s.sightings {
                 let mut names: Vec<(&'static str, String, Option<&'static str>)> = Vec::new();
-                let (shown, _, _) = point_display(&input, sight.point);
+                let (shown, _, _) = input.point_display(sight.point);
                 names.push((
                     "capture",
                     shown,
@@ -256,19 +256,4 @@ fn interface_stats(
             s
         })
         .collect()
-}
-
-fn point_display(input: &AuditInput<'_>, point: PointId) -> (String, String, Option<String>) {
-    let file = input
-        .captures
-        .get(point.file as usize)
-        .map(|c| c.spec.path.clone())
-        .unwrap_or_default();
-    let c = input.captures.get(point.file as usize);
-    let label = c.and_then(|c| c.spec.label.clone());
-    let iface = c
-        .and_then(|c| c.interfaces.get(point.interface as usize))
-        .and_then(|i| i.name.clone());
-    let shown = label.or(iface.clone()).unwrap_or_else(|| file.clone());
-    (shown, file, iface)
 }
