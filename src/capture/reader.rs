@@ -151,6 +151,14 @@ impl<R: Read> CaptureReader<R> {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
+    /// The current block without its trailing length: the fields of a packet block must fit
+    /// here, never run on into the trailer or the next block.
+    fn block_body(&self, total_len: usize) -> &[u8] {
+        self.available()
+            .get(..total_len.saturating_sub(4))
+            .unwrap_or_default()
+    }
+
     fn consume(&mut self, n: usize) {
         let n = n.min(self.end - self.start);
         self.start += n;
@@ -284,6 +292,11 @@ impl<R: Read> CaptureReader<R> {
         need: usize,
     ) -> Result<Option<FrameLoc>, CaptureError> {
         let have = self.end - self.start;
+        if self.format == Format::Pcapng && self.sections == 0 {
+            // The first section header is the pcapng file header: without it nothing of the
+            // file is usable, as with a pcap file header (not a "last record").
+            return Err(CaptureError::TruncatedHeader { have, need });
+        }
         let at = self.position();
         self.warn(
             Some(at),
@@ -319,6 +332,14 @@ impl<R: Read> CaptureReader<R> {
             return Err(CaptureError::corrupt(
                 at,
                 format!("captured length {caplen} exceeds the file's snaplen {snaplen} and the {MAX_PACKET_BYTES}-byte limit"),
+            ));
+        }
+        if header_len + caplen as usize > MAX_BLOCK_BYTES {
+            // A snaplen near 2^32 must not let a record outgrow the buffer cap: `fill` would
+            // stop at the cap and the record would pass for a truncated last record.
+            return Err(CaptureError::corrupt(
+                at,
+                format!("captured length {caplen} exceeds the {MAX_BLOCK_BYTES}-byte record limit"),
             ));
         }
         if caplen > snaplen && snaplen != 0 {
@@ -560,7 +581,7 @@ impl<R: Read> CaptureReader<R> {
         at: Position,
         total_len: usize,
     ) -> Result<FrameLoc, CaptureError> {
-        let block = self.available();
+        let block = self.block_body(total_len);
         let fields = (
             self.u32_at(block, 8),
             self.u32_at(block, 12),
@@ -595,7 +616,7 @@ impl<R: Read> CaptureReader<R> {
     }
 
     fn simple_packet(&mut self, at: Position, total_len: usize) -> Result<FrameLoc, CaptureError> {
-        let block = self.available();
+        let block = self.block_body(total_len);
         let Some(orig_len) = self.u32_at(block, 8) else {
             return Err(CaptureError::corrupt(
                 at,
@@ -630,7 +651,7 @@ impl<R: Read> CaptureReader<R> {
         at: Position,
         total_len: usize,
     ) -> Result<FrameLoc, CaptureError> {
-        let block = self.available();
+        let block = self.block_body(total_len);
         let fields = (
             self.u16_at(block, 8),
             self.u32_at(block, 12),
