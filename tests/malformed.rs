@@ -584,6 +584,29 @@ fn pcap_odd_caplen_one_past_the_end_of_the_last_record_is_a_truncation_warning()
 }
 
 #[test]
+fn big_endian_modified_pcap_is_read_not_reported_as_a_truncated_header() {
+    // Regression (found by fuzz target `capture`): the big-endian "modified" (Kuznetzov) magic
+    // 0x34cdb2a1 gave "file header is truncated (N of 24 bytes)" on a complete header.
+    let be = base_pcap().big_endian(true).to_bytes();
+    let mut out = vec![0xa1, 0xb2, 0xcd, 0x34];
+    out.extend_from_slice(&be[4..24]);
+    let mut at = 24;
+    while at < be.len() {
+        let caplen = u32::from_be_bytes(be[at + 8..at + 12].try_into().unwrap()) as usize;
+        out.extend_from_slice(&be[at..at + 16]);
+        out.extend_from_slice(&[0, 0, 0, 2, 0x08, 0x00, 0, 0]); // ifindex, protocol, type, pad
+        out.extend_from_slice(&be[at + 16..at + 16 + caplen]);
+        at += 16 + caplen;
+    }
+    let (o, _) = audit_bytes("modified.pcap", &out);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.errors(0), Vec::<String>::new());
+    assert_eq!(o.warnings(0), Vec::<String>::new());
+    assert_eq!(o.capture(0)["format"], "pcap");
+    assert_eq!(o.flows(), base_flows_after(4));
+}
+
+#[test]
 fn pcap_unknown_magic_is_an_error_naming_it() {
     let mut bytes = base_pcap().to_bytes();
     bytes[..4].copy_from_slice(&[0xa1, 0xb2, 0xc3, 0xd5]);
@@ -1128,4 +1151,65 @@ fn stun_attribute_lengths_past_the_end_are_one_flow() {
     assert_eq!(o.flows(), vec![format!("{UDP_FLOW} 4/0")]);
     let app = o.json["flows"][0]["app"].as_str().unwrap();
     assert!(matches!(app, "stun" | "other"), "app {app}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fuzz seeds (run by fuzz/seed.sh, not by `cargo test`)
+// ---------------------------------------------------------------------------------------------
+
+/// Writes builder-made seeds for the fuzz targets into `$CALLPATH_FUZZ_SEEDS/<target>/`:
+/// whole captures for `pipeline`, the same with a leading read-size byte for `capture`, and
+/// frames with a leading link-type selector byte for `decode`.
+#[test]
+#[ignore = "writes fuzz seeds; run by fuzz/seed.sh"]
+fn write_fuzz_seeds() {
+    let Ok(root) = std::env::var("CALLPATH_FUZZ_SEEDS") else {
+        panic!("set CALLPATH_FUZZ_SEEDS to the fuzz/corpus directory");
+    };
+    let root = PathBuf::from(root);
+    for t in ["capture", "decode", "pipeline"] {
+        std::fs::create_dir_all(root.join(t)).expect("mkdir");
+    }
+    let mut files: Vec<(&str, Vec<u8>)> = vec![
+        ("builder-base.pcap", base_pcap().to_bytes()),
+        ("builder-base.pcapng", base_pcapng().to_bytes()),
+    ];
+    let mut be = base_pcapng();
+    be.section().big_endian(true);
+    let sll2 = be.interface(Iface {
+        name: Some("any"),
+        ..Iface::new(LINKTYPE_LINUX_SLL2)
+    });
+    let ip6 = ipv6_with_ext_headers(v6("2001:db8::1"), 5000, v6("2603:1063::1"), 3478, b"x");
+    be.packet(sll2, T0, &sll2_frame(&ip6));
+    be.simple_packet(&base_frames()[0]);
+    files.push(("builder-sections.pcapng", be.to_bytes()));
+    let mut ns = Pcap::new(LINKTYPE_RAW).nanosecond(true).big_endian(true);
+    for (i, f) in ipv4_fragments(CLIENT, 50000, RELAY, 3478, &[7u8; 100], 9, 40)
+        .iter()
+        .enumerate()
+    {
+        ns.packet(T0 + i as i64, f);
+    }
+    files.push(("builder-fragments.pcap", ns.to_bytes()));
+    for (name, bytes) in &files {
+        std::fs::write(root.join("pipeline").join(name), bytes).expect("write");
+        let mut c = vec![7u8];
+        c.extend_from_slice(bytes);
+        std::fs::write(root.join("capture").join(name), c).expect("write");
+    }
+    // decode: selector 1 = Ethernet, 2 = raw IP, 9 = SLL2 (see fuzz_targets/decode.rs).
+    let mut frames: Vec<(u8, Vec<u8>)> = base_frames().into_iter().map(|f| (1, f)).collect();
+    frames.push((2, tcp_syn_v4()));
+    frames.push((2, ip6.clone()));
+    frames.push((9, sll2_frame(&ip6)));
+    for (i, (sel, f)) in frames.iter().enumerate() {
+        let mut d = vec![*sel];
+        d.extend_from_slice(f);
+        std::fs::write(root.join("decode").join(format!("builder-{i}")), d).expect("write");
+    }
+}
+
+fn sll2_frame(ip: &[u8]) -> Vec<u8> {
+    sll2(3, 4, ethertype_of(ip), MAC_CLIENT, ip)
 }

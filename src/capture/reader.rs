@@ -220,25 +220,35 @@ impl<R: Read> CaptureReader<R> {
                 need: HEADER_LEN,
             });
         }
-        let header = match pcap_parser::pcap::parse_pcap_header(self.available()) {
-            Ok((_, h)) => h,
-            Err(_) => {
-                return Err(CaptureError::TruncatedHeader {
-                    have: self.end - self.start,
-                    need: HEADER_LEN,
-                })
-            }
+        // Read by hand: pcap-parser 0.17 does not know the big-endian "modified" magic
+        // (0x34cdb2a1), which made a complete header read as a truncated one.
+        let head = self.available();
+        let magic = head
+            .get(..4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_le_bytes)
+            .unwrap_or_default();
+        let (big_endian, nanos, modified) = match magic {
+            0xa1b2_c3d4 => (false, false, false),
+            0xa1b2_3c4d => (false, true, false),
+            0xa1b2_cd34 => (false, false, true),
+            0xd4c3_b2a1 => (true, false, false),
+            0x4d3c_b2a1 => (true, true, false),
+            0x34cd_b2a1 => (true, false, true),
+            _ => return Err(CaptureError::UnknownFormat(magic.swap_bytes())),
         };
-        self.big_endian = header.is_bigendian();
-        self.pcap_nanos = header.is_nanosecond_precision();
-        self.pcap_modified = header.is_modified_format();
-        let linktype = header.network.0 as u32;
+        self.big_endian = big_endian;
+        self.pcap_nanos = nanos;
+        self.pcap_modified = modified;
+        let head = self.available();
+        let snaplen = self.u32_at(head, 16).unwrap_or_default();
+        let linktype = self.u32_at(head, 20).unwrap_or_default();
         // Some writers put the FCS length in the top bits of the link type (pcap draft §4).
         let linktype = linktype & 0x0fff_ffff;
         self.interfaces.push(Interface {
             name: None,
             linktype,
-            snaplen: header.snaplen,
+            snaplen,
             section: 0,
             ts_unit: TsUnit::Pow10(if self.pcap_nanos { 9 } else { 6 }),
             ts_offset_s: 0,
