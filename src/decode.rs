@@ -246,23 +246,33 @@ fn ip(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
         }
         LaxNetSlice::Ipv6(v6) => {
             let h = v6.header();
-            let mut first = true;
-            for ext in v6.extensions().clone() {
-                if let etherparse::Ipv6ExtensionSlice::Fragment(f) = ext {
-                    first = f.fragment_offset().value() == 0;
-                }
-            }
             (
                 IpAddr::V6(h.source_addr()),
                 IpAddr::V6(h.destination_addr()),
                 v6.payload(),
-                first,
+                ipv6_first_fragment(v6.extensions()),
             )
         }
         LaxNetSlice::Arp(_) => return Decoded::NotIp { link },
     };
     let protocol = payload.ip_number.0;
     if protocol != IPPROTO_TCP && protocol != IPPROTO_UDP {
+        // The lax parse stopped inside the IPv6 extension headers (or an IPsec AH): the header
+        // chain itself is broken, not merely another protocol.
+        if let Some((_, layer)) = &sliced.stop_err {
+            use etherparse::err::Layer as L;
+            if matches!(
+                layer,
+                L::Ipv6ExtHeader
+                    | L::Ipv6HopByHopHeader
+                    | L::Ipv6DestOptionsHeader
+                    | L::Ipv6RouteHeader
+                    | L::Ipv6FragHeader
+                    | L::IpAuthHeader
+            ) {
+                return malformed(Layer::Ip);
+            }
+        }
         return if payload.fragmented && !first_fragment {
             Decoded::LaterFragment { link }
         } else {
@@ -304,6 +314,41 @@ fn ip(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
         transport,
         fragment: payload.fragmented,
     }
+}
+
+/// Whether the datagram is not a later fragment: false when the last IPv6 Fragment header of the
+/// extension chain has a non-zero offset. The chain is walked here, with bounds checks, because
+/// etherparse 0.21's `Ipv6ExtensionSliceIter` reads past the end of the slice (unchecked) when a
+/// lax parse stopped inside the chain, e.g. on a Hop-by-Hop header that is not the first one.
+fn ipv6_first_fragment(exts: &etherparse::Ipv6ExtensionsSlice<'_>) -> bool {
+    const HOP_BY_HOP: u8 = 0;
+    const ROUTE: u8 = 43;
+    const FRAGMENT: u8 = 44;
+    const AUTH: u8 = 51;
+    const DEST_OPTIONS: u8 = 60;
+    let mut first = true;
+    let mut next = exts.first_header().map(|n| n.0);
+    let mut rest = exts.slice();
+    while let Some(header) = next {
+        let len = match header {
+            HOP_BY_HOP | ROUTE | DEST_OPTIONS => rest.get(1).map(|&l| (usize::from(l) + 1) * 8),
+            FRAGMENT => Some(8),
+            AUTH => rest.get(1).map(|&l| (usize::from(l) + 2) * 4),
+            _ => None,
+        };
+        let Some(len) = len else { break };
+        if header == FRAGMENT {
+            if let Some(off) = be16(rest, 2) {
+                first = off >> 3 == 0;
+            }
+        }
+        next = rest.first().copied();
+        match rest.get(len..) {
+            Some(r) => rest = r,
+            None => break,
+        }
+    }
+    first
 }
 
 fn tcp_flags(tcp: &etherparse::TcpSlice<'_>) -> u8 {
@@ -492,6 +537,67 @@ mod tests {
                 layer: Layer::Ip,
                 ..
             }
+        ));
+    }
+
+    /// IPv6 2001:db8::1 -> 2001:db8::2 with `exts` (next header `first`) then UDP 5000 -> 3478.
+    fn ipv6_with(first: u8, exts: &[u8]) -> Vec<u8> {
+        let mut body = exts.to_vec();
+        body.extend_from_slice(&[0x13, 0x88, 0x0d, 0x96, 0, 8, 0, 0]);
+        let mut p = vec![0x60, 0, 0, 0];
+        p.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        p.extend_from_slice(&[first, 64]);
+        p.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        p.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+        p.extend_from_slice(&body);
+        p
+    }
+
+    #[test]
+    fn ipv6_hop_by_hop_after_another_extension_is_malformed_not_out_of_bounds() {
+        // Regression: Hop-by-Hop -> Destination Options -> Hop-by-Hop made etherparse's
+        // extension iterator read past its slice (abort in debug builds).
+        let p = ipv6_with(
+            0,
+            &[
+                60, 0, 1, 4, 0, 0, 0, 0, 0, 0, 1, 4, 0, 0, 0, 0, 17, 0, 1, 4, 0, 0, 0, 0,
+            ],
+        );
+        assert!(matches!(
+            decode(linktype::RAW, &p),
+            Decoded::Malformed {
+                layer: Layer::Ip,
+                ..
+            }
+        ));
+        // The same with a Destination Options header cut short after a complete one.
+        let p = ipv6_with(60, &[60, 0, 1, 4, 0, 0, 0, 0, 17, 200]);
+        assert!(matches!(
+            decode(linktype::RAW, &p),
+            Decoded::Malformed {
+                layer: Layer::Ip,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn ipv6_fragment_header_offset_decides_later_fragment() {
+        // Destination Options, then Fragment (offset 0, M set), then UDP: a first fragment.
+        let first = ipv6_with(
+            60,
+            &[44, 0, 1, 4, 0, 0, 0, 0, 17, 0, 0x00, 0x01, 0, 0, 0, 7],
+        );
+        let d = decode(linktype::RAW, &first);
+        assert!(matches!(d, Decoded::Flow { fragment: true, .. }), "{d:?}");
+        // Offset 185 * 8: a later fragment, no ports.
+        let later = ipv6_with(
+            60,
+            &[44, 0, 1, 4, 0, 0, 0, 0, 17, 0, 0x05, 0xc8, 0, 0, 0, 7],
+        );
+        assert!(matches!(
+            decode(linktype::RAW, &later),
+            Decoded::LaterFragment { .. }
         ));
     }
 

@@ -179,6 +179,19 @@ pub fn read_capture(
     (summary, table)
 }
 
+/// Reads one capture from any byte source (a `Cursor` in tests and fuzz targets), as
+/// `read_capture` reads a file; `spec` only names it in messages.
+pub fn read_reader<R: Read>(
+    file_index: u32,
+    spec: &CaptureSpec,
+    src: R,
+) -> (CaptureSummary, FlowTable) {
+    let mut summary = CaptureSummary::new(spec);
+    let mut table = FlowTable::new();
+    read_from(file_index, src, None, &mut summary, &mut table, false);
+    (summary, table)
+}
+
 fn read_from<R: Read>(
     file_index: u32,
     src: R,

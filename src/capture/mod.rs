@@ -5,7 +5,9 @@
 
 mod reader;
 
-pub use reader::{CaptureReader, MAX_BLOCK_BYTES, MAX_INTERFACES, MAX_PACKET_BYTES};
+pub use reader::{
+    CaptureReader, MAX_BLOCK_BYTES, MAX_INTERFACES, MAX_PACKET_BYTES, MAX_WARNINGS_KEPT,
+};
 
 use serde::Serialize;
 

@@ -151,6 +151,14 @@ impl<R: Read> CaptureReader<R> {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
+    /// The current block without its trailing length: the fields of a packet block must fit
+    /// here, never run on into the trailer or the next block.
+    fn block_body(&self, total_len: usize) -> &[u8] {
+        self.available()
+            .get(..total_len.saturating_sub(4))
+            .unwrap_or_default()
+    }
+
     fn consume(&mut self, n: usize) {
         let n = n.min(self.end - self.start);
         self.start += n;
@@ -212,25 +220,35 @@ impl<R: Read> CaptureReader<R> {
                 need: HEADER_LEN,
             });
         }
-        let header = match pcap_parser::pcap::parse_pcap_header(self.available()) {
-            Ok((_, h)) => h,
-            Err(_) => {
-                return Err(CaptureError::TruncatedHeader {
-                    have: self.end - self.start,
-                    need: HEADER_LEN,
-                })
-            }
+        // Read by hand: pcap-parser 0.17 does not know the big-endian "modified" magic
+        // (0x34cdb2a1), which made a complete header read as a truncated one.
+        let head = self.available();
+        let magic = head
+            .get(..4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_le_bytes)
+            .unwrap_or_default();
+        let (big_endian, nanos, modified) = match magic {
+            0xa1b2_c3d4 => (false, false, false),
+            0xa1b2_3c4d => (false, true, false),
+            0xa1b2_cd34 => (false, false, true),
+            0xd4c3_b2a1 => (true, false, false),
+            0x4d3c_b2a1 => (true, true, false),
+            0x34cd_b2a1 => (true, false, true),
+            _ => return Err(CaptureError::UnknownFormat(magic.swap_bytes())),
         };
-        self.big_endian = header.is_bigendian();
-        self.pcap_nanos = header.is_nanosecond_precision();
-        self.pcap_modified = header.is_modified_format();
-        let linktype = header.network.0 as u32;
+        self.big_endian = big_endian;
+        self.pcap_nanos = nanos;
+        self.pcap_modified = modified;
+        let head = self.available();
+        let snaplen = self.u32_at(head, 16).unwrap_or_default();
+        let linktype = self.u32_at(head, 20).unwrap_or_default();
         // Some writers put the FCS length in the top bits of the link type (pcap draft §4).
         let linktype = linktype & 0x0fff_ffff;
         self.interfaces.push(Interface {
             name: None,
             linktype,
-            snaplen: header.snaplen,
+            snaplen,
             section: 0,
             ts_unit: TsUnit::Pow10(if self.pcap_nanos { 9 } else { 6 }),
             ts_offset_s: 0,
@@ -284,6 +302,11 @@ impl<R: Read> CaptureReader<R> {
         need: usize,
     ) -> Result<Option<FrameLoc>, CaptureError> {
         let have = self.end - self.start;
+        if self.format == Format::Pcapng && self.sections == 0 {
+            // The first section header is the pcapng file header: without it nothing of the
+            // file is usable, as with a pcap file header (not a "last record").
+            return Err(CaptureError::TruncatedHeader { have, need });
+        }
         let at = self.position();
         self.warn(
             Some(at),
@@ -319,6 +342,14 @@ impl<R: Read> CaptureReader<R> {
             return Err(CaptureError::corrupt(
                 at,
                 format!("captured length {caplen} exceeds the file's snaplen {snaplen} and the {MAX_PACKET_BYTES}-byte limit"),
+            ));
+        }
+        if header_len + caplen as usize > MAX_BLOCK_BYTES {
+            // A snaplen near 2^32 must not let a record outgrow the buffer cap: `fill` would
+            // stop at the cap and the record would pass for a truncated last record.
+            return Err(CaptureError::corrupt(
+                at,
+                format!("captured length {caplen} exceeds the {MAX_BLOCK_BYTES}-byte record limit"),
             ));
         }
         if caplen > snaplen && snaplen != 0 {
@@ -560,7 +591,7 @@ impl<R: Read> CaptureReader<R> {
         at: Position,
         total_len: usize,
     ) -> Result<FrameLoc, CaptureError> {
-        let block = self.available();
+        let block = self.block_body(total_len);
         let fields = (
             self.u32_at(block, 8),
             self.u32_at(block, 12),
@@ -595,7 +626,7 @@ impl<R: Read> CaptureReader<R> {
     }
 
     fn simple_packet(&mut self, at: Position, total_len: usize) -> Result<FrameLoc, CaptureError> {
-        let block = self.available();
+        let block = self.block_body(total_len);
         let Some(orig_len) = self.u32_at(block, 8) else {
             return Err(CaptureError::corrupt(
                 at,
@@ -630,7 +661,7 @@ impl<R: Read> CaptureReader<R> {
         at: Position,
         total_len: usize,
     ) -> Result<FrameLoc, CaptureError> {
-        let block = self.available();
+        let block = self.block_body(total_len);
         let fields = (
             self.u16_at(block, 8),
             self.u32_at(block, 12),

@@ -226,7 +226,8 @@ impl FlowTable {
         if fragment {
             flow.fragments += 1;
         }
-        let s = &mut flow.sides[usize::from(side)];
+        let [side0, side1] = &mut flow.sides;
+        let s = if side == 0 { side0 } else { side1 };
         s.record(ts_ns, wire_len, point, link);
         let mut tcp_syn = false;
         if let Some(tcp) = transport.tcp {
