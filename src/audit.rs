@@ -300,8 +300,12 @@ fn audit_flow(
     let server_side = 1 - client_side;
     let client = key.sender(client_side);
     let server = key.sender(server_side);
-    let fwd: &Side = &state.sides[usize::from(client_side)];
-    let rev: &Side = &state.sides[usize::from(server_side)];
+    let [side0, side1] = &state.sides;
+    let (fwd, rev): (&Side, &Side) = if client_side == 0 {
+        (side0, side1)
+    } else {
+        (side1, side0)
+    };
     let site = input.site;
     let client_internal = stays_inside(site, client.ip);
     let server_internal = stays_inside(site, server.ip);
