@@ -122,7 +122,12 @@ const ROUTER_MAC: [u8; 6] = [0x02, 0, 0, 0, 0x0e, 0x01];
 
 /// A UDP exchange (3 out, 2 back) and a TCP session, as IP packets.
 fn scenario_v4() -> Vec<(i64, Vec<u8>, Dir)> {
-    let c = sock([10, 1, 0, 5], 50010);
+    scenario_v4_from(5)
+}
+
+/// `scenario_v4` from client 10.1.0.`host`.
+fn scenario_v4_from(host: u8) -> Vec<(i64, Vec<u8>, Dir)> {
+    let c = sock([10, 1, 0, host], 50010);
     let s = sock([52, 112, 0, 9], 3478);
     let udp = udp_stream(c, s, T0, 20 * MS, 5, |i| {
         let dir = if i % 2 == 0 {
@@ -133,7 +138,7 @@ fn scenario_v4() -> Vec<(i64, Vec<u8>, Dir)> {
         (dir, vec![0u8; 100])
     });
     let tcp = tcp_session(
-        sock([10, 1, 0, 5], 51000),
+        sock([10, 1, 0, host], 51000),
         sock([52, 113, 0, 1], 443),
         T0 + 500 * MS,
         &[
@@ -615,4 +620,75 @@ fn teams_pcap_rewritten_big_endian_nanosecond_gives_the_same_flows() {
             .collect()
     };
     assert_eq!(strip(&original), strip(&rewritten));
+}
+
+#[test]
+fn pcapng_with_mixed_link_types_in_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ng = Pcapng::new();
+    let kinds: [(&str, u32); 5] = [
+        ("eth0", LINKTYPE_ETHERNET),
+        ("any", LINKTYPE_LINUX_SLL2),
+        ("cooked", LINKTYPE_LINUX_SLL),
+        ("lo0", LINKTYPE_NULL),
+        ("tun0", LINKTYPE_RAW),
+    ];
+    for (i, (name, linktype)) in kinds.iter().enumerate() {
+        let iface = ng.interface(Iface {
+            name: Some(name),
+            description: None,
+            linktype: *linktype,
+            tsresol: Some(9),
+            snaplen: 262_144,
+        });
+        for (ts, ip, d) in scenario_v4_from(10 + i as u8) {
+            let frame = match *linktype {
+                LINKTYPE_ETHERNET => eth_frame(d, &ip, &[Vlan::dot1q(7)]),
+                LINKTYPE_LINUX_SLL2 => sll2(9, SLL_HOST as u8, ETHERTYPE_IPV4, CLIENT_MAC, &ip),
+                LINKTYPE_LINUX_SLL => sll(SLL_HOST, ETHERTYPE_IPV4, CLIENT_MAC, &ip),
+                LINKTYPE_NULL => null_loopback(AF_INET, &ip),
+                _ => ip,
+            };
+            ng.packet(iface, ts, &frame);
+        }
+    }
+    let path = write_tmp(&dir, "mixed.pcapng", &ng.to_bytes());
+    let r = audit_json(&[&path], 0);
+    assert_eq!(r["summary"]["packets"], 5 * 13);
+    assert_eq!(r["summary"]["flows"], 10);
+    let linktypes: Vec<&Value> = r["captures"][0]["interfaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["linktype"])
+        .collect();
+    assert_eq!(
+        linktypes,
+        [&json!(1), &json!(276), &json!(113), &json!(0), &json!(101)]
+    );
+    for (i, (name, _)) in kinds.iter().enumerate() {
+        let client = format!("10.1.0.{}", 10 + i);
+        let f = flows(&r)
+            .iter()
+            .find(|f| f["client"]["ip"] == client.as_str() && f["transport"] == "udp")
+            .unwrap();
+        assert_eq!(f["packets"], json!({"forward": 3, "reverse": 2}), "{name}");
+        assert_eq!(f["seen_at"]["forward"][0]["capture_point"], *name);
+        assert_eq!(f["seen_at"]["forward"][0]["interface"], *name);
+        let t = flows(&r)
+            .iter()
+            .find(|f| f["client"]["ip"] == client.as_str() && f["transport"] == "tcp")
+            .unwrap();
+        assert_eq!(t["packets"], json!({"forward": 5, "reverse": 3}), "{name}");
+    }
+    let eth = flows(&r)
+        .iter()
+        .find(|f| f["client"]["ip"] == "10.1.0.10" && f["transport"] == "udp")
+        .unwrap();
+    assert_eq!(eth["seen_at"]["forward"][0]["vlan"], 7);
+    let any = flows(&r)
+        .iter()
+        .find(|f| f["client"]["ip"] == "10.1.0.11" && f["transport"] == "udp")
+        .unwrap();
+    assert_eq!(any["seen_at"]["forward"][0]["ifindex"], 9);
 }
