@@ -81,6 +81,8 @@ impl Side {
             s.packets += 1;
             s.bytes += u64::from(wire_len);
         } else if self.sightings.len() < MAX_SIGHTINGS_PER_SIDE {
+            // Most sides are seen at one place: allocate for one, not Vec's default four.
+            self.sightings.reserve_exact(1);
             self.sightings.push(Sighting {
                 point,
                 ifindex: link.ifindex,
