@@ -15,7 +15,9 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 /// Ethernet + 802.1Q (VLAN 100) + IPv4 + UDP + RTP (12-byte header, `len` payload bytes).
 fn rtp_frame(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, seq: u16, len: usize) -> Vec<u8> {
-    let mut f = vec![2, 0, 0, 0, 0x0e, 1, 2, 0, 0, 0, 0x0a, 1, 0x81, 0, 0, 100, 8, 0];
+    let mut f = vec![
+        2, 0, 0, 0, 0x0e, 1, 2, 0, 0, 0, 0x0a, 1, 0x81, 0, 0, 100, 8, 0,
+    ];
     let udp_len = 8 + 12 + len;
     f.extend_from_slice(&[0x45, 0xb8]);
     f.extend_from_slice(&((20 + udp_len) as u16).to_be_bytes());
@@ -51,11 +53,26 @@ fn pcapng_bytes(n: usize) -> Vec<u8> {
     out.extend_from_slice(&[9, 0, 1, 0, 9, 0, 0, 0]);
     out.extend_from_slice(&32u32.to_le_bytes());
     for i in 0..n {
-        let f = rtp_frame([10, 0, (i >> 8) as u8, i as u8], 50000, [52, 112, 1, 1], 3478, i as u16, 140);
+        let f = rtp_frame(
+            [10, 0, (i >> 8) as u8, i as u8],
+            50000,
+            [52, 112, 1, 1],
+            3478,
+            i as u16,
+            140,
+        );
         let padded = (f.len() + 3) & !3;
         let total = (32 + padded) as u32;
         let ts = 1_793_610_000_000_000_000u64 + i as u64 * 20_000_000;
-        for w in [6u32, total, 0, (ts >> 32) as u32, ts as u32, f.len() as u32, f.len() as u32] {
+        for w in [
+            6u32,
+            total,
+            0,
+            (ts >> 32) as u32,
+            ts as u32,
+            f.len() as u32,
+            f.len() as u32,
+        ] {
             out.extend_from_slice(&w.to_le_bytes());
         }
         out.extend_from_slice(&f);
@@ -138,7 +155,9 @@ fn bench_flow_table(c: &mut Criterion) {
         vlan: Some(100),
         ..LinkInfo::default()
     };
-    let payload = [0x80u8, 111, 0, 1, 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0];
+    let payload = [
+        0x80u8, 111, 0, 1, 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0,
+    ];
     let transport = Transport {
         protocol: 17,
         src_port: 50000,
@@ -188,7 +207,11 @@ fn bench_flow_table(c: &mut Criterion) {
 fn bench_ranges(c: &mut Criterion) {
     let ranges = Ranges::bundled().expect("bundled ranges");
     let ips: Vec<IpAddr> = (0..1024u32)
-        .map(|i| IpAddr::V4(Ipv4Addr::from(0x3470_0000u32.wrapping_add(i.wrapping_mul(2_654_435_761)))))
+        .map(|i| {
+            IpAddr::V4(Ipv4Addr::from(
+                0x3470_0000u32.wrapping_add(i.wrapping_mul(2_654_435_761)),
+            ))
+        })
         .collect();
     let mut i = 0usize;
     c.bench_function("ranges/lookup_v4", |b| {

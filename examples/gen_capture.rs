@@ -27,7 +27,6 @@
 //! `--format pcapng` (default) writes two named interfaces `er0` / `inet0` (ns timestamps) and
 //! VLAN tags; `--format pcap` writes classic pcap (µs), paths told apart by VLAN 100 / 200.
 
-#[allow(dead_code)]
 #[path = "../tests/support/payloads.rs"]
 mod payloads;
 
@@ -205,10 +204,22 @@ fn checksum(data: &[u8], mut sum: u32) -> u16 {
 }
 
 /// Ethernet + 802.1Q + IPv4 header into `f`; returns the offset of the IP header.
-fn eth_ip(f: &mut Vec<u8>, src_internal: bool, path: Path, proto: u8, src: Ipv4Addr, dst: Ipv4Addr, l4_len: usize) -> usize {
+fn eth_ip(
+    f: &mut Vec<u8>,
+    src_internal: bool,
+    path: Path,
+    proto: u8,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    l4_len: usize,
+) -> usize {
     f.clear();
     let router = if path == Path::Er { MAC_ER } else { MAC_INET };
-    let (dmac, smac) = if src_internal { (router, MAC_HOST) } else { (MAC_HOST, router) };
+    let (dmac, smac) = if src_internal {
+        (router, MAC_HOST)
+    } else {
+        (MAC_HOST, router)
+    };
     f.extend_from_slice(&dmac);
     f.extend_from_slice(&smac);
     f.extend_from_slice(&0x8100u16.to_be_bytes());
@@ -311,7 +322,12 @@ fn client_ip(i: u64) -> Ipv4Addr {
 
 fn er_relay(rng: &mut Rng) -> Ipv4Addr {
     // 52.112.0.0/14: Teams media relays, ExpressRoute-routable.
-    Ipv4Addr::new(52, 112 + rng.below(4) as u8, rng.below(256) as u8, 1 + rng.below(250) as u8)
+    Ipv4Addr::new(
+        52,
+        112 + rng.below(4) as u8,
+        rng.below(256) as u8,
+        1 + rng.below(250) as u8,
+    )
 }
 
 fn inet_peer(rng: &mut Rng) -> Ipv4Addr {
@@ -328,9 +344,18 @@ fn new_call(rng: &mut Rng, id: u64, start_tick: u64, end_tick: u64) -> Call {
     let client = client_ip(id);
     let er = rng.chance(70);
     let path = if er { Path::Er } else { Path::Inet };
-    let rev_path = if er && rng.chance(2) { Path::Inet } else { path };
+    let rev_path = if er && rng.chance(2) {
+        Path::Inet
+    } else {
+        path
+    };
     let relay = if er { er_relay(rng) } else { inet_peer(rng) };
-    let sig_server = Ipv4Addr::new(52, 113 + rng.below(2) as u8, rng.below(256) as u8, 1 + rng.below(250) as u8);
+    let sig_server = Ipv4Addr::new(
+        52,
+        113 + rng.below(2) as u8,
+        rng.below(256) as u8,
+        1 + rng.below(250) as u8,
+    );
     Call {
         client,
         media: Ends {
@@ -400,7 +425,15 @@ fn call_start(w: &mut Writer, rng: &mut Rng, c: &mut Call, t: i64) -> std::io::R
     tcp(&mut w.frame, s, p, cs + 1, ss + 1, PSH | ACK, &hello);
     w.emit(t + 2_200_000, p)?;
     let sh = payloads::tls_server_hello();
-    tcp(&mut w.frame, s.rev(), p, ss + 1, cs + 1 + hello.len() as u32, PSH | ACK, &sh);
+    tcp(
+        &mut w.frame,
+        s.rev(),
+        p,
+        ss + 1,
+        cs + 1 + hello.len() as u32,
+        PSH | ACK,
+        &sh,
+    );
     w.emit(t + 4_500_000, p)?;
     c.tcp_seq = [cs + 1 + hello.len() as u32, ss + 1 + sh.len() as u32];
     // ICE connectivity checks on the media 5-tuple.
@@ -412,7 +445,10 @@ fn call_start(w: &mut Writer, rng: &mut Rng, c: &mut Call, t: i64) -> std::io::R
         let req = payloads::stun_binding_request(tx, Some("remote:local"));
         udp(&mut w.frame, m, p, &req);
         w.emit(t + 10_000_000 + i64::from(i) * 50_000_000, p)?;
-        let resp = payloads::stun_binding_success(tx, SocketAddr::from((Ipv4Addr::new(192, 0, 2, 17), m.sport)));
+        let resp = payloads::stun_binding_success(
+            tx,
+            SocketAddr::from((Ipv4Addr::new(192, 0, 2, 17), m.sport)),
+        );
         udp(&mut w.frame, m.rev(), c.rev_path, &resp);
         w.emit(t + 12_000_000 + i64::from(i) * 50_000_000, c.rev_path)?;
     }
@@ -427,21 +463,43 @@ fn call_start(w: &mut Writer, rng: &mut Rng, c: &mut Call, t: i64) -> std::io::R
         };
         let call_id = format!("{:016x}@callpath.bench", c.id);
         let sdp = payloads::sdp(c.client.into(), &[("audio", m.sport)], c.client.into());
-        let inv = payloads::sip_invite(&call_id, "alice@contoso.com", "+15551234567@sbc.contoso.com", "10.20.0.1", Some(&sdp));
+        let inv = payloads::sip_invite(
+            &call_id,
+            "alice@contoso.com",
+            "+15551234567@sbc.contoso.com",
+            "10.20.0.1",
+            Some(&sdp),
+        );
         udp(&mut w.frame, sbc, Path::Er, &inv);
         w.emit(t + 20_000_000, Path::Er)?;
-        let ok = payloads::sip_200_ok(&call_id, "alice@contoso.com", "+15551234567@sbc.contoso.com", "10.20.0.1", &sdp);
+        let ok = payloads::sip_200_ok(
+            &call_id,
+            "alice@contoso.com",
+            "+15551234567@sbc.contoso.com",
+            "10.20.0.1",
+            &sdp,
+        );
         udp(&mut w.frame, sbc.rev(), Path::Er, &ok);
         w.emit(t + 80_000_000, Path::Er)?;
     }
     Ok(())
 }
 
-fn call_tick(w: &mut Writer, rng: &mut Rng, c: &mut Call, tick: u64, t: i64) -> std::io::Result<()> {
+fn call_tick(
+    w: &mut Writer,
+    rng: &mut Rng,
+    c: &mut Call,
+    tick: u64,
+    t: i64,
+) -> std::io::Result<()> {
     let m = c.media;
     let since = tick - c.start_tick;
     for dir in 0..2usize {
-        let (e, p) = if dir == 0 { (m, c.path) } else { (m.rev(), c.rev_path) };
+        let (e, p) = if dir == 0 {
+            (m, c.path)
+        } else {
+            (m.rev(), c.rev_path)
+        };
         let ts = t + c.phase_ns + dir as i64 * 7_000_000;
         if since % 250 == 125 + dir as u64 * 10 {
             // RTCP SR + SDES every 5 s, same 5-tuple (rtcp-mux).
@@ -474,10 +532,26 @@ fn call_tick(w: &mut Writer, rng: &mut Rng, c: &mut Call, tick: u64, t: i64) -> 
         let s = c.sig;
         let mut rec = vec![23u8, 3, 3, 0, 40];
         rec.resize(45, 0x42);
-        tcp(&mut w.frame, s, c.path, c.tcp_seq[0], c.tcp_seq[1], PSH | ACK, &rec);
+        tcp(
+            &mut w.frame,
+            s,
+            c.path,
+            c.tcp_seq[0],
+            c.tcp_seq[1],
+            PSH | ACK,
+            &rec,
+        );
         w.emit(t + 3_000_000, c.path)?;
         c.tcp_seq[0] = c.tcp_seq[0].wrapping_add(45);
-        tcp(&mut w.frame, s.rev(), c.path, c.tcp_seq[1], c.tcp_seq[0], ACK, &[]);
+        tcp(
+            &mut w.frame,
+            s.rev(),
+            c.path,
+            c.tcp_seq[1],
+            c.tcp_seq[0],
+            ACK,
+            &[],
+        );
         w.emit(t + 5_000_000, c.path)?;
     }
     Ok(())
@@ -523,11 +597,27 @@ fn background(w: &mut Writer, rng: &mut Rng, n: u64, t: i64) -> std::io::Result<
         data.resize(200 + rng.below(500) as usize, 0x17);
         let mut sseq = ss + 1;
         for i in 0..2 {
-            tcp(&mut w.frame, e.rev(), p, sseq, cs + 1 + hello.len() as u32, PSH | ACK, &data);
+            tcp(
+                &mut w.frame,
+                e.rev(),
+                p,
+                sseq,
+                cs + 1 + hello.len() as u32,
+                PSH | ACK,
+                &data,
+            );
             w.emit(t + 5_000_000 + i * 300_000, p)?;
             sseq = sseq.wrapping_add(data.len() as u32);
         }
-        tcp(&mut w.frame, e, p, cs + 1 + hello.len() as u32, sseq, FIN | ACK, &[]);
+        tcp(
+            &mut w.frame,
+            e,
+            p,
+            cs + 1 + hello.len() as u32,
+            sseq,
+            FIN | ACK,
+            &[],
+        );
         w.emit(t + 9_000_000, p)?;
     } else if kind < 95 {
         let e = Ends {
@@ -644,7 +734,11 @@ fn gen_flows(w: &mut Writer, rng: &mut Rng, o: &Opts) -> std::io::Result<()> {
                 src: Ipv4Addr::new(10, 64 + (i >> 16) as u8, (i >> 8) as u8, i as u8),
                 sport: 20_000 + (i % 40_000) as u16,
                 dst: Ipv4Addr::new(81, 2 + (i % 200) as u8, (i >> 8) as u8, 7),
-                dport: if i % 2 == 0 { 53 } else { 9_000 + (i % 1000) as u16 },
+                dport: if i % 2 == 0 {
+                    53
+                } else {
+                    9_000 + (i % 1000) as u16
+                },
                 src_internal: true,
             };
             let path = if i % 3 == 0 { Path::Er } else { Path::Inet };

@@ -40,7 +40,10 @@ impl Timings {
 
     fn lap(&mut self, phase: &str) {
         if let Some(t) = self.0.as_mut() {
-            eprintln!("callpath: timing: {phase} {:.3} s", t.elapsed().as_secs_f64());
+            eprintln!(
+                "callpath: timing: {phase} {:.3} s",
+                t.elapsed().as_secs_f64()
+            );
             *t = std::time::Instant::now();
         }
     }
@@ -50,9 +53,9 @@ impl Timings {
 /// many small writes are inlined copies into the buffer, not dynamic calls.
 fn output(path: Option<&std::path::Path>) -> Result<BufWriter<Box<dyn Write>>> {
     let inner: Box<dyn Write> = match path {
-        Some(p) => Box::new(
-            File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        ),
+        Some(p) => {
+            Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)
+        }
         None => Box::new(io::stdout().lock()),
     };
     Ok(BufWriter::with_capacity(1 << 20, inner))
