@@ -6,6 +6,7 @@
 use std::fs::File;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::Path;
+use std::sync::mpsc;
 
 use rayon::prelude::*;
 
@@ -133,10 +134,12 @@ impl CaptureSummary {
 /// Reads every capture (in parallel, one task per file) into one flow table.
 pub fn read_all(specs: &[CaptureSpec], show_progress: bool) -> (Vec<CaptureSummary>, FlowTable) {
     let progress = show_progress && io::stderr().is_terminal();
+    // Fewer files than threads: split each file across the spare threads (see `read_sharded`).
+    let shards = (rayon::current_num_threads() / specs.len().max(1)).max(1);
     let results: Vec<(CaptureSummary, FlowTable)> = specs
         .par_iter()
         .enumerate()
-        .map(|(i, spec)| read_capture(i as u32, spec, progress && specs.len() == 1))
+        .map(|(i, spec)| read_capture_with(i as u32, spec, progress && specs.len() == 1, shards))
         .collect();
     let mut table = FlowTable::new();
     let mut summaries = Vec::with_capacity(results.len());
@@ -153,6 +156,17 @@ pub fn read_capture(
     spec: &CaptureSpec,
     progress: bool,
 ) -> (CaptureSummary, FlowTable) {
+    read_capture_with(file_index, spec, progress, 1)
+}
+
+/// Reads one capture file, its flows split over `shards` worker threads when `shards > 1`.
+/// The result is the same for any number of shards.
+pub fn read_capture_with(
+    file_index: u32,
+    spec: &CaptureSpec,
+    progress: bool,
+    shards: usize,
+) -> (CaptureSummary, FlowTable) {
     let mut summary = CaptureSummary::new(spec);
     let mut table = FlowTable::new();
     if spec.is_stdin() {
@@ -164,17 +178,35 @@ pub fn read_capture(
             &mut summary,
             &mut table,
             false,
+            shards,
         );
     } else {
         match File::open(&spec.path) {
             Ok(f) => {
                 let size = f.metadata().ok().map(|m| m.len());
-                read_from(file_index, f, size, &mut summary, &mut table, progress);
+                read_from(
+                    file_index,
+                    f,
+                    size,
+                    &mut summary,
+                    &mut table,
+                    progress,
+                    shards,
+                );
             }
             Err(e) => summary
                 .errors
                 .push(format!("{}: cannot open: {e}", spec.path)),
         }
+    }
+    if table.over_cap() > 0 {
+        summary.warnings.push(format!(
+            "{}: flow table full ({} flows): {} packets of further flows were not accounted",
+            spec.path,
+            crate::flow::DEFAULT_MAX_FLOWS,
+            table.over_cap()
+        ));
+        summary.warnings_total += 1;
     }
     (summary, table)
 }
@@ -188,8 +220,196 @@ pub fn read_reader<R: Read>(
 ) -> (CaptureSummary, FlowTable) {
     let mut summary = CaptureSummary::new(spec);
     let mut table = FlowTable::new();
-    read_from(file_index, src, None, &mut summary, &mut table, false);
+    read_from(file_index, src, None, &mut summary, &mut table, false, 1);
     (summary, table)
+}
+
+/// Frames handed to a shard worker at once.
+const BATCH_FRAMES: usize = 1024;
+/// Batches queued per shard before the reader waits.
+const BATCH_QUEUE: usize = 4;
+
+/// Where one frame of a batch is, and what the reader knew about it.
+#[derive(Clone, Copy)]
+struct FrameMeta {
+    ts_ns: i64,
+    interface: u32,
+    linktype: u32,
+    orig_len: u32,
+    start: usize,
+    end: usize,
+}
+
+/// Frames for one shard: their bytes copied back to back into one reusable arena.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    frames: Vec<FrameMeta>,
+}
+
+/// The observation of a decoded TCP/UDP frame.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+fn observe<'a>(
+    table: &mut FlowTable,
+    src: std::net::IpAddr,
+    dst: std::net::IpAddr,
+    transport: &'a decode::Transport<'a>,
+    link: &'a decode::LinkInfo,
+    point: PointId,
+    ts_ns: i64,
+    wire_len: u32,
+    fragment: bool,
+) {
+    table.update(&Observation {
+        src: Endpoint {
+            ip: src,
+            port: transport.src_port,
+        },
+        dst: Endpoint {
+            ip: dst,
+            port: transport.dst_port,
+        },
+        transport,
+        link,
+        point,
+        ts_ns,
+        wire_len,
+        fragment,
+    });
+}
+
+/// A shard worker: decodes its frames again (from the batch arena) and accounts them.
+fn shard_worker(
+    file_index: u32,
+    max_flows: usize,
+    rx: mpsc::Receiver<Batch>,
+    free: mpsc::Sender<Batch>,
+) -> FlowTable {
+    let mut table = FlowTable::with_cap(max_flows);
+    for mut batch in rx {
+        for m in &batch.frames {
+            let data = batch.bytes.get(m.start..m.end).unwrap_or_default();
+            if let Decoded::Flow {
+                link,
+                src,
+                dst,
+                transport,
+                fragment,
+            } = decode::decode(m.linktype, data)
+            {
+                let point = PointId {
+                    file: file_index,
+                    interface: m.interface,
+                };
+                let wire_len = m.orig_len.max(data.len() as u32);
+                observe(
+                    &mut table, src, dst, &transport, &link, point, m.ts_ns, wire_len, fragment,
+                );
+            }
+        }
+        batch.bytes.clear();
+        batch.frames.clear();
+        // The reader may be gone already (end of file): then the batch is just dropped.
+        let _ = free.send(batch);
+    }
+    table
+}
+
+/// Direction-free shard of a 5-tuple: both directions of a flow go to the same shard.
+fn shard_of(protocol: u8, src: Endpoint, dst: Endpoint, shards: usize) -> usize {
+    use std::hash::{Hash, Hasher};
+    let (key, _) = crate::flow::FlowKey::new(protocol, src, dst);
+    let mut h = rustc_hash::FxHasher::default();
+    key.hash(&mut h);
+    // The high bits of FxHash are the well-mixed ones.
+    ((h.finish() >> 32) as usize) % shards
+}
+
+/// Where the reader sends TCP/UDP frames: its own table, or shard workers.
+enum Sink<'t> {
+    Table(&'t mut FlowTable),
+    Shards {
+        txs: Vec<mpsc::SyncSender<Batch>>,
+        current: Vec<Batch>,
+        free: mpsc::Receiver<Batch>,
+    },
+}
+
+impl Sink<'_> {
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn flow(
+        &mut self,
+        frame: &crate::capture::Frame<'_>,
+        src: std::net::IpAddr,
+        dst: std::net::IpAddr,
+        transport: &decode::Transport<'_>,
+        link: &decode::LinkInfo,
+        point: PointId,
+        fragment: bool,
+    ) {
+        match self {
+            Sink::Table(table) => {
+                let wire_len = frame.orig_len.max(frame.data.len() as u32);
+                observe(
+                    table,
+                    src,
+                    dst,
+                    transport,
+                    link,
+                    point,
+                    frame.ts_ns,
+                    wire_len,
+                    fragment,
+                );
+            }
+            Sink::Shards { txs, current, free } => {
+                let n = txs.len();
+                let s = shard_of(
+                    transport.protocol,
+                    Endpoint {
+                        ip: src,
+                        port: transport.src_port,
+                    },
+                    Endpoint {
+                        ip: dst,
+                        port: transport.dst_port,
+                    },
+                    n,
+                );
+                let (Some(batch), Some(tx)) = (current.get_mut(s), txs.get(s)) else {
+                    return;
+                };
+                let start = batch.bytes.len();
+                batch.bytes.extend_from_slice(frame.data);
+                batch.frames.push(FrameMeta {
+                    ts_ns: frame.ts_ns,
+                    interface: frame.interface,
+                    linktype: frame.linktype,
+                    orig_len: frame.orig_len,
+                    start,
+                    end: batch.bytes.len(),
+                });
+                if batch.frames.len() >= BATCH_FRAMES {
+                    let next = free.try_recv().unwrap_or_default();
+                    let full = std::mem::replace(batch, next);
+                    let _ = tx.send(full);
+                }
+            }
+        }
+    }
+
+    /// Sends what is left and closes the shards' queues.
+    fn finish(self) {
+        if let Sink::Shards { txs, current, .. } = self {
+            for (tx, batch) in txs.iter().zip(current) {
+                if !batch.frames.is_empty() {
+                    let _ = tx.send(batch);
+                }
+            }
+        }
+    }
 }
 
 fn read_from<R: Read>(
@@ -198,6 +418,52 @@ fn read_from<R: Read>(
     size: Option<u64>,
     summary: &mut CaptureSummary,
     table: &mut FlowTable,
+    progress: bool,
+    shards: usize,
+) {
+    if shards <= 1 {
+        read_into(file_index, src, size, summary, Sink::Table(table), progress);
+        return;
+    }
+    // One reader (this thread) parses records, decodes enough to find each TCP/UDP frame's
+    // shard by a direction-free hash of its 5-tuple, and copies the frame into that shard's
+    // batch; each shard worker owns a flow table. A flow's packets all reach one worker, in
+    // file order, so the tables (disjoint) are the same as one thread's.
+    let max_flows = crate::flow::DEFAULT_MAX_FLOWS.div_ceil(shards);
+    let tables: Vec<FlowTable> = std::thread::scope(|scope| {
+        let (free_tx, free_rx) = mpsc::channel::<Batch>();
+        let mut txs = Vec::with_capacity(shards);
+        let mut workers = Vec::with_capacity(shards);
+        for _ in 0..shards {
+            let (tx, rx) = mpsc::sync_channel::<Batch>(BATCH_QUEUE);
+            let free = free_tx.clone();
+            txs.push(tx);
+            workers.push(scope.spawn(move || shard_worker(file_index, max_flows, rx, free)));
+        }
+        drop(free_tx);
+        let current = (0..shards).map(|_| Batch::default()).collect();
+        let sink = Sink::Shards {
+            txs,
+            current,
+            free: free_rx,
+        };
+        read_into(file_index, src, size, summary, sink, progress);
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    for t in tables {
+        table.merge(t);
+    }
+}
+
+fn read_into<R: Read>(
+    file_index: u32,
+    src: R,
+    size: Option<u64>,
+    summary: &mut CaptureSummary,
+    mut sink: Sink<'_>,
     progress: bool,
 ) {
     let name = summary.spec.path.clone();
@@ -249,22 +515,7 @@ fn read_from<R: Read>(
                 if fragment {
                     counters.first_fragments += 1;
                 }
-                table.update(&Observation {
-                    src: Endpoint {
-                        ip: src,
-                        port: transport.src_port,
-                    },
-                    dst: Endpoint {
-                        ip: dst,
-                        port: transport.dst_port,
-                    },
-                    transport: &transport,
-                    link: &link,
-                    point,
-                    ts_ns: frame.ts_ns,
-                    wire_len: frame.orig_len.max(frame.data.len() as u32),
-                    fragment,
-                });
+                sink.flow(&frame, src, dst, &transport, &link, point, fragment);
             }
             Decoded::OtherIp { .. } => counters.other_ip += 1,
             Decoded::LaterFragment { .. } => counters.later_fragments += 1,
@@ -280,6 +531,7 @@ fn read_from<R: Read>(
             show_progress(&name, reader.bytes_read(), size, packets);
         }
     }
+    sink.finish();
     if progress {
         eprint!("\r\x1b[2K");
     }
@@ -335,6 +587,78 @@ fn show_progress(name: &str, done: u64, size: Option<u64>, packets: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A pcap file of `n` UDP and TCP frames over a few hundred flows, both directions.
+    fn pcap_bytes(n: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        for w in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 262_144, 1] {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        for i in 0..n {
+            let flow = (i * 7919) % 300;
+            let tcp = flow % 3 == 0;
+            let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 8, 0];
+            let l4 = if tcp { 20 } else { 8 } + 4;
+            f.extend_from_slice(&[0x45, 0, 0, 20 + l4 as u8, 0, 0, 0, 0, 64]);
+            f.push(if tcp { 6 } else { 17 });
+            f.extend_from_slice(&[0, 0]);
+            let (a, b) = ([10, 0, 1, flow as u8], [52, 112, (flow >> 8) as u8, 9]);
+            let (src, dst) = if i % 2 == 0 { (a, b) } else { (b, a) };
+            let (sp, dp): (u16, u16) = if i % 2 == 0 {
+                (50_000, 3478)
+            } else {
+                (3478, 50_000)
+            };
+            f.extend_from_slice(&src);
+            f.extend_from_slice(&dst);
+            f.extend_from_slice(&sp.to_be_bytes());
+            f.extend_from_slice(&dp.to_be_bytes());
+            if tcp {
+                f.extend_from_slice(&i.to_be_bytes());
+                f.extend_from_slice(&[0, 0, 0, 0, 0x50, if i < 300 { 0x02 } else { 0x10 }]);
+                f.extend_from_slice(&[1, 0, 0, 0, 0, 0]);
+            } else {
+                f.extend_from_slice(&(l4 as u16).to_be_bytes());
+                f.extend_from_slice(&[0, 0]);
+            }
+            f.extend_from_slice(&[0x80, 0, (i >> 8) as u8, i as u8]);
+            let ts = 1_000_000 + u64::from(i) * 997;
+            for w in [(ts / 1_000_000) as u32, (ts % 1_000_000) as u32] {
+                out.extend_from_slice(&w.to_le_bytes());
+            }
+            out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+            out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+            out.extend_from_slice(&f);
+        }
+        out
+    }
+
+    fn flows_text(table: FlowTable) -> Vec<String> {
+        let mut v: Vec<String> = table
+            .into_flows()
+            .map(|(k, s)| format!("{k:?} {s:?}"))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Issue 5: a file split over shard threads gives the same flows as one thread.
+    #[test]
+    fn sharded_reading_gives_the_same_flows_as_one_thread() {
+        let bytes = pcap_bytes(5 * BATCH_FRAMES as u32 + 17);
+        let spec = CaptureSpec::parse("x.pcap");
+        let mut results = Vec::new();
+        for shards in [1, 2, 3] {
+            let mut summary = CaptureSummary::new(&spec);
+            let mut table = FlowTable::new();
+            read_from(0, &bytes[..], None, &mut summary, &mut table, false, shards);
+            assert!(summary.errors.is_empty(), "{:?}", summary.errors);
+            assert_eq!(table.len(), 300);
+            results.push((summary.packets, summary.counters.clone(), flows_text(table)));
+        }
+        assert_eq!(results[0], results[1]);
+        assert_eq!(results[0], results[2]);
+    }
 
     #[test]
     fn capture_spec_label_and_path() {

@@ -81,6 +81,8 @@ impl Side {
             s.packets += 1;
             s.bytes += u64::from(wire_len);
         } else if self.sightings.len() < MAX_SIGHTINGS_PER_SIDE {
+            // Most sides are seen at one place: allocate for one, not Vec's default four.
+            self.sightings.reserve_exact(1);
             self.sightings.push(Sighting {
                 point,
                 ifindex: link.ifindex,
@@ -189,15 +191,41 @@ pub struct Observation<'a> {
     pub fragment: bool,
 }
 
+/// Flows one table keeps by default; packets of further new flows are counted in
+/// `FlowTable::over_cap` (a reported event), not tracked. About 0.5 KB per flow in the table.
+pub const DEFAULT_MAX_FLOWS: usize = 8_000_000;
+
 /// The flow table of one reader (one file or one shard of a file).
-#[derive(Default)]
 pub struct FlowTable {
     flows: FxHashMap<FlowKey, FlowState>,
+    max_flows: usize,
+    /// Packets of new flows not tracked because the table held `max_flows` flows.
+    over_cap: u64,
+}
+
+impl Default for FlowTable {
+    fn default() -> Self {
+        FlowTable::with_cap(DEFAULT_MAX_FLOWS)
+    }
 }
 
 impl FlowTable {
     pub fn new() -> Self {
         FlowTable::default()
+    }
+
+    /// A table that keeps at most `max_flows` flows.
+    pub fn with_cap(max_flows: usize) -> Self {
+        FlowTable {
+            flows: FxHashMap::default(),
+            max_flows,
+            over_cap: 0,
+        }
+    }
+
+    /// Packets of new flows dropped because the table was full.
+    pub fn over_cap(&self) -> u64 {
+        self.over_cap
     }
 
     pub fn len(&self) -> usize {
@@ -222,6 +250,10 @@ impl FlowTable {
             fragment,
         } = *p;
         let (key, side) = FlowKey::new(transport.protocol, src, dst);
+        if self.flows.len() >= self.max_flows && !self.flows.contains_key(&key) {
+            self.over_cap += 1;
+            return;
+        }
         let flow = self.flows.entry(key).or_default();
         if fragment {
             flow.fragments += 1;
@@ -266,6 +298,7 @@ impl FlowTable {
 
     /// Adds another table's flows (the same 5-tuple in two files is one flow).
     pub fn merge(&mut self, other: FlowTable) {
+        self.over_cap += other.over_cap;
         if self.flows.is_empty() {
             self.flows = other.flows;
             return;
@@ -476,5 +509,25 @@ mod tests {
             s.sides[0].sightings_overflow,
             20 - MAX_SIGHTINGS_PER_SIDE as u64
         );
+    }
+
+    #[test]
+    fn flows_beyond_the_cap_are_counted_not_kept() {
+        let udp = Transport {
+            protocol: 17,
+            src_port: 0,
+            dst_port: 0,
+            tcp: None,
+            payload: &[],
+        };
+        let link = LinkInfo::default();
+        let mut t = FlowTable::with_cap(2);
+        for i in 1..=4 {
+            t.update(&obs(ep(i, 1), ep(9, 2), &udp, &link, P0, 1, 1, false));
+        }
+        // Known flows still count when the table is full.
+        t.update(&obs(ep(9, 2), ep(1, 1), &udp, &link, P0, 2, 1, false));
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.over_cap(), 2);
     }
 }

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Whole-tool comparison: callpath vs ndpiReader, tcpdump and tshark on the same capture.
+#
+#   benches/compare.sh [CAPTURE]          # default: generate /work/bench-data/calls-450M.pcapng
+#
+# Environment: RUNS (default 5) timed runs per command (hyperfine, 1 warm-up run so the page
+# cache is warm), TSHARK_RUNS (default 1: tshark takes ~1 min on 450 MB), SIZE (default 450M),
+# FORMAT (pcapng|pcap), DATA (default /work/bench-data), CALLPATH (default: release build of
+# this checkout), SKIP_TSHARK=1. Prints a markdown table: median seconds, ratio to tcpdump and
+# to ndpiReader, peak RSS (/usr/bin/time -v "Maximum resident set size").
+#
+# Needs: hyperfine, /usr/bin/time, ndpiReader (libndpi-bin), tcpdump, tshark, python3
+# (apt-get install -y hyperfine time libndpi-bin tcpdump tshark).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+RUNS=${RUNS:-5}
+TSHARK_RUNS=${TSHARK_RUNS:-1}
+SIZE=${SIZE:-450M}
+FORMAT=${FORMAT:-pcapng}
+DATA=${DATA:-/work/bench-data}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$here/target}
+
+(cd "$here" && cargo build --release --quiet --bin callpath --example gen_capture)
+CALLPATH=${CALLPATH:-$CARGO_TARGET_DIR/release/callpath}
+
+if [[ $# -ge 1 ]]; then
+    cap=$1
+else
+    mkdir -p "$DATA"
+    cap=$DATA/calls-$SIZE.$FORMAT
+    if [[ ! -s $cap ]]; then
+        "$CARGO_TARGET_DIR/release/examples/gen_capture" --seed 1 --size "$SIZE" \
+            --format "$FORMAT" --out "$cap"
+    fi
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+names=("callpath --threads 1" "callpath (all cores)" "ndpiReader" "tcpdump -w /dev/null" "tshark conv,udp")
+cmds=(
+    "$CALLPATH audit --format json -q --threads 1 $cap"
+    "$CALLPATH audit --format json -q $cap"
+    "ndpiReader -i $cap -q"
+    "tcpdump -r $cap -w /dev/null"
+    "tshark -r $cap -q -z conv,udp"
+)
+
+echo "capture: $cap ($(du -h "$cap" | cut -f1), $(capinfos -c -M "$cap" 2>/dev/null | awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}') packets)" >&2
+
+for i in "${!cmds[@]}"; do
+    runs=$RUNS
+    if [[ ${names[$i]} == tshark* ]]; then
+        [[ ${SKIP_TSHARK:-0} == 1 ]] && continue
+        runs=$TSHARK_RUNS
+    fi
+    # callpath exits 1 when it reports error findings: that is not a failure here.
+    hyperfine --style none --warmup 1 --runs "$runs" -i --output null \
+        --export-json "$tmp/$i.json" "${cmds[$i]}" >&2
+    /usr/bin/time -v ${cmds[$i]} > /dev/null 2> "$tmp/$i.time" || true
+done
+
+python3 - "$tmp" "${names[@]}" <<'EOF'
+import json, os, re, statistics, sys
+tmp, names = sys.argv[1], sys.argv[2:]
+rows = {}
+for i, name in enumerate(names):
+    p = os.path.join(tmp, f"{i}.json")
+    if not os.path.exists(p):
+        continue
+    times = json.load(open(p))["results"][0]["times"]
+    rss = None
+    for line in open(os.path.join(tmp, f"{i}.time")):
+        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", line)
+        if m:
+            rss = int(m.group(1)) / 1024
+    rows[name] = (statistics.median(times), min(times), max(times), len(times), rss)
+tcpdump = rows.get("tcpdump -w /dev/null", (None,))[0]
+ndpi = rows.get("ndpiReader", (None,))[0]
+print("| command | median s | min s | max s | runs | ÷ tcpdump | ÷ ndpiReader | peak RSS MB |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
+for name, (med, lo, hi, n, rss) in rows.items():
+    rt = f"{med / tcpdump:.2f}" if tcpdump else "-"
+    rn = f"{med / ndpi:.2f}" if ndpi else "-"
+    print(f"| {name} | {med:.3f} | {lo:.3f} | {hi:.3f} | {n} | {rt} | {rn} | {rss:.1f} |")
+EOF
