@@ -9,11 +9,11 @@ use std::net::IpAddr;
 use crate::flow::{FlowKey, FlowState, FlowTable, PointId, Side};
 use crate::ingest::{CaptureSummary, DecodeCounters};
 use crate::proto::{self, App};
-use crate::ranges::Ranges;
+use crate::ranges::{Match, Ranges};
 use crate::report::{
     mac_text, time, CaptureReport, EndpointReport, Finding, FlowReport, InterfaceReport,
-    O365Report, ObservedPath, OnpremReport, Pair, PathPair, RangesInfo, Report, Severity,
-    SightingReport, SiteInfo, Summary, Tool,
+    O365Report, ObservedPath, OnpremReport, Pair, PathPair, RangesInfo, Severity, SightingReport,
+    SiteInfo, Summary, Tool,
 };
 use crate::site::{PathName, Site};
 
@@ -50,6 +50,10 @@ impl Code {
             Code::PathSplit => "path-split",
             Code::UnknownPath => "unknown-path",
         }
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
     }
 
     pub fn severity(self) -> Severity {
@@ -183,36 +187,137 @@ fn direction_path(paths: &[ObservedPath], facts: &FlowFacts) -> Option<ObservedP
 
 const TCP: u8 = crate::decode::IPPROTO_TCP;
 
-/// Builds the report: flows sorted by first packet then key, numbered from 1.
-pub fn audit(input: &AuditInput<'_>, table: FlowTable) -> Report {
+/// What the audit decided about one flow: small, kept for every flow; the report's strings are
+/// built from it (and the flow state) only while the report is written.
+#[derive(Clone, Copy, Debug)]
+pub struct Verdict<'r> {
+    pub client_side: u8,
+    pub client_internal: bool,
+    pub server_internal: bool,
+    pub path: PathPair,
+    pub expected: Option<PathName>,
+    pub o365: Option<Match<'r>>,
+    pub app: App,
+    /// Finding codes, one bit per `Code::ALL` entry.
+    codes: u8,
+    /// `asymmetric-route` was found from capture points (no path rule named them).
+    asymmetric_by_points: bool,
+}
+
+impl Verdict<'_> {
+    pub fn has(&self, code: Code) -> bool {
+        self.codes & code.bit() != 0
+    }
+
+    pub fn codes(&self) -> impl Iterator<Item = Code> + '_ {
+        Code::ALL.into_iter().filter(|c| self.has(*c))
+    }
+
+    fn local(&self) -> bool {
+        self.client_internal && self.server_internal
+    }
+}
+
+/// The audited run: flows in report order with their verdicts, and the report's header.
+/// Flow and finding reports are built one at a time by `flow_report` / `findings_of`, so the
+/// report of a million flows is never held in memory at once.
+pub struct Audited<'a> {
+    input: &'a AuditInput<'a>,
+    flows: Vec<(FlowKey, FlowState)>,
+    verdicts: Vec<Verdict<'a>>,
+    pub header: Header,
+}
+
+/// Everything in the report before its `flows`.
+#[derive(Clone, Debug)]
+pub struct Header {
+    pub tool: Tool,
+    pub ranges: RangesInfo,
+    pub site: SiteInfo,
+    pub captures: Vec<CaptureReport>,
+    pub summary: Summary,
+}
+
+impl<'a> Audited<'a> {
+    pub fn len(&self) -> usize {
+        self.flows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.flows.is_empty()
+    }
+
+    pub fn verdict(&self, i: usize) -> Option<&Verdict<'a>> {
+        self.verdicts.get(i)
+    }
+
+    /// Total bytes of flow `i` (both directions), for ranking.
+    pub fn bytes(&self, i: usize) -> u64 {
+        self.flows
+            .get(i)
+            .map_or(0, |(_, s)| s.sides.iter().map(|d| d.bytes).sum())
+    }
+
+    /// The report of flow `i` (0-based; its `id` is `i + 1`).
+    pub fn flow_report(&self, i: usize) -> Option<FlowReport> {
+        let (key, state) = self.flows.get(i)?;
+        let v = self.verdicts.get(i)?;
+        Some(flow_report(self.input, i as u64 + 1, key, state, v))
+    }
+
+    /// The findings of flow `i`, with their messages.
+    pub fn findings_of(&self, i: usize) -> Vec<Finding> {
+        let (Some((key, state)), Some(v)) = (self.flows.get(i), self.verdicts.get(i)) else {
+            return Vec::new();
+        };
+        v.codes()
+            .map(|code| Finding {
+                code: code.as_str(),
+                severity: code.severity(),
+                flow: i as u64 + 1,
+                message: message(self.input, key, state, v, code),
+            })
+            .collect()
+    }
+
+    pub fn flow_reports(&self) -> impl Iterator<Item = FlowReport> + '_ {
+        (0..self.len()).filter_map(|i| self.flow_report(i))
+    }
+
+    pub fn findings(&self) -> impl Iterator<Item = Finding> + '_ {
+        (0..self.len()).flat_map(|i| self.findings_of(i))
+    }
+
+    /// Whether any finding is at or above `fail_on`.
+    pub fn fails(&self, fail_on: Option<Severity>) -> bool {
+        self.verdicts
+            .iter()
+            .any(|v| v.codes().any(|c| fails(c.severity(), fail_on)))
+    }
+}
+
+/// Audits every flow: sorted by first packet then key, numbered from 1.
+pub fn audit<'a>(input: &'a AuditInput<'a>, table: FlowTable) -> Audited<'a> {
     let mut flows: Vec<(FlowKey, FlowState)> = table.into_flows().collect();
-    flows.sort_by(|(ka, a), (kb, b)| first_ns(a).cmp(&first_ns(b)).then(ka.cmp(kb)));
-    let mut reports = Vec::with_capacity(flows.len());
-    let mut findings = Vec::new();
-    for (i, (key, state)) in flows.iter().enumerate() {
-        let id = i as u64 + 1;
-        let (flow, mut f) = audit_flow(input, id, key, state);
-        findings.append(&mut f);
-        reports.push(flow);
-    }
-    let captures = capture_reports(input);
+    flows.sort_unstable_by(|(ka, a), (kb, b)| first_ns(a).cmp(&first_ns(b)).then(ka.cmp(kb)));
+    let verdicts: Vec<Verdict<'a>> = flows.iter().map(|(k, s)| verdict(input, k, s)).collect();
     let mut finding_counts = BTreeMap::new();
-    for f in &findings {
-        *finding_counts.entry(f.code).or_insert(0) += 1;
-    }
     let mut apps = BTreeMap::new();
-    for f in &reports {
-        *apps.entry(f.app.as_str()).or_insert(0) += 1;
+    for v in &verdicts {
+        for c in v.codes() {
+            *finding_counts.entry(c.as_str()).or_insert(0) += 1;
+        }
+        *apps.entry(v.app.as_str()).or_insert(0) += 1;
     }
     let summary = Summary {
-        flows: reports.len(),
+        flows: flows.len(),
         packets: input.captures.iter().map(|c| c.packets).sum(),
         findings: finding_counts,
         apps,
         warnings: input.captures.iter().map(|c| c.warnings_total).sum(),
         errors: input.captures.iter().map(|c| c.errors.len()).sum(),
     };
-    Report {
+    let header = Header {
         tool: Tool {
             name: "callpath",
             version: env!("CARGO_PKG_VERSION"),
@@ -225,10 +330,14 @@ pub fn audit(input: &AuditInput<'_>, table: FlowTable) -> Report {
         site: SiteInfo {
             name: input.site.name.clone(),
         },
-        captures,
+        captures: capture_reports(input),
         summary,
-        flows: reports,
-        findings,
+    };
+    Audited {
+        input,
+        flows,
+        verdicts,
+        header,
     }
 }
 
@@ -238,6 +347,15 @@ fn first_ns(s: &FlowState) -> i64 {
         .filter(|d| d.packets > 0)
         .map(|d| d.first_ns)
         .min()
+        .unwrap_or(0)
+}
+
+fn last_ns(s: &FlowState) -> i64 {
+    s.sides
+        .iter()
+        .filter(|d| d.packets > 0)
+        .map(|d| d.last_ns)
+        .max()
         .unwrap_or(0)
 }
 
@@ -290,33 +408,46 @@ fn flags_text(seen: u8) -> Vec<&'static str> {
     v
 }
 
-fn audit_flow(
-    input: &AuditInput<'_>,
-    id: u64,
-    key: &FlowKey,
-    state: &FlowState,
-) -> (FlowReport, Vec<Finding>) {
+/// The client's side, then (forward, reverse) sides.
+fn oriented(state: &FlowState) -> (u8, &Side, &Side) {
     let client_side = state.client_side();
-    let server_side = 1 - client_side;
-    let client = key.sender(client_side);
-    let server = key.sender(server_side);
     let [side0, side1] = &state.sides;
-    let (fwd, rev): (&Side, &Side) = if client_side == 0 {
-        (side0, side1)
+    if client_side == 0 {
+        (0, side0, side1)
     } else {
-        (side1, side0)
-    };
-    let site = input.site;
-    let client_internal = stays_inside(site, client.ip);
-    let server_internal = stays_inside(site, server.ip);
-    let facts = FlowFacts {
-        local: client_internal && server_internal,
-        internal_ip: match (client_internal, server_internal) {
+        (1, side1, side0)
+    }
+}
+
+fn facts(v: &Verdict<'_>, key: &FlowKey) -> FlowFacts {
+    let client = key.sender(v.client_side);
+    let server = key.sender(1 - v.client_side);
+    FlowFacts {
+        local: v.local(),
+        internal_ip: match (v.client_internal, v.server_internal) {
             (true, false) => Some(client.ip),
             (false, true) => Some(server.ip),
             _ => None,
         },
-    };
+    }
+}
+
+fn edge(p: Option<ObservedPath>) -> bool {
+    matches!(p, Some(ObservedPath::Expressroute | ObservedPath::Internet))
+}
+
+/// Capture points a side was seen at.
+fn points(side: &Side) -> impl Iterator<Item = PointId> + '_ {
+    side.sightings.iter().map(|s| s.point)
+}
+
+fn verdict<'a>(input: &'a AuditInput<'a>, key: &FlowKey, state: &FlowState) -> Verdict<'a> {
+    let (client_side, fwd, rev) = oriented(state);
+    let client = key.sender(client_side);
+    let server = key.sender(1 - client_side);
+    let site = input.site;
+    let client_internal = stays_inside(site, client.ip);
+    let server_internal = stays_inside(site, server.ip);
     let transport = if key.protocol == TCP {
         proto::Transport::Tcp
     } else {
@@ -333,7 +464,8 @@ fn audit_flow(
             .lookup(server.ip, transport, server.port)
             .or_else(|| input.ranges.lookup(client.ip, transport, server.port)),
     };
-    let expected = if facts.local {
+    let local = client_internal && server_internal;
+    let expected = if local {
         Some(PathName::Local)
     } else if client_internal || server_internal {
         match &o365 {
@@ -343,61 +475,87 @@ fn audit_flow(
     } else {
         None
     };
-
-    let mut seen_at = Pair {
-        forward: Vec::new(),
-        reverse: Vec::new(),
+    let mut v = Verdict {
+        client_side,
+        client_internal,
+        server_internal,
+        path: PathPair {
+            forward: None,
+            reverse: None,
+        },
+        expected,
+        o365,
+        app: state.app.app(),
+        codes: 0,
+        asymmetric_by_points: false,
     };
-    let mut paths = Pair {
-        forward: Vec::new(),
-        reverse: Vec::new(),
+    let f = facts(&v, key);
+    let side_path = |side: &Side, sender_internal: bool, receiver_internal: bool| {
+        let mut paths = [ObservedPath::Unknown; crate::flow::MAX_SIGHTINGS_PER_SIDE];
+        let mut n = 0;
+        for (slot, s) in paths.iter_mut().zip(&side.sightings) {
+            *slot = sighting_path(input, &f, sender_internal, receiver_internal, s);
+            n += 1;
+        }
+        direction_path(paths.get(..n).unwrap_or_default(), &f)
     };
-    for (side, sender_internal, receiver_internal, out, ps) in [
-        (
-            fwd,
-            client_internal,
-            server_internal,
-            &mut seen_at.forward,
-            &mut paths.forward,
-        ),
-        (
-            rev,
-            server_internal,
-            client_internal,
-            &mut seen_at.reverse,
-            &mut paths.reverse,
-        ),
-    ] {
-        for s in &side.sightings {
-            let p = sighting_path(input, &facts, sender_internal, receiver_internal, s);
-            ps.push(p);
-            let (capture_point, file, interface) = input.point_display(s.point);
-            out.push(SightingReport {
-                capture_point,
-                file,
-                interface,
-                ifindex: s.ifindex,
-                vlan: s.vlan,
-                src_mac: s.src_mac.map(mac_text),
-                dst_mac: s.dst_mac.map(mac_text),
-                path: p,
-                packets: s.packets,
-            });
+    v.path = PathPair {
+        forward: side_path(fwd, client_internal, server_internal),
+        reverse: side_path(rev, server_internal, client_internal),
+    };
+    let crossing_edge = client_internal != server_internal;
+    let (pf, pr) = (v.path.forward, v.path.reverse);
+    let mut codes = 0u8;
+    if edge(pf) && edge(pr) && pf != pr {
+        codes |= Code::AsymmetricRoute.bit();
+    } else if !local && fwd.packets > 0 && rev.packets > 0 && !edge(pf) && !edge(pr) {
+        let only_fwd = points(fwd).any(|p| !points(rev).any(|q| q == p));
+        let only_rev = points(rev).any(|p| !points(fwd).any(|q| q == p));
+        if only_fwd && only_rev {
+            codes |= Code::AsymmetricRoute.bit();
+            v.asymmetric_by_points = true;
         }
     }
-    let path = PathPair {
-        forward: direction_path(&paths.forward, &facts),
-        reverse: direction_path(&paths.reverse, &facts),
-    };
-    let summary = state.app.summary(client_side);
-    let crossing_edge = client_internal != server_internal;
+    if expected == Some(PathName::Expressroute)
+        && (pf == Some(ObservedPath::Internet) || pr == Some(ObservedPath::Internet))
+    {
+        codes |= Code::ExpressrouteBypassed.bit();
+    }
+    if expected == Some(PathName::Internet)
+        && (pf == Some(ObservedPath::Expressroute) || pr == Some(ObservedPath::Expressroute))
+    {
+        codes |= Code::UnexpectedExpressroute.bit();
+    }
+    if crossing_edge && rev.packets == 0 && one_sided_evidence(key.protocol, fwd) {
+        codes |= Code::OneSidedFlow.bit();
+    }
+    if key.protocol == TCP && matches!(v.app, App::Rtp | App::Rtcp | App::Stun) {
+        codes |= Code::MediaOverTcp.bit();
+    }
+    if pf == Some(ObservedPath::Split) || pr == Some(ObservedPath::Split) {
+        codes |= Code::PathSplit.bit();
+    }
+    if crossing_edge && (pf == Some(ObservedPath::Unknown) || pr == Some(ObservedPath::Unknown)) {
+        codes |= Code::UnknownPath.bit();
+    }
+    v.codes = codes;
+    v
+}
 
-    let mut codes: Vec<(Code, String)> = Vec::new();
-    let edge = |p: Option<ObservedPath>| {
-        matches!(p, Some(ObservedPath::Expressroute | ObservedPath::Internet))
-    };
+/// The message of one finding: which flow, which direction, which path, which endpoint set.
+fn message(
+    input: &AuditInput<'_>,
+    key: &FlowKey,
+    state: &FlowState,
+    v: &Verdict<'_>,
+    code: Code,
+) -> String {
+    let (_, fwd, rev) = oriented(state);
+    let client = key.sender(v.client_side);
+    let server = key.sender(1 - v.client_side);
     let describe = |p: Option<ObservedPath>| p.map_or("nowhere", ObservedPath::as_str);
-    let set_text = o365
+    let set_text = v
+        .o365
         .as_ref()
         .map(|m| {
             format!(
@@ -407,148 +565,113 @@ fn audit_flow(
         })
         .unwrap_or_default();
     let flow_text = format!(
-        "{} {}:{} -> {}:{}",
+        "{} {}:{} -> {}:{}{set_text}",
         if key.protocol == TCP { "tcp" } else { "udp" },
         client.ip,
         client.port,
         server.ip,
         server.port
     );
-
-    // asymmetric-route: the two directions on different edge paths; where no path rule names
-    // the capture points, each direction seen at a capture point the other never was.
-    if edge(path.forward) && edge(path.reverse) && path.forward != path.reverse {
-        codes.push((
-            Code::AsymmetricRoute,
-            format!(
-                "{flow_text}{set_text}: forward over {}, reverse over {}; a stateful firewall on either path sees only half of the flow",
-                describe(path.forward),
-                describe(path.reverse)
-            ),
-        ));
-    } else if !facts.local
-        && fwd.packets > 0
-        && rev.packets > 0
-        && !edge(path.forward)
-        && !edge(path.reverse)
-    {
-        let fwd_points: Vec<PointId> = fwd.sightings.iter().map(|s| s.point).collect();
-        let rev_points: Vec<PointId> = rev.sightings.iter().map(|s| s.point).collect();
-        let only_fwd = fwd_points.iter().any(|p| !rev_points.contains(p));
-        let only_rev = rev_points.iter().any(|p| !fwd_points.contains(p));
-        if only_fwd && only_rev {
-            let names = |ps: &[PointId]| {
-                let mut v: Vec<String> = ps.iter().map(|p| input.point_display(*p).0).collect();
-                v.sort();
-                v.dedup();
-                v.join(", ")
+    let (pf, pr) = (v.path.forward, v.path.reverse);
+    let first_dir = |wanted: ObservedPath| {
+        if pf == Some(wanted) {
+            "forward"
+        } else {
+            "reverse"
+        }
+    };
+    let detail = match code {
+        Code::AsymmetricRoute if v.asymmetric_by_points => {
+            let names = |side: &Side| {
+                let mut names: Vec<String> =
+                    points(side).map(|p| input.point_display(p).0).collect();
+                names.sort();
+                names.dedup();
+                names.join(", ")
             };
-            codes.push((
-                Code::AsymmetricRoute,
-                format!(
-                    "{flow_text}{set_text}: forward seen at {}, reverse seen at {}; the directions took different capture points",
-                    names(&fwd_points),
-                    names(&rev_points)
-                ),
-            ));
-        }
-    }
-    if expected == Some(PathName::Expressroute) {
-        for (dir, p) in [("forward", path.forward), ("reverse", path.reverse)] {
-            if p == Some(ObservedPath::Internet) {
-                codes.push((
-                    Code::ExpressrouteBypassed,
-                    format!(
-                        "{flow_text}{set_text}: expected over expressroute, but the {dir} direction went over internet"
-                    ),
-                ));
-                break;
-            }
-        }
-    }
-    if expected == Some(PathName::Internet) {
-        for (dir, p) in [("forward", path.forward), ("reverse", path.reverse)] {
-            if p == Some(ObservedPath::Expressroute) {
-                let why = if o365.is_some() {
-                    "its endpoint set is not routed over ExpressRoute"
-                } else if site.expressroute {
-                    "the remote address is not in an ExpressRoute-routed Office 365 endpoint set"
-                } else {
-                    "the site profile says the site has no ExpressRoute"
-                };
-                codes.push((
-                    Code::UnexpectedExpressroute,
-                    format!(
-                        "{flow_text}{set_text}: the {dir} direction went over expressroute, but {why}"
-                    ),
-                ));
-                break;
-            }
-        }
-    }
-    if crossing_edge && rev.packets == 0 && one_sided_evidence(key.protocol, fwd) {
-        codes.push((
-            Code::OneSidedFlow,
             format!(
-                "{flow_text}{set_text}: {} packets sent over {:.1} s, no reply seen at any capture point",
-                fwd.packets,
-                (fwd.last_ns - fwd.first_ns) as f64 / 1e9
-            ),
-        ));
-    }
-    if key.protocol == TCP && matches!(summary.app, App::Rtp | App::Rtcp | App::Stun) {
-        codes.push((
-            Code::MediaOverTcp,
-            format!(
-                "{flow_text}{set_text}: {} carried over TCP; open UDP 3478-3481 to Office 365 so media uses UDP",
-                summary.app.as_str()
-            ),
-        ));
-    }
-    for (dir, p) in [("forward", path.forward), ("reverse", path.reverse)] {
-        if p == Some(ObservedPath::Split) {
-            codes.push((
-                Code::PathSplit,
-                format!(
-                    "{flow_text}{set_text}: the {dir} direction was seen on both expressroute and internet"
-                ),
-            ));
+                "forward seen at {}, reverse seen at {}; the directions took different capture points",
+                names(fwd),
+                names(rev)
+            )
         }
-    }
-    if crossing_edge
-        && (path.forward == Some(ObservedPath::Unknown)
-            || path.reverse == Some(ObservedPath::Unknown))
-    {
-        codes.push((
-            Code::UnknownPath,
+        Code::AsymmetricRoute => format!(
+            "forward over {}, reverse over {}; a stateful firewall on either path sees only half of the flow",
+            describe(pf),
+            describe(pr)
+        ),
+        Code::ExpressrouteBypassed => format!(
+            "expected over expressroute, but the {} direction went over internet",
+            first_dir(ObservedPath::Internet)
+        ),
+        Code::UnexpectedExpressroute => {
+            let why = if v.o365.is_some() {
+                "its endpoint set is not routed over ExpressRoute"
+            } else if input.site.expressroute {
+                "the remote address is not in an ExpressRoute-routed Office 365 endpoint set"
+            } else {
+                "the site profile says the site has no ExpressRoute"
+            };
             format!(
-                "{flow_text}{set_text}: path not determined (forward {}, reverse {}); add a [[path]] rule for its capture point, VLAN or next-hop MAC",
-                describe(path.forward),
-                describe(path.reverse)
-            ),
-        ));
-    }
+                "the {} direction went over expressroute, but {why}",
+                first_dir(ObservedPath::Expressroute)
+            )
+        }
+        Code::OneSidedFlow => format!(
+            "{} packets sent over {:.1} s, no reply seen at any capture point",
+            fwd.packets,
+            (fwd.last_ns - fwd.first_ns) as f64 / 1e9
+        ),
+        Code::MediaOverTcp => format!(
+            "{} carried over TCP; open UDP 3478-3481 to Office 365 so media uses UDP",
+            v.app.as_str()
+        ),
+        Code::PathSplit => format!(
+            "the {} direction was seen on both expressroute and internet",
+            first_dir(ObservedPath::Split)
+        ),
+        Code::UnknownPath => format!(
+            "path not determined (forward {}, reverse {}); add a [[path]] rule for its capture point, VLAN or next-hop MAC",
+            describe(pf),
+            describe(pr)
+        ),
+    };
+    format!("{flow_text}: {detail}")
+}
 
-    let findings: Vec<Finding> = codes
-        .iter()
-        .map(|(code, message)| Finding {
-            code: code.as_str(),
-            severity: code.severity(),
-            flow: id,
-            message: message.clone(),
-        })
-        .collect();
-    let mut flow_codes: Vec<&'static str> = codes.iter().map(|(c, _)| c.as_str()).collect();
-    flow_codes.dedup();
-    let first = first_ns(state);
-    let last = state
-        .sides
-        .iter()
-        .filter(|d| d.packets > 0)
-        .map(|d| d.last_ns)
-        .max()
-        .unwrap_or(0);
-    let report = FlowReport {
+fn flow_report(
+    input: &AuditInput<'_>,
+    id: u64,
+    key: &FlowKey,
+    state: &FlowState,
+    v: &Verdict<'_>,
+) -> FlowReport {
+    let (client_side, fwd, rev) = oriented(state);
+    let client = key.sender(client_side);
+    let server = key.sender(1 - client_side);
+    let f = facts(v, key);
+    let sightings = |side: &Side, sender_internal: bool, receiver_internal: bool| {
+        side.sightings
+            .iter()
+            .map(|s| {
+                let (capture_point, file, interface) = input.point_display(s.point);
+                SightingReport {
+                    capture_point,
+                    file,
+                    interface,
+                    ifindex: s.ifindex,
+                    vlan: s.vlan,
+                    src_mac: s.src_mac.map(mac_text),
+                    dst_mac: s.dst_mac.map(mac_text),
+                    path: sighting_path(input, &f, sender_internal, receiver_internal, s),
+                    packets: s.packets,
+                }
+            })
+            .collect()
+    };
+    let summary = state.app.summary(client_side);
+    let site = input.site;
+    FlowReport {
         id,
         transport: if key.protocol == TCP { "tcp" } else { "udp" },
         client: EndpointReport {
@@ -561,7 +684,7 @@ fn audit_flow(
         },
         app: summary.app,
         sni: summary.sni.clone(),
-        o365: o365.map(|m| O365Report {
+        o365: v.o365.map(|m| O365Report {
             id: m.id,
             service_area: m.service_area.to_string(),
             category: m.category.to_string(),
@@ -579,8 +702,8 @@ fn audit_flow(
                     role,
                 })
             }),
-        path,
-        expected_path: expected.map(PathName::as_str),
+        path: v.path,
+        expected_path: v.expected.map(PathName::as_str),
         packets: Pair {
             forward: fwd.packets,
             reverse: rev.packets,
@@ -589,18 +712,20 @@ fn audit_flow(
             forward: fwd.bytes,
             reverse: rev.bytes,
         },
-        first_seen: time::rfc3339(first),
-        last_seen: time::rfc3339(last),
-        findings: flow_codes,
+        first_seen: time::rfc3339(first_ns(state)),
+        last_seen: time::rfc3339(last_ns(state)),
+        findings: v.codes().map(Code::as_str).collect(),
         tcp_flags: (key.protocol == TCP).then(|| Pair {
             forward: flags_text(fwd.tcp_seen),
             reverse: flags_text(rev.tcp_seen),
         }),
-        seen_at,
+        seen_at: Pair {
+            forward: sightings(fwd, v.client_internal, v.server_internal),
+            reverse: sightings(rev, v.server_internal, v.client_internal),
+        },
         fragments: state.fragments,
         proto: summary,
-    };
-    (report, findings)
+    }
 }
 
 /// Internal per the site profile, or an address that never leaves the site: multicast, the

@@ -54,17 +54,6 @@ impl ObservedPath {
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct Report {
-    pub tool: Tool,
-    pub ranges: RangesInfo,
-    pub site: SiteInfo,
-    pub captures: Vec<CaptureReport>,
-    pub summary: Summary,
-    pub flows: Vec<FlowReport>,
-    pub findings: Vec<Finding>,
-}
-
-#[derive(Clone, Debug, Serialize)]
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::{FlowReport, ObservedPath, Report, Severity};
+use super::{FlowReport, ObservedPath, Severity};
+use crate::audit::{Audited, Code};
 
 /// Flows listed per finding code before "... and N more".
 const FLOWS_PER_CODE: usize = 20;
@@ -115,7 +116,8 @@ fn flow_line(f: &FlowReport) -> String {
     .to_string()
 }
 
-pub fn write_text<W: Write>(report: &Report, mut out: W) -> io::Result<()> {
+pub fn write_text<W: Write>(audited: &Audited<'_>, mut out: W) -> io::Result<()> {
+    let report = &audited.header;
     let site = report.site.name.as_deref().unwrap_or("(no site profile)");
     writeln!(
         out,
@@ -185,9 +187,16 @@ pub fn write_text<W: Write>(report: &Report, mut out: W) -> io::Result<()> {
         apps.join(", "),
         report.summary.packets
     )?;
+    let verdicts = (0..audited.len()).filter_map(|i| audited.verdict(i).map(|v| (i, v)));
+    let mut by_code: BTreeMap<Code, Vec<usize>> = BTreeMap::new();
+    for (i, v) in verdicts {
+        for code in v.codes() {
+            by_code.entry(code).or_default().push(i);
+        }
+    }
     let mut by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
-    for f in &report.findings {
-        *by_severity.entry(f.severity).or_insert(0) += 1;
+    for (code, flows) in &by_code {
+        *by_severity.entry(code.severity()).or_insert(0) += flows.len();
     }
     writeln!(
         out,
@@ -198,43 +207,50 @@ pub fn write_text<W: Write>(report: &Report, mut out: W) -> io::Result<()> {
     )?;
 
     // Findings grouped by code, most severe first.
-    let mut codes: Vec<(&'static str, Severity)> = report
-        .findings
-        .iter()
-        .map(|f| (f.code, f.severity))
-        .collect();
-    codes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    codes.dedup();
+    let mut codes: Vec<(&Code, &Vec<usize>)> = by_code.iter().collect();
+    codes.sort_by(|a, b| {
+        b.0.severity()
+            .cmp(&a.0.severity())
+            .then(a.0.as_str().cmp(b.0.as_str()))
+    });
     if !codes.is_empty() {
         writeln!(
             out,
             "(paths forward/reverse then expected: er, inet, local, ? unknown, split)"
         )?;
     }
-    for (code, severity) in codes {
-        let of_code: Vec<_> = report.findings.iter().filter(|f| f.code == code).collect();
+    for (code, flows) in codes {
         writeln!(out)?;
         writeln!(
             out,
-            "{code} ({}): {} flows",
-            severity.as_str(),
-            of_code.len()
+            "{} ({}): {} flows",
+            code.as_str(),
+            code.severity().as_str(),
+            flows.len()
         )?;
-        for f in of_code.iter().take(FLOWS_PER_CODE) {
-            if let Some(flow) = report.flows.get((f.flow as usize).wrapping_sub(1)) {
-                writeln!(out, "  {}", flow_line(flow))?;
+        for &i in flows.iter().take(FLOWS_PER_CODE) {
+            if let Some(flow) = audited.flow_report(i) {
+                writeln!(out, "  {}", flow_line(&flow))?;
             }
-            // The flow line above already names the flow: print what follows its 5-tuple.
-            let detail = match f.message.split_once(": ") {
-                Some((head, rest)) if head.starts_with("tcp ") || head.starts_with("udp ") => rest,
-                _ => f.message.as_str(),
-            };
-            for line in wrap(detail, 8, WIDTH) {
-                writeln!(out, "{line}")?;
+            for f in audited
+                .findings_of(i)
+                .iter()
+                .filter(|f| f.code == code.as_str())
+            {
+                // The flow line above already names the flow: print what follows its 5-tuple.
+                let detail = match f.message.split_once(": ") {
+                    Some((head, rest)) if head.starts_with("tcp ") || head.starts_with("udp ") => {
+                        rest
+                    }
+                    _ => f.message.as_str(),
+                };
+                for line in wrap(detail, 8, WIDTH) {
+                    writeln!(out, "{line}")?;
+                }
             }
         }
-        if of_code.len() > FLOWS_PER_CODE {
-            writeln!(out, "  ... and {} more", of_code.len() - FLOWS_PER_CODE)?;
+        if flows.len() > FLOWS_PER_CODE {
+            writeln!(out, "  ... and {} more", flows.len() - FLOWS_PER_CODE)?;
         }
     }
 
@@ -245,17 +261,17 @@ pub fn write_text<W: Write>(report: &Report, mut out: W) -> io::Result<()> {
         "  {:<5} {:<3} {:<44} {:<5} {:<6} {:>5}/{:<5} {:<5}      bytes",
         "flow", "", "client -> server", "app", "o365", "fwd", "rev", "exp"
     )?;
-    let mut top: Vec<&FlowReport> = report.flows.iter().collect();
-    top.sort_by(|a, b| {
-        (b.bytes.forward + b.bytes.reverse)
-            .cmp(&(a.bytes.forward + a.bytes.reverse))
-            .then(a.id.cmp(&b.id))
-    });
-    for f in top.into_iter().take(TOP_FLOWS) {
+    let mut top: Vec<usize> = (0..audited.len()).collect();
+    top.sort_by(|&a, &b| audited.bytes(b).cmp(&audited.bytes(a)).then(a.cmp(&b)));
+    for f in top
+        .into_iter()
+        .take(TOP_FLOWS)
+        .filter_map(|i| audited.flow_report(i))
+    {
         writeln!(
             out,
             "  {:<86} {:>8}",
-            flow_line(f),
+            flow_line(&f),
             human_bytes(f.bytes.forward + f.bytes.reverse)
         )?;
     }
