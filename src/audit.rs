@@ -223,7 +223,9 @@ impl Verdict<'_> {
 /// report of a million flows is never held in memory at once.
 pub struct Audited<'a> {
     input: &'a AuditInput<'a>,
-    flows: Vec<(FlowKey, FlowState)>,
+    table: FlowTable,
+    /// Table slots in report order.
+    order: Vec<u32>,
     verdicts: Vec<Verdict<'a>>,
     pub header: Header,
 }
@@ -240,11 +242,17 @@ pub struct Header {
 
 impl<'a> Audited<'a> {
     pub fn len(&self) -> usize {
-        self.flows.len()
+        self.order.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.flows.is_empty()
+        self.order.is_empty()
+    }
+
+    /// Flow `i` in report order.
+    fn flow(&self, i: usize) -> Option<(&FlowKey, &FlowState)> {
+        let (key, state) = self.table.at(*self.order.get(i)?)?;
+        Some((key, state))
     }
 
     pub fn verdict(&self, i: usize) -> Option<&Verdict<'a>> {
@@ -253,21 +261,20 @@ impl<'a> Audited<'a> {
 
     /// Total bytes of flow `i` (both directions), for ranking.
     pub fn bytes(&self, i: usize) -> u64 {
-        self.flows
-            .get(i)
+        self.flow(i)
             .map_or(0, |(_, s)| s.sides.iter().map(|d| d.bytes).sum())
     }
 
     /// The report of flow `i` (0-based; its `id` is `i + 1`).
     pub fn flow_report(&self, i: usize) -> Option<FlowReport> {
-        let (key, state) = self.flows.get(i)?;
+        let (key, state) = self.flow(i)?;
         let v = self.verdicts.get(i)?;
         Some(flow_report(self.input, i as u64 + 1, key, state, v))
     }
 
     /// The findings of flow `i`, with their messages.
     pub fn findings_of(&self, i: usize) -> Vec<Finding> {
-        let (Some((key, state)), Some(v)) = (self.flows.get(i), self.verdicts.get(i)) else {
+        let (Some((key, state)), Some(v)) = (self.flow(i), self.verdicts.get(i)) else {
             return Vec::new();
         };
         v.codes()
@@ -298,9 +305,11 @@ impl<'a> Audited<'a> {
 
 /// Audits every flow: sorted by first packet then key, numbered from 1.
 pub fn audit<'a>(input: &'a AuditInput<'a>, table: FlowTable) -> Audited<'a> {
-    let mut flows: Vec<(FlowKey, FlowState)> = table.into_flows().collect();
-    flows.sort_unstable_by(|(ka, a), (kb, b)| first_ns(a).cmp(&first_ns(b)).then(ka.cmp(kb)));
-    let verdicts: Vec<Verdict<'a>> = flows.iter().map(|(k, s)| verdict(input, k, s)).collect();
+    let order = table.slots_by_first_packet();
+    let verdicts: Vec<Verdict<'a>> = order
+        .iter()
+        .filter_map(|&i| table.at(i).map(|(k, s)| verdict(input, k, s)))
+        .collect();
     let mut finding_counts = BTreeMap::new();
     let mut apps = BTreeMap::new();
     for v in &verdicts {
@@ -310,7 +319,7 @@ pub fn audit<'a>(input: &'a AuditInput<'a>, table: FlowTable) -> Audited<'a> {
         *apps.entry(v.app.as_str()).or_insert(0) += 1;
     }
     let summary = Summary {
-        flows: flows.len(),
+        flows: order.len(),
         packets: input.captures.iter().map(|c| c.packets).sum(),
         findings: finding_counts,
         apps,
@@ -335,28 +344,11 @@ pub fn audit<'a>(input: &'a AuditInput<'a>, table: FlowTable) -> Audited<'a> {
     };
     Audited {
         input,
-        flows,
+        table,
+        order,
         verdicts,
         header,
     }
-}
-
-fn first_ns(s: &FlowState) -> i64 {
-    s.sides
-        .iter()
-        .filter(|d| d.packets > 0)
-        .map(|d| d.first_ns)
-        .min()
-        .unwrap_or(0)
-}
-
-fn last_ns(s: &FlowState) -> i64 {
-    s.sides
-        .iter()
-        .filter(|d| d.packets > 0)
-        .map(|d| d.last_ns)
-        .max()
-        .unwrap_or(0)
 }
 
 fn capture_reports(input: &AuditInput<'_>) -> Vec<CaptureReport> {
@@ -712,8 +704,8 @@ fn flow_report(
             forward: fwd.bytes,
             reverse: rev.bytes,
         },
-        first_seen: time::rfc3339(first_ns(state)),
-        last_seen: time::rfc3339(last_ns(state)),
+        first_seen: time::rfc3339(state.first_ns()),
+        last_seen: time::rfc3339(state.last_ns()),
         findings: v.codes().map(Code::as_str).collect(),
         tcp_flags: (key.protocol == TCP).then(|| Pair {
             forward: flags_text(fwd.tcp_seen),
