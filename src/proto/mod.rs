@@ -156,6 +156,10 @@ pub struct AppCounters {
 }
 
 impl AppCounters {
+    fn is_zero(&self) -> bool {
+        *self == AppCounters::default()
+    }
+
     fn add(&mut self, o: &AppCounters) {
         self.messages = self.messages.saturating_add(o.messages);
         self.parse_errors = self.parse_errors.saturating_add(o.parse_errors);
@@ -165,20 +169,39 @@ impl AppCounters {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AppSummary {
+    // `app` and `sni` are the flow's own fields in the report; the rest is the evidence, and
+    // the report leaves out what was not seen (a million flows make every byte count).
+    #[serde(skip)]
     pub app: App,
+    #[serde(skip)]
     pub sni: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub alpn: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tls_versions: Vec<u16>,
+    #[serde(skip_serializing_if = "is_false")]
     pub dtls: bool,
+    #[serde(skip_serializing_if = "is_false")]
     pub stun: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stun_addresses: Vec<StunAddress>,
+    #[serde(skip_serializing_if = "is_false")]
     pub ms_turn: bool,
     /// Client side's SSRCs first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rtp_ssrcs: Vec<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rtp_payload_types: Vec<u8>,
+    #[serde(skip_serializing_if = "is_false")]
     pub rtcp: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip: Option<SipSummary>,
+    #[serde(skip_serializing_if = "AppCounters::is_zero")]
     pub counters: AppCounters,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 // ---- per-flow state ---------------------------------------------------------------------

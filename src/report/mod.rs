@@ -142,10 +142,15 @@ pub struct SightingReport {
     /// The capture point: the file's LABEL, else the pcapng interface name, else the file.
     pub capture_point: String,
     pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub interface: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ifindex: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vlan: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub src_mac: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dst_mac: Option<String>,
     /// The path this sighting was attributed to (SPEC "How a packet's path is decided").
     pub path: ObservedPath,
@@ -162,6 +167,7 @@ pub struct FlowReport {
     pub sni: Option<String>,
     pub o365: Option<O365Report>,
     /// On-prem servers of the site profile (`[[server]]`) this flow talks to or from.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub onprem: Option<OnpremReport>,
     pub path: PathPair,
     pub expected_path: Option<&'static str>,
@@ -170,9 +176,11 @@ pub struct FlowReport {
     pub first_seen: String,
     pub last_seen: String,
     pub findings: Vec<&'static str>,
-    /// TCP flags seen per direction: "syn", "syn-ack", "fin", "rst".
+    /// TCP flags seen per direction: "syn", "syn-ack", "fin", "rst" (TCP flows only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcp_flags: Option<Pair<Vec<&'static str>>>,
     pub seen_at: Pair<Vec<SightingReport>>,
+    #[serde(skip_serializing_if = "is_zero")]
     pub fragments: u64,
     pub proto: AppSummary,
 }
@@ -183,6 +191,10 @@ pub struct Finding {
     pub severity: Severity,
     pub flow: u64,
     pub message: String,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Formats a MAC address as lower-case colon-separated hex.
