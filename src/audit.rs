@@ -655,6 +655,7 @@ fn flow_report(
                     vlan: s.vlan,
                     src_mac: s.src_mac.map(mac_text),
                     dst_mac: s.dst_mac.map(mac_text),
+                    packet_type: s.sll_packet_type.map(crate::report::sll_packet_type_name),
                     path: sighting_path(input, &f, sender_internal, receiver_internal, s),
                     packets: s.packets,
                 }

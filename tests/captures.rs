@@ -283,13 +283,13 @@ fn linux_cooked_sll_and_sll2() {
             &path,
             &path,
             Value::Null,
-            json!({"src_mac": "02:00:00:00:00:01"}),
+            json!({"src_mac": "02:00:00:00:00:01", "packet_type": "outgoing"}),
         ),
         seen(
             &path,
             &path,
             Value::Null,
-            json!({"src_mac": "02:00:00:00:0e:01"}),
+            json!({"src_mac": "02:00:00:00:0e:01", "packet_type": "host"}),
         ),
     );
 
@@ -307,13 +307,13 @@ fn linux_cooked_sll_and_sll2() {
             &path,
             &path,
             Value::Null,
-            json!({"ifindex": 3, "src_mac": "02:00:00:00:00:01"}),
+            json!({"ifindex": 3, "src_mac": "02:00:00:00:00:01", "packet_type": "outgoing"}),
         ),
         seen(
             &path,
             &path,
             Value::Null,
-            json!({"ifindex": 4, "src_mac": "02:00:00:00:0e:01"}),
+            json!({"ifindex": 4, "src_mac": "02:00:00:00:0e:01", "packet_type": "host"}),
         ),
     );
 }

@@ -26,6 +26,8 @@ pub struct Sighting {
     pub vlan: Option<u16>,
     pub src_mac: Option<[u8; 6]>,
     pub dst_mac: Option<[u8; 6]>,
+    /// Linux SLL / SLL2 packet type (0 to this host, 4 sent by it, ...).
+    pub sll_packet_type: Option<u8>,
     pub packets: u64,
     pub bytes: u64,
 }
@@ -37,6 +39,7 @@ impl Sighting {
             && self.vlan == link.vlan
             && self.src_mac == link.src_mac
             && self.dst_mac == link.dst_mac
+            && self.sll_packet_type == link.sll_packet_type
     }
 }
 
@@ -89,6 +92,7 @@ impl Side {
                 vlan: link.vlan,
                 src_mac: link.src_mac,
                 dst_mac: link.dst_mac,
+                sll_packet_type: link.sll_packet_type,
                 packets: 1,
                 bytes: u64::from(wire_len),
             });
@@ -122,7 +126,7 @@ impl Side {
                 src_mac: o.src_mac,
                 dst_mac: o.dst_mac,
                 ifindex: o.ifindex,
-                sll_packet_type: None,
+                sll_packet_type: o.sll_packet_type,
             };
             if let Some(s) = self
                 .sightings

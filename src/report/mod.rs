@@ -152,6 +152,10 @@ pub struct SightingReport {
     pub src_mac: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dst_mac: Option<String>,
+    /// Linux cooked capture packet type: `host`, `broadcast`, `multicast`, `otherhost`,
+    /// `outgoing` (or its number).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packet_type: Option<&'static str>,
     /// The path this sighting was attributed to (SPEC "How a packet's path is decided").
     pub path: ObservedPath,
     pub packets: u64,
@@ -191,6 +195,18 @@ pub struct Finding {
     pub severity: Severity,
     pub flow: u64,
     pub message: String,
+}
+
+/// The name of a Linux SLL packet type (packet(7): PACKET_HOST ... PACKET_OUTGOING).
+pub fn sll_packet_type_name(t: u8) -> &'static str {
+    match t {
+        0 => "host",
+        1 => "broadcast",
+        2 => "multicast",
+        3 => "otherhost",
+        4 => "outgoing",
+        _ => "other",
+    }
 }
 
 fn is_zero(n: &u64) -> bool {
