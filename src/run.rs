@@ -51,12 +51,12 @@ impl Timings {
 
 /// Report output: one concrete `BufWriter` (1 MiB) over the file or stdout, so serde_json's
 /// many small writes are inlined copies into the buffer, not dynamic calls.
-fn output(path: Option<&std::path::Path>) -> Result<BufWriter<Box<dyn Write>>> {
-    let inner: Box<dyn Write> = match path {
+fn output(path: Option<&std::path::Path>) -> Result<BufWriter<Box<dyn Write + Send>>> {
+    let inner: Box<dyn Write + Send> = match path {
         Some(p) => {
             Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)
         }
-        None => Box::new(io::stdout().lock()),
+        None => Box::new(io::stdout()),
     };
     Ok(BufWriter::with_capacity(1 << 20, inner))
 }
@@ -81,11 +81,12 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
     let report = audit::audit(&input, table);
     timings.lap("audit");
     let mut out = output(args.output.as_deref())?;
-    match args.format {
+    // The JSON writer builds flow reports in parallel: within the --threads pool.
+    pool.install(|| match args.format {
         OutputFormat::Json => report::json::write_json(&report, &mut out),
         OutputFormat::Ndjson => report::json::write_ndjson(&report, &mut out),
         OutputFormat::Text => report::text::write_text(&report, &mut out),
-    }
+    })
     .and_then(|()| out.flush())
     .context("cannot write the report")?;
     timings.lap("write");

@@ -693,3 +693,47 @@ fn pcapng_with_mixed_link_types_in_one_file() {
         .unwrap();
     assert_eq!(any["seen_at"]["forward"][0]["ifindex"], 9);
 }
+
+#[test]
+fn output_is_the_same_for_any_thread_count() {
+    // Enough flows for several report chunks and reader shards.
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = Pcap::new(LINKTYPE_RAW);
+    for i in 0..3000u32 {
+        let c = sock(
+            [10, 1, (i / 250) as u8, (i % 250) as u8 + 1],
+            40000 + (i % 1000) as u16,
+        );
+        let s = sock([52, 112, 0, (i % 7) as u8 + 1], 3478);
+        let t = T0 + i64::from(i) * MS;
+        p.packet(t, &ip_udp(c.ip(), c.port(), s.ip(), s.port(), &[1; 40]));
+        if i % 3 != 0 {
+            p.packet(
+                t + 100,
+                &ip_udp(s.ip(), s.port(), c.ip(), c.port(), &[2; 40]),
+            );
+        }
+    }
+    let path = write_tmp(&dir, "many.pcap", &p.to_bytes());
+    let run = |threads: &str, format: &str| {
+        let out = callpath(&[
+            "audit",
+            "--format",
+            format,
+            "--threads",
+            threads,
+            "-q",
+            &path,
+        ]);
+        assert_eq!(out.status, 0, "{}", out.stderr);
+        out.stdout
+    };
+    for format in ["json", "ndjson", "text"] {
+        let one = run("1", format);
+        assert_eq!(one, run("2", format), "{format}");
+        assert_eq!(one, run("4", format), "{format}");
+    }
+    let r: Value = serde_json::from_str(&run("3", "json")).unwrap();
+    assert_eq!(r["summary"]["flows"], 3000);
+    assert_eq!(r["flows"][2999]["id"], 3000);
+}
