@@ -12,8 +12,10 @@ use crate::audit::Audited;
 /// Flows (and their findings) serialized per chunk, chunks built in parallel (rayon, within
 /// the caller's pool) a window at a time and written in order: the output is the same for any
 /// number of threads, and memory holds one window of text, not the whole report.
-const CHUNK_FLOWS: usize = 1024;
-const WINDOW_CHUNKS: usize = 16;
+const CHUNK_FLOWS: usize = 512;
+/// Chunks in flight per worker thread: enough to keep every thread busy, few enough that the
+/// text waiting to be written stays small (~1 MB per thread).
+const WINDOW_CHUNKS_PER_THREAD: usize = 2;
 
 /// serde_json's pretty layout (two spaces a level), starting `depth` levels in: a value
 /// nested in the document is written directly, indented as if the whole document were
@@ -108,7 +110,8 @@ where
         .map(|start| (start, (start + CHUNK_FLOWS).min(n)))
         .collect();
     let mut first = true;
-    for window in chunks.chunks(WINDOW_CHUNKS) {
+    let window_chunks = WINDOW_CHUNKS_PER_THREAD * rayon::current_num_threads().max(1);
+    for window in chunks.chunks(window_chunks) {
         let texts: Vec<io::Result<(Vec<u8>, usize)>> = window
             .par_iter()
             .map(|&(start, end)| {
