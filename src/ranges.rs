@@ -908,6 +908,7 @@ mod tests {
         assert!(!r.contains("52.100.0.0".parse().unwrap()));
         assert!(!r.contains("::ffff:52.100.0.0".parse().unwrap()));
     }
+
     #[test]
     fn port_lists() {
         let p = PortList::parse("143, 587, 993, 995").unwrap();
