@@ -1,7 +1,9 @@
 #!/bin/sh
-# Fills fuzz/corpus/<target>/ with small seeds: builder-made captures and frames (written by
-# the ignored test `write_fuzz_seeds` in tests/malformed.rs) and the nDPI sample captures
-# under 64 KiB (captures only under 16 KiB for the slower pipeline target). Idempotent.
+# Fills fuzz/corpus/<target>/ with small seeds: builder-made captures and frames, and for the
+# parser targets (stun, rtp, dtls, tls, sip, app_state, site_profile, ranges) builder payloads,
+# unit-test byte literals, the contoso-hq profile and the first bundled endpoint sets (all
+# written by the ignored test `write_fuzz_seeds` in tests/malformed.rs); plus the nDPI sample
+# captures under 64 KiB (captures only under 16 KiB for the slower pipeline target). Idempotent.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")

@@ -599,11 +599,19 @@ impl Ranges {
                         n.prefix(),
                         u128::from(u32::from(n.ip()) & u32::mask(n.prefix())),
                     ),
-                    IpNetwork::V6(n) => (
-                        true,
-                        n.prefix(),
-                        u128::from(n.ip()) & u128::mask(n.prefix()),
-                    ),
+                    // IPv4-mapped (RFC 4291 §2.5.5.2): `bucket_for` looks such addresses up
+                    // as IPv4, so such prefixes are indexed as IPv4.
+                    IpNetwork::V6(n) => match (n.ip().to_ipv4_mapped(), n.prefix().checked_sub(96))
+                    {
+                        (Some(a), Some(len)) => {
+                            (false, len, u128::from(u32::from(a) & u32::mask(len)))
+                        }
+                        _ => (
+                            true,
+                            n.prefix(),
+                            u128::from(n.ip()) & u128::mask(n.prefix()),
+                        ),
+                    },
                 };
                 let entry = by_prefix.entry(key).or_insert_with(|| (net, Vec::new()));
                 if !entry.1.contains(&i) {
@@ -879,6 +887,26 @@ mod tests {
     fn shared(name: &str) -> Option<std::path::PathBuf> {
         let p = Path::new(SHARED).join(name);
         p.exists().then_some(p)
+    }
+
+    /// Fuzz regression (fuzz target `ranges`): a set listing an IPv4-mapped prefix was never
+    /// matched (`contains` of its own addresses was false): such addresses are looked up as
+    /// IPv4, so the prefix is indexed as IPv4 too.
+    #[test]
+    fn ipv4_mapped_prefixes_match_as_ipv4() {
+        let r = Ranges::from_json_str(
+            r#"[{"id":13,"serviceArea":"Common","ips":["::ffff:52.96.0.0/110"],"tcpPorts":"443","expressRoute":false,"category":"Default","required":false}]"#,
+            "fuzz.json",
+        )
+        .unwrap();
+        for ip in ["52.96.0.0", "52.99.255.255", "::ffff:52.97.1.2"] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert!(r.contains(ip), "{ip}");
+            let m = r.lookup(ip, Transport::Tcp, 443).unwrap();
+            assert_eq!((m.id, m.port_matched), (13, true));
+        }
+        assert!(!r.contains("52.100.0.0".parse().unwrap()));
+        assert!(!r.contains("::ffff:52.100.0.0".parse().unwrap()));
     }
 
     #[test]

@@ -730,8 +730,21 @@ impl Validator<'_> {
                 .map_or_else(|_| String::new(), |n| format!(" (did you mean {n}?)"));
             return bad(format!("host bits are set{fixed}"));
         }
-        Ok(net)
+        Ok(unmap(net))
     }
+}
+
+/// An IPv4-mapped IPv6 prefix (`::ffff:a.b.c.d/len`, len >= 96) as the IPv4 prefix it covers:
+/// addresses are looked up as IPv4 (`canonical`), so mapped prefixes must be too.
+fn unmap(net: IpNetwork) -> IpNetwork {
+    if let IpNetwork::V6(n) = net {
+        if let (Some(a), Some(len)) = (n.ip().to_ipv4_mapped(), n.prefix().checked_sub(96)) {
+            if let Ok(v4) = Ipv4Network::new(a, len) {
+                return IpNetwork::V4(v4);
+            }
+        }
+    }
+    net
 }
 
 fn overlaps(a: &IpNetwork, b: &IpNetwork) -> bool {
@@ -880,6 +893,28 @@ address = "2001:db8::cc"
         msg
     }
 
+    /// Fuzz regression (fuzz target `site_profile`): an IPv4-mapped prefix was accepted but
+    /// never matched, as addresses are looked up as IPv4; it now stands for the IPv4 prefix.
+    #[test]
+    fn ipv4_mapped_prefixes_match_as_ipv4() {
+        let s = Site::from_toml_str(
+            "[site]\ninternal = [\"::ffff:192.168.0.0/112\"]\n[[path]]\nname = \"internet\"\nnat = [\"::ffff:192.0.2.16/124\"]\n",
+            "fuzz.toml",
+        )
+        .unwrap();
+        for ip in ["192.168.7.1", "::ffff:192.168.7.1"] {
+            assert!(s.is_internal(ip.parse().unwrap()), "{ip}");
+        }
+        assert!(!s.is_internal("192.169.0.1".parse().unwrap()));
+        assert_eq!(
+            s.internal,
+            vec!["192.168.0.0/16".parse::<IpNetwork>().unwrap()]
+        );
+        assert_eq!(
+            s.path_for_nat("::ffff:192.0.2.17".parse().unwrap()),
+            Some(PathName::Internet)
+        );
+    }
     #[test]
     fn example_profile_parses() {
         let s = parse(EXAMPLE).unwrap();

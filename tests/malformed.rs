@@ -1208,6 +1208,204 @@ fn write_fuzz_seeds() {
         d.extend_from_slice(f);
         std::fs::write(root.join("decode").join(format!("builder-{i}")), d).expect("write");
     }
+    for (target, name, bytes) in parser_seeds() {
+        let dir = root.join(target);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join(format!("builder-{name}")), bytes).expect("write");
+    }
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// One `fuzz_targets/app_state.rs` record: flags (bit 0 TCP, bit 1 side 1, bit 2 SYN), server
+/// port selector, sequence offset from the side's ISN, payload.
+fn app_record(flags: u8, port: u8, seq: i16, data: &[u8]) -> Vec<u8> {
+    let mut r = vec![flags, port];
+    r.extend_from_slice(&seq.to_be_bytes());
+    r.extend_from_slice(&(data.len() as u16).to_be_bytes());
+    r.extend_from_slice(data);
+    r
+}
+
+/// Small seeds for the parser targets (stun, rtp, dtls, tls, sip, app_state, site_profile,
+/// ranges): builder payloads, byte literals from the unit tests in src/proto, the contoso-hq
+/// profile and the first endpoint sets of the bundled ranges.
+fn parser_seeds() -> Vec<(&'static str, String, Vec<u8>)> {
+    let mut out: Vec<(&'static str, String, Vec<u8>)> = Vec::new();
+    let mut add = |t: &'static str, name: &str, b: Vec<u8>| out.push((t, name.to_owned(), b));
+    let mapped: SocketAddr = "80.181.206.72:57543".parse().expect("addr");
+    let relayed: SocketAddr = "52.112.244.71:50010".parse().expect("addr");
+    let binding = stun_binding_success(TX, mapped);
+    // STUN: src/proto/stun.rs unit-test literals (Teams MS-TURN, classic) and builder messages.
+    add(
+        "stun",
+        "binding-request",
+        stun_binding_request(TX, Some("a:b")),
+    );
+    add("stun", "binding-success", binding.clone());
+    add(
+        "stun",
+        "allocate-success",
+        turn_allocate_success(TX, relayed, mapped),
+    );
+    add("stun", "ms-turn-allocate", hex("010300852112a442222fefc7f3924bd1b99727e4000f000472c64bc6000d00040000003c0001000800010d983472fa8d8008000400000006802000080001c1d571a76a0a805000189b713c623ac1bfbbf6d5237583afa6d318e146b40000000080220009322e302e312e3231310010000400002ee000080020affdc3c55c1f6d01a7ea3daf5997ead07e311ca91093584d7d833bfb5eb507a9"));
+    add(
+        "stun",
+        "classic",
+        hex("0101000c9429ef88294dd52632c72931cb8dbb4c000100080001d70aac103fe0"),
+    );
+    add(
+        "stun",
+        "channel-data",
+        turn_channel_data_padded(0x4001, b"abcde"),
+    );
+    let mut ms = vec![0x02, 0x00];
+    ms.extend_from_slice(&(binding.len() as u16).to_be_bytes());
+    ms.extend_from_slice(&binding);
+    ms.extend_from_slice(&[
+        0x03, 0x00, 0x00, 0x0c, 0x80, 0, 0, 1, 0, 0, 0, 0, 1, 2, 3, 4,
+    ]);
+    add("stun", "ms-tcp-framing", ms);
+    let mut framed = (binding.len() as u16).to_be_bytes().to_vec();
+    framed.extend_from_slice(&binding);
+    framed.extend_from_slice(&binding);
+    add("stun", "rfc4571-then-bare", framed);
+    let mut mux = vec![0xFF, 0x10, 0x00, 0x0c];
+    mux.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 7, 0x80, 0, 0, 1]);
+    add("stun", "ms-multiplexed", mux);
+    // RTP / RTCP.
+    let media = rtp(111, 1000, 160, 0xdead_beef, true, 20);
+    add("rtp", "rtp", media.clone());
+    add(
+        "rtp",
+        "rtp-extension",
+        vec![
+            0x90, 111, 0x12, 0x34, 0, 0, 0, 1, 0xde, 0xad, 0xbe, 0xef, 0xbe, 0xde, 0, 1, 1, 2, 3,
+            4, 9, 9, 9,
+        ],
+    );
+    add(
+        "rtp",
+        "rtcp-compound",
+        rtcp_compound(&[rtcp_sr(7), rtcp_sdes_cname(7, "cp")]),
+    );
+    add(
+        "rtp",
+        "srtcp",
+        hex("80c90005000003e85445413b6f681514fa9c98c95d7a5cf38000a15e01e3e4b990e8e3fcd2e170"),
+    );
+    let mut tcp_media = rtp_over_tcp(&media);
+    tcp_media.extend_from_slice(&rtp_over_tcp(&rtcp_rr(7)));
+    add("rtp", "rfc4571", tcp_media);
+    // DTLS.
+    let hello = dtls_client_hello();
+    add("dtls", "client-hello", hello.clone());
+    let mut two = hello;
+    two.extend_from_slice(&[0x14, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1]);
+    add("dtls", "two-records", two);
+    // TLS: mode(1) base(4), then the bytes the parsers read and the reassembly segments come from.
+    let ch = tls_client_hello("teams.microsoft.com", &["h2", "http/1.1"], 0);
+    let mut whole = vec![1, 0x10, 0, 0, 0];
+    whole.extend_from_slice(&ch);
+    add("tls", "client-hello", whole);
+    let mut segs = vec![1, 0x10, 0, 0, 0];
+    for (off, part) in [(100i16, &ch[100..]), (0, &ch[..100])] {
+        segs.extend_from_slice(&off.to_be_bytes());
+        segs.extend_from_slice(&(part.len() as u16).to_be_bytes());
+        segs.push(0);
+        segs.extend_from_slice(part);
+    }
+    add("tls", "out-of-order", segs.clone());
+    segs[0] = 0; // moving base
+    segs.extend_from_slice(&[0xff, 0x00, 0x40, 0x00, 0x01]); // 16 KiB run from base - 256
+    add("tls", "moving-base-cap", segs);
+    let mut pq = vec![1, 0, 0, 0, 0];
+    pq.extend_from_slice(&tls_client_hello_pq("teams.microsoft.com", &["h2"]));
+    add("tls", "client-hello-pq", pq);
+    // SIP.
+    let offer = sdp(
+        std::net::IpAddr::V4(CLIENT),
+        &[("audio", 50020), ("video", 50030)],
+        std::net::IpAddr::V4(CLIENT),
+    );
+    let invite = sip_invite(
+        "a84b4c76e66710@10.1.2.3",
+        "alice@contoso.com",
+        "bob@contoso.com",
+        "10.1.2.3",
+        Some(&offer),
+    );
+    let ok = sip_200_ok(
+        "a84b4c76e66710@10.1.2.3",
+        "alice@contoso.com",
+        "bob@contoso.com",
+        "10.1.2.3",
+        &offer,
+    );
+    add("sip", "invite", invite.clone());
+    add("sip", "compact-then-next", b"SIP/2.0 200 OK\r\nv: SIP/2.0/TCP 10.0.0.1\r\ni: abc@x\r\nf: <sip:a@b>\r\nt: <sip:c@d>\r\nCSeq: 2 REGISTER\r\nl: 0\r\n\r\nSIP/2.0 100 Trying\r\n".to_vec());
+    let long_id = format!("{}@10.1.2.3", "c".repeat(300));
+    let long_from = format!("{}@contoso.com", "zoë".repeat(90));
+    let long = sip_invite(&long_id, &long_from, "bob@contoso.com", "10.1.2.3", None);
+    add("sip", "long-call-id", long.clone());
+    // app_state: records of one flow.
+    let mut a = Vec::new();
+    a.extend(app_record(1 | 4, 0, -1, &[])); // client SYN, port 443
+    a.extend(app_record(1, 0, 100, &ch[100..]));
+    a.extend(app_record(1, 0, 0, &ch[..100]));
+    a.extend(app_record(1 | 2, 0, 0, &tls_server_hello()));
+    add("app_state", "tls-out-of-order", a);
+    let mut a = Vec::new();
+    a.extend(app_record(0, 1, 0, &stun_binding_request(TX, Some("a:b"))));
+    a.extend(app_record(2, 1, 0, &binding));
+    a.extend(app_record(
+        2,
+        1,
+        0,
+        &turn_allocate_success(TX, relayed, mapped),
+    ));
+    for i in 0..5u16 {
+        a.extend(app_record(
+            0,
+            1,
+            0,
+            &rtp(111, 1000 + i, 160 * u32::from(i), 0xdead_beef, false, 20),
+        ));
+    }
+    a.extend(app_record(
+        0,
+        1,
+        0,
+        &rtcp_compound(&[rtcp_sr(7), rtcp_sdes_cname(7, "cp")]),
+    ));
+    add("app_state", "stun-rtp-rtcp", a);
+    let mut a = app_record(1, 2, 0, &invite);
+    a.extend(app_record(3, 2, 0, &ok));
+    a.extend(app_record(0, 4, 0, &dtls_client_hello()));
+    add("app_state", "sip-dtls", a);
+    add("app_state", "sip-long-strings", app_record(0, 2, 0, &long));
+    // site_profile and ranges.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let profile = std::fs::read(root.join("fixtures/contoso-hq.toml")).expect("profile");
+    add("site_profile", "contoso-hq", profile);
+    add("site_profile", "servers-v6", b"[site]\ninternal = [\"fd00::/8\", \"10.0.0.0/8\", \"::ffff:192.168.0.0/112\"]\n\n[[path]]\nname = \"internet\"\nnat = [\"192.0.2.0/28\"]\nmacs = [\"02-00-00-00-1E-01\"]\n\n[[server]]\nrole = \"edge\"\naddress = \"2001:db8::10\"\n".to_vec());
+    let ranges: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(root.join("ip-ranges/worldwide.json")).expect("ranges"),
+    )
+    .expect("ranges json");
+    let first: Vec<&Value> = ranges.iter().take(3).collect();
+    add(
+        "ranges",
+        "worldwide-first-3",
+        serde_json::to_vec(&first).expect("json"),
+    );
+    add("ranges", "hand-made", br#"[{"id":11,"serviceArea":"Skype","urls":["*.teams.microsoft.com"],"ips":["52.112.0.0/14","2603:1063::/38"],"udpPorts":"3478-3481","tcpPorts":"443","expressRoute":true,"category":"Optimize","required":true},{"id":12,"serviceArea":"Skype","ips":["52.112.0.0/14"],"tcpPorts":"80,443","expressRoute":false,"category":"Allow","required":true},{"id":13,"serviceArea":"Common","ips":["::ffff:52.96.0.0/110"],"tcpPorts":"443","expressRoute":false,"category":"Default","required":false}]"#.to_vec());
+    out
 }
 
 fn sll2_frame(ip: &[u8]) -> Vec<u8> {

@@ -269,9 +269,20 @@ pub struct AppState {
     heavy: Option<Box<Heavy>>,
 }
 
+/// `s` cut to at most `MAX_STRING` bytes, at a char boundary.
+fn cut_str(s: &str) -> &str {
+    let mut n = MAX_STRING.min(s.len());
+    while !s.is_char_boundary(n) {
+        n -= 1;
+    }
+    s.get(..n).unwrap_or_default()
+}
+
+/// Bytes as a kept string: invalid UTF-8 replaced, then cut to `MAX_STRING` bytes (the
+/// replacement character is 3 bytes, so the cut comes after the conversion).
 fn cut(s: &[u8]) -> String {
     let s = s.get(..MAX_STRING.min(s.len())).unwrap_or(&[]);
-    String::from_utf8_lossy(s).into_owned()
+    cut_str(&String::from_utf8_lossy(s)).to_owned()
 }
 
 /// Push `v` unless present; count a cap hit when full. Returns nothing; no allocation when
@@ -288,7 +299,7 @@ fn push_capped<T: PartialEq>(list: &mut Vec<T>, v: T, cap: usize, caps_hit: &mut
 }
 
 fn push_str_capped(list: &mut Vec<String>, v: &str, cap: usize, caps_hit: &mut u32) {
-    let v = v.get(..MAX_STRING.min(v.len())).unwrap_or(v);
+    let v = cut_str(v);
     if list.iter().any(|x| x == v) {
         return;
     }

@@ -411,3 +411,27 @@ proptest! {
         }
     }
 }
+
+/// Fuzz regression (fuzz target `app_state`, seed `sip-long-strings`): a From value whose
+/// 256th byte falls inside a multi-byte character was kept as 258 bytes (cut, then a U+FFFD
+/// for the broken character), and a Call-ID cut inside a character was kept whole.
+#[test]
+fn kept_strings_stay_within_max_string_bytes() {
+    let call_id = format!("{}é{}@h", "c".repeat(MAX_STRING - 1), "d".repeat(40));
+    let from = format!("{}@contoso.com", "zoë".repeat(90));
+    let msg = format!(
+        "INVITE sip:bob@contoso.com SIP/2.0\r\nFrom: <sip:{from}>\r\nTo: <sip:bob@contoso.com>\r\nCall-ID: {call_id}\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+    );
+    let mut st = AppState::default();
+    st.observe(&udp(0, 50000, 5060, msg.as_bytes()));
+    let s = st.summary(0);
+    let sip = s.sip.unwrap();
+    let from = sip.from.unwrap();
+    assert!(from.len() <= MAX_STRING, "{} bytes", from.len());
+    assert!(from.starts_with("<sip:zoë"));
+    assert_eq!(sip.call_ids.len(), 1);
+    assert_eq!(sip.call_ids[0], "c".repeat(MAX_STRING - 1));
+    // Invalid UTF-8 (an SNI of 0xFF bytes) is replaced, then cut.
+    assert_eq!(cut(&[0xFF; 300]).len(), MAX_STRING / 3 * 3);
+    assert_eq!(cut_str("abc"), "abc");
+}
