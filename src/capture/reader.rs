@@ -608,10 +608,27 @@ impl<R: Read> CaptureReader<R> {
                 ),
             ));
         };
-        let (interface, linktype, unit, ts_offset_s) = self.interface_for(at, if_id)?;
-        let (data_start, data_end) = self.packet_data_range(at, 28, caplen, total_len)?;
-        self.check_lengths(at, caplen, orig_len, interface);
-        let raw = (u64::from(ts_high) << 32) | u64::from(ts_low);
+        let header = PacketHeader {
+            if_id,
+            ts_high,
+            ts_low,
+            caplen,
+            orig_len,
+        };
+        self.timestamped_packet(at, total_len, header)
+    }
+
+    /// The frame of an EPB or obsolete PB: both carry their data 28 bytes into the block.
+    fn timestamped_packet(
+        &mut self,
+        at: Position,
+        total_len: usize,
+        h: PacketHeader,
+    ) -> Result<FrameLoc, CaptureError> {
+        let (interface, linktype, unit, ts_offset_s) = self.interface_for(at, h.if_id)?;
+        let (data_start, data_end) = self.packet_data_range(at, 28, h.caplen, total_len)?;
+        self.check_lengths(at, h.caplen, h.orig_len, interface);
+        let raw = (u64::from(h.ts_high) << 32) | u64::from(h.ts_low);
         let ts_ns = unit
             .to_ns(raw)
             .saturating_add(ts_offset_s.saturating_mul(1_000_000_000));
@@ -621,7 +638,7 @@ impl<R: Read> CaptureReader<R> {
             linktype,
             data_start,
             data_end,
-            orig_len,
+            orig_len: h.orig_len,
         })
     }
 
@@ -676,21 +693,14 @@ impl<R: Read> CaptureReader<R> {
                 "packet block is shorter than its header",
             ));
         };
-        let (interface, linktype, unit, ts_offset_s) = self.interface_for(at, u32::from(if_id))?;
-        let (data_start, data_end) = self.packet_data_range(at, 28, caplen, total_len)?;
-        self.check_lengths(at, caplen, orig_len, interface);
-        let raw = (u64::from(ts_high) << 32) | u64::from(ts_low);
-        let ts_ns = unit
-            .to_ns(raw)
-            .saturating_add(ts_offset_s.saturating_mul(1_000_000_000));
-        Ok(FrameLoc {
-            ts_ns,
-            interface,
-            linktype,
-            data_start,
-            data_end,
+        let header = PacketHeader {
+            if_id: u32::from(if_id),
+            ts_high,
+            ts_low,
+            caplen,
             orig_len,
-        })
+        };
+        self.timestamped_packet(at, total_len, header)
     }
 
     fn check_lengths(&mut self, at: Position, caplen: u32, orig_len: u32, interface: u32) {
@@ -712,6 +722,16 @@ impl<R: Read> CaptureReader<R> {
             );
         }
     }
+}
+
+/// The fixed fields of an EPB or obsolete PB.
+#[derive(Clone, Copy)]
+struct PacketHeader {
+    if_id: u32,
+    ts_high: u32,
+    ts_low: u32,
+    caplen: u32,
+    orig_len: u32,
 }
 
 /// Where a frame's bytes are in the buffer; turned into a borrowed `Frame` at the end.
