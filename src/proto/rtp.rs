@@ -218,12 +218,7 @@ pub fn walk_rfc4571<'a>(data: &'a [u8], mut f: impl FnMut(&'a [u8])) -> usize {
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::proto::tests::hex;
 
     /// rtcp_multiple_pkts_in_the_same_datagram.pcap: SR + SDES in one datagram.
     const SR_SDES: &str = "81c8000c5d931534dd3ac1704d614df800007d00000000c800007d0000000000000000010000000000000000000000000000000081ca000e5d931534010835643933313533340725467265655357495443482e6f7267202d2d20436f6d6520746f20436c7565436f6e2e636f6d000000";

@@ -388,12 +388,7 @@ pub fn walk<'a>(data: &'a [u8], tcp: bool, mut f: impl FnMut(Item<'a>)) -> usize
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::proto::tests::hex;
 
     /// teams.pcap frame 1418: Binding Success Response with MS-IMPLEMENTATION-VERSION.
     const TEAMS_BINDING_OK: &str = "010100442112a442fd2c5e566c6739e324303bf78070000400000007002000080001c1d571a76a0a80370004000000028036000400000001000800147cb64ae09a7d1829d4c1ea524572744187cd29488028000478a5f16b";

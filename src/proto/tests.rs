@@ -3,7 +3,8 @@
 use super::*;
 use proptest::prelude::*;
 
-fn hex(s: &str) -> Vec<u8> {
+/// Hex text to bytes, for the byte-literal tests of every protocol module.
+pub(crate) fn hex(s: &str) -> Vec<u8> {
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())

@@ -351,12 +351,7 @@ impl Reassembly {
 pub(crate) mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::proto::tests::hex;
 
     /// teams.pcap: ClientHello for teams.microsoft.com, ALPN h2 + http/1.1.
     pub(crate) const TEAMS_CH: &str = "16030100cd010000c903032d7f336be6c274bf052721f2374d5f6c4ec19b3e9c1f64e59f98c75873eda56900001cbabacca9cca8c02bc02fc02cc030c013c014009c009d002f0035000a01000084baba0000ff010001000000001800160000137465616d732e6d6963726f736f66742e636f6d0017000000230000000d00140012040308040401050308050501080606010201000500050100000000001200000010000e000c02683208687474702f312e31000b00020100000a000a0008dada001d00170018001b00030200027a7a000100";
