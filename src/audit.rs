@@ -11,9 +11,8 @@ use crate::ingest::{CaptureSummary, DecodeCounters};
 use crate::proto::{self, App};
 use crate::ranges::{Match, Ranges};
 use crate::report::{
-    mac_text, time, CaptureReport, EndpointReport, Finding, FlowReport, InterfaceReport,
-    O365Report, ObservedPath, OnpremReport, Pair, PathPair, RangesInfo, Severity, SightingReport,
-    SiteInfo, Summary, Tool,
+    CaptureReport, Finding, FlowReport, InterfaceReport, O365Report, ObservedPath, OnpremReport,
+    Pair, PathPair, RangesInfo, Severity, SightingReport, SiteInfo, Summary, Tool,
 };
 use crate::site::{PathName, Site};
 
@@ -74,7 +73,7 @@ pub struct AuditInput<'a> {
     pub captures: &'a [CaptureSummary],
 }
 
-impl AuditInput<'_> {
+impl<'a> AuditInput<'a> {
     /// The names a path rule may use for a capture point: the file's LABEL, then the pcapng
     /// interface name.
     fn point_names(&self, point: PointId) -> (Option<&str>, Option<&str>) {
@@ -89,18 +88,18 @@ impl AuditInput<'_> {
     }
 
     /// How a capture point is shown: (LABEL, else interface name, else file; file; interface).
-    pub fn point_display(&self, point: PointId) -> (String, String, Option<String>) {
-        let file = self
-            .captures
-            .get(point.file as usize)
-            .map(|c| c.spec.path.clone())
-            .unwrap_or_default();
-        let (label, iface) = self.point_names(point);
-        let shown = label
-            .or(iface)
-            .map(str::to_string)
-            .unwrap_or_else(|| file.clone());
-        (shown, file, iface.map(str::to_string))
+    pub fn point_display(&self, point: PointId) -> (&'a str, &'a str, Option<&'a str>) {
+        let captures: &'a [CaptureSummary] = self.captures;
+        let Some(c) = captures.get(point.file as usize) else {
+            return ("", "", None);
+        };
+        let file = c.spec.path.as_str();
+        let iface = c
+            .interfaces
+            .get(point.interface as usize)
+            .and_then(|i| i.name.as_deref());
+        let shown = c.spec.label.as_deref().or(iface).unwrap_or(file);
+        (shown, file, iface)
     }
 
     /// SPEC rule 2: the capture point (LABEL or interface name) is listed under a path.
@@ -266,7 +265,7 @@ impl<'a> Audited<'a> {
     }
 
     /// The report of flow `i` (0-based; its `id` is `i + 1`).
-    pub fn flow_report(&self, i: usize) -> Option<FlowReport> {
+    pub fn flow_report(&self, i: usize) -> Option<FlowReport<'a>> {
         let (key, state) = self.flow(i)?;
         let v = self.verdicts.get(i)?;
         Some(flow_report(self.input, i as u64 + 1, key, state, v))
@@ -287,7 +286,7 @@ impl<'a> Audited<'a> {
             .collect()
     }
 
-    pub fn flow_reports(&self) -> impl Iterator<Item = FlowReport> + '_ {
+    pub fn flow_reports(&self) -> impl Iterator<Item = FlowReport<'a>> + '_ {
         (0..self.len()).filter_map(|i| self.flow_report(i))
     }
 
@@ -382,22 +381,6 @@ fn capture_reports(input: &AuditInput<'_>) -> Vec<CaptureReport> {
             errors: c.errors.clone(),
         })
         .collect()
-}
-
-fn flags_text(seen: u8) -> Vec<&'static str> {
-    use crate::flow::seen;
-    let mut v = Vec::new();
-    for (bit, name) in [
-        (seen::SYN, "syn"),
-        (seen::SYN_ACK, "syn-ack"),
-        (seen::FIN, "fin"),
-        (seen::RST, "rst"),
-    ] {
-        if seen & bit != 0 {
-            v.push(name);
-        }
-    }
-    v
 }
 
 /// The client's side, then (forward, reverse) sides.
@@ -575,7 +558,7 @@ fn message(
     let detail = match code {
         Code::AsymmetricRoute if v.asymmetric_by_points => {
             let names = |side: &Side| {
-                let mut names: Vec<String> =
+                let mut names: Vec<&str> =
                     points(side).map(|p| input.point_display(p).0).collect();
                 names.sort();
                 names.dedup();
@@ -631,13 +614,13 @@ fn message(
     format!("{flow_text}: {detail}")
 }
 
-fn flow_report(
-    input: &AuditInput<'_>,
+fn flow_report<'a>(
+    input: &'a AuditInput<'a>,
     id: u64,
     key: &FlowKey,
     state: &FlowState,
-    v: &Verdict<'_>,
-) -> FlowReport {
+    v: &Verdict<'a>,
+) -> FlowReport<'a> {
     let (client_side, fwd, rev) = oriented(state);
     let client = key.sender(client_side);
     let server = key.sender(1 - client_side);
@@ -653,8 +636,8 @@ fn flow_report(
                     interface,
                     ifindex: s.ifindex,
                     vlan: s.vlan,
-                    src_mac: s.src_mac.map(mac_text),
-                    dst_mac: s.dst_mac.map(mac_text),
+                    src_mac: s.src_mac,
+                    dst_mac: s.dst_mac,
                     packet_type: s.sll_packet_type.map(crate::report::sll_packet_type_name),
                     path: sighting_path(input, &f, sender_internal, receiver_internal, s),
                     packets: s.packets,
@@ -662,25 +645,17 @@ fn flow_report(
             })
             .collect()
     };
-    let summary = state.app.summary(client_side);
     let site = input.site;
     FlowReport {
         id,
         transport: if key.protocol == TCP { "tcp" } else { "udp" },
-        client: EndpointReport {
-            ip: client.ip.to_string(),
-            port: client.port,
-        },
-        server: EndpointReport {
-            ip: server.ip.to_string(),
-            port: server.port,
-        },
-        app: summary.app,
-        sni: summary.sni.clone(),
+        client,
+        server,
+        app: v.app,
         o365: v.o365.map(|m| O365Report {
             id: m.id,
-            service_area: m.service_area.to_string(),
-            category: m.category.to_string(),
+            service_area: m.service_area,
+            category: m.category.as_str(),
             express_route: m.express_route,
         }),
         onprem: site
@@ -705,19 +680,19 @@ fn flow_report(
             forward: fwd.bytes,
             reverse: rev.bytes,
         },
-        first_seen: time::rfc3339(state.first_ns()),
-        last_seen: time::rfc3339(state.last_ns()),
+        first_ns: state.first_ns(),
+        last_ns: state.last_ns(),
         findings: v.codes().map(Code::as_str).collect(),
-        tcp_flags: (key.protocol == TCP).then(|| Pair {
-            forward: flags_text(fwd.tcp_seen),
-            reverse: flags_text(rev.tcp_seen),
+        tcp_flags: (key.protocol == TCP).then_some(Pair {
+            forward: fwd.tcp_seen,
+            reverse: rev.tcp_seen,
         }),
         seen_at: Pair {
             forward: sightings(fwd, v.client_internal, v.server_internal),
             reverse: sightings(rev, v.server_internal, v.client_internal),
         },
         fragments: state.fragments,
-        proto: summary,
+        proto: state.app.summary(client_side),
     }
 }
 

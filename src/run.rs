@@ -214,7 +214,7 @@ fn interface_stats(
                 let (shown, _, _) = input.point_display(sight.point);
                 names.push((
                     "capture",
-                    shown,
+                    shown.to_string(),
                     input.path_for_point(sight.point).map(|p| p.as_str()),
                 ));
                 if let Some(i) = sight.ifindex {

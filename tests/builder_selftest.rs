@@ -1205,7 +1205,7 @@ fn dns_query_layout() {
 /// `CALLPATH_FIXTURE_DUMP=/some/dir cargo test --test builder_selftest -- --ignored` writes
 /// sample files there for `tshark -r FILE -V` / `capinfos`.
 #[test]
-#[ignore]
+#[ignore = "a tool, not a test: dumps sample captures to CALLPATH_FIXTURE_DUMP"]
 fn dump_samples() {
     let dir = std::path::PathBuf::from(
         std::env::var("CALLPATH_FIXTURE_DUMP").expect("CALLPATH_FIXTURE_DUMP"),

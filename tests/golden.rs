@@ -60,6 +60,10 @@ fn golden_reports_of_the_bundled_sample() {
         "tests/golden/contoso-hq.txt",
         &report(&["audit", "--site", site, cap]),
     );
+    check(
+        "tests/golden/contoso-hq.ndjson",
+        &report(&["audit", "--format", "ndjson", "--site", site, cap]),
+    );
 }
 
 #[test]

@@ -7,7 +7,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::jsonw::JsonText;
+use super::{Finding, FlowReport, ObservedPath, Pair, SightingReport};
 use crate::audit::Audited;
+use crate::flow::Endpoint;
 
 /// Flows (and their findings) serialized per chunk, chunks built in parallel (rayon, within
 /// the caller's pool) a window at a time and written in order: the output is the same for any
@@ -88,7 +91,11 @@ impl serde_json::ser::Formatter for NestedPretty {
 }
 
 /// `value` pretty-printed as if `indent / 2` levels deep in the document.
-fn pretty_at<T: Serialize>(value: &T, indent: usize, out: &mut Vec<u8>) -> io::Result<()> {
+pub(super) fn pretty_at<T: Serialize>(
+    value: &T,
+    indent: usize,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
     let formatter = NestedPretty {
         depth: indent / 2,
         has_value: false,
@@ -151,13 +158,194 @@ mod erased {
     }
 }
 
-/// Serializes one element into `buf`, after a separator when `buf` already holds one.
-fn element<T: Serialize>(value: &T, buf: &mut Vec<u8>) -> io::Result<usize> {
+/// The separator before an element of a chunk, when the chunk already holds one.
+fn separate(buf: &mut Vec<u8>) {
     if !buf.is_empty() {
         buf.extend_from_slice(b",\n    ");
     }
-    pretty_at(value, 4, buf)?;
-    Ok(1)
+}
+
+fn path_or_null(w: &mut JsonText<'_>, p: Option<ObservedPath>) {
+    w.opt_str(p.map(ObservedPath::as_str));
+}
+
+fn pair_u64(w: &mut JsonText<'_>, name: &str, p: Pair<u64>) {
+    w.key(name);
+    w.begin_object();
+    w.key("forward");
+    w.u64(p.forward);
+    w.key("reverse");
+    w.u64(p.reverse);
+    w.end_object();
+}
+
+fn endpoint(w: &mut JsonText<'_>, name: &str, e: Endpoint) {
+    w.key(name);
+    w.begin_object();
+    w.key("ip");
+    w.ip(e.ip);
+    w.key("port");
+    w.u64(u64::from(e.port));
+    w.end_object();
+}
+
+fn sightings(w: &mut JsonText<'_>, name: &str, list: &[SightingReport<'_>]) {
+    w.key(name);
+    w.begin_array();
+    for s in list {
+        w.element();
+        w.begin_object();
+        w.key("capture_point");
+        w.str(s.capture_point);
+        w.key("file");
+        w.str(s.file);
+        if let Some(i) = s.interface {
+            w.key("interface");
+            w.str(i);
+        }
+        if let Some(i) = s.ifindex {
+            w.key("ifindex");
+            w.u64(u64::from(i));
+        }
+        if let Some(v) = s.vlan {
+            w.key("vlan");
+            w.u64(u64::from(v));
+        }
+        if let Some(m) = s.src_mac {
+            w.key("src_mac");
+            w.mac(m);
+        }
+        if let Some(m) = s.dst_mac {
+            w.key("dst_mac");
+            w.mac(m);
+        }
+        if let Some(t) = s.packet_type {
+            w.key("packet_type");
+            w.str(t);
+        }
+        w.key("path");
+        w.str(s.path.as_str());
+        w.key("packets");
+        w.u64(s.packets);
+        w.end_object();
+    }
+    w.end_array();
+}
+
+/// The fields of one flow (SPEC "JSON report"), into the object `w` has open.
+fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) -> io::Result<()> {
+    w.key("id");
+    w.u64(f.id);
+    w.key("transport");
+    w.str(f.transport);
+    endpoint(w, "client", f.client);
+    endpoint(w, "server", f.server);
+    w.key("app");
+    w.str(f.app.as_str());
+    w.key("sni");
+    w.opt_str(f.proto.sni.as_deref());
+    w.key("o365");
+    match &f.o365 {
+        Some(o) => {
+            w.begin_object();
+            w.key("id");
+            w.u64(u64::from(o.id));
+            w.key("service_area");
+            w.str(o.service_area);
+            w.key("category");
+            w.str(o.category);
+            w.key("express_route");
+            w.bool(o.express_route);
+            w.end_object();
+        }
+        None => w.null(),
+    }
+    if let Some(o) = &f.onprem {
+        w.key("onprem");
+        w.begin_object();
+        w.key("end");
+        w.str(o.end);
+        w.key("role");
+        w.str(o.role.as_str());
+        w.end_object();
+    }
+    w.key("path");
+    w.begin_object();
+    w.key("forward");
+    path_or_null(w, f.path.forward);
+    w.key("reverse");
+    path_or_null(w, f.path.reverse);
+    w.end_object();
+    w.key("expected_path");
+    w.opt_str(f.expected_path);
+    pair_u64(w, "packets", f.packets);
+    pair_u64(w, "bytes", f.bytes);
+    w.key("first_seen");
+    w.rfc3339(f.first_ns);
+    w.key("last_seen");
+    w.rfc3339(f.last_ns);
+    w.key("findings");
+    w.begin_array();
+    for code in &f.findings {
+        w.element();
+        w.str(code);
+    }
+    w.end_array();
+    if let Some(flags) = f.tcp_flags {
+        w.key("tcp_flags");
+        w.begin_object();
+        for (name, bits) in [("forward", flags.forward), ("reverse", flags.reverse)] {
+            w.key(name);
+            w.begin_array();
+            for flag in super::tcp_flag_names(bits) {
+                w.element();
+                w.str(flag);
+            }
+            w.end_array();
+        }
+        w.end_object();
+    }
+    w.key("seen_at");
+    w.begin_object();
+    sightings(w, "forward", &f.seen_at.forward);
+    sightings(w, "reverse", &f.seen_at.reverse);
+    w.end_object();
+    if f.fragments != 0 {
+        w.key("fragments");
+        w.u64(f.fragments);
+    }
+    w.key("proto");
+    w.serde(&f.proto)
+}
+
+fn finding_fields(w: &mut JsonText<'_>, f: &Finding) {
+    w.key("code");
+    w.str(f.code);
+    w.key("severity");
+    w.str(f.severity.as_str());
+    w.key("flow");
+    w.u64(f.flow);
+    w.key("message");
+    w.str(&f.message);
+}
+
+/// One flow as an element of the report's pretty `flows` array.
+pub fn write_flow(buf: &mut Vec<u8>, f: &FlowReport<'_>) -> io::Result<()> {
+    separate(buf);
+    let mut w = JsonText::pretty(buf, 2);
+    w.begin_object();
+    flow_fields(&mut w, f)?;
+    w.end_object();
+    Ok(())
+}
+
+/// One finding as an element of the report's pretty `findings` array.
+pub fn write_finding(buf: &mut Vec<u8>, f: &Finding) {
+    separate(buf);
+    let mut w = JsonText::pretty(buf, 2);
+    w.begin_object();
+    finding_fields(&mut w, f);
+    w.end_object();
 }
 
 /// Writes the report as one pretty-printed JSON document (SPEC's field order).
@@ -180,17 +368,17 @@ pub fn write_json<W: Write>(audited: &Audited<'_>, mut out: W) -> io::Result<()>
     out.write_all(&head)?;
     write_array(&mut out, audited.len(), |i, buf| {
         match audited.flow_report(i) {
-            Some(f) => element(&f, buf),
+            Some(f) => write_flow(buf, &f).map(|()| 1),
             None => Ok(0),
         }
     })?;
     out.write_all(b",\n  \"findings\": ")?;
     write_array(&mut out, audited.len(), |i, buf| {
-        let mut n = 0;
-        for f in audited.findings_of(i) {
-            n += element(&f, buf)?;
+        let findings = audited.findings_of(i);
+        for f in &findings {
+            write_finding(buf, f);
         }
-        Ok(n)
+        Ok(findings.len())
     })?;
     out.write_all(b"\n}\n")
 }
@@ -222,11 +410,28 @@ pub fn write_ndjson<W: Write>(audited: &Audited<'_>, mut out: W) -> io::Result<(
     for c in &h.captures {
         line(&mut out, "capture", c)?;
     }
+    let mut buf = Vec::with_capacity(4096);
     for f in audited.flow_reports() {
-        line(&mut out, "flow", &f)?;
+        buf.clear();
+        let mut w = JsonText::compact(&mut buf);
+        w.begin_object();
+        w.key("type");
+        w.str("flow");
+        flow_fields(&mut w, &f)?;
+        w.end_object();
+        buf.push(b'\n');
+        out.write_all(&buf)?;
     }
     for f in audited.findings() {
-        line(&mut out, "finding", &f)?;
+        buf.clear();
+        let mut w = JsonText::compact(&mut buf);
+        w.begin_object();
+        w.key("type");
+        w.str("finding");
+        finding_fields(&mut w, &f);
+        w.end_object();
+        buf.push(b'\n');
+        out.write_all(&buf)?;
     }
     line(&mut out, "summary", &h.summary)
 }

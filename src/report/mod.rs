@@ -4,11 +4,13 @@
 //! table; field order here is the order in the JSON output.
 
 pub mod json;
+pub mod jsonw;
 pub mod text;
 pub mod time;
 
 use serde::Serialize;
 
+use crate::flow::Endpoint;
 use crate::ingest::DecodeCounters;
 use crate::proto::{App, AppSummary};
 
@@ -103,17 +105,11 @@ pub struct Summary {
     pub errors: usize,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct EndpointReport {
-    pub ip: String,
-    pub port: u16,
-}
-
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct O365Report {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct O365Report<'a> {
     pub id: u32,
-    pub service_area: String,
-    pub category: String,
+    pub service_area: &'a str,
+    pub category: &'static str,
     pub express_route: bool,
 }
 
@@ -136,65 +132,73 @@ pub struct Pair<T> {
     pub reverse: T,
 }
 
-/// One place a direction of a flow was seen.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct SightingReport {
+/// One place a direction of a flow was seen. Written by `json::write_flow`; field order there
+/// is the report's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SightingReport<'a> {
     /// The capture point: the file's LABEL, else the pcapng interface name, else the file.
-    pub capture_point: String,
-    pub file: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub interface: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture_point: &'a str,
+    pub file: &'a str,
+    pub interface: Option<&'a str>,
     pub ifindex: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub vlan: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub src_mac: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dst_mac: Option<String>,
+    pub src_mac: Option<[u8; 6]>,
+    pub dst_mac: Option<[u8; 6]>,
     /// Linux cooked capture packet type: `host`, `broadcast`, `multicast`, `otherhost`,
     /// `outgoing` (or its number).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub packet_type: Option<&'static str>,
     /// The path this sighting was attributed to (SPEC "How a packet's path is decided").
     pub path: ObservedPath,
     pub packets: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct FlowReport {
+/// One flow of the report (SPEC "JSON report"), borrowing its names from the audit. Written by
+/// `json::write_flow`, in this field order.
+#[derive(Clone, Debug)]
+pub struct FlowReport<'a> {
     pub id: u64,
     pub transport: &'static str,
-    pub client: EndpointReport,
-    pub server: EndpointReport,
+    pub client: Endpoint,
+    pub server: Endpoint,
     pub app: App,
-    pub sni: Option<String>,
-    pub o365: Option<O365Report>,
+    pub o365: Option<O365Report<'a>>,
     /// On-prem servers of the site profile (`[[server]]`) this flow talks to or from.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub onprem: Option<OnpremReport>,
     pub path: PathPair,
     pub expected_path: Option<&'static str>,
     pub packets: Pair<u64>,
     pub bytes: Pair<u64>,
-    pub first_seen: String,
-    pub last_seen: String,
+    pub first_ns: i64,
+    pub last_ns: i64,
     pub findings: Vec<&'static str>,
-    /// TCP flags seen per direction: "syn", "syn-ack", "fin", "rst" (TCP flows only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tcp_flags: Option<Pair<Vec<&'static str>>>,
-    pub seen_at: Pair<Vec<SightingReport>>,
-    #[serde(skip_serializing_if = "is_zero")]
+    /// TCP flags seen per direction (`crate::flow::seen` bits; TCP flows only).
+    pub tcp_flags: Option<Pair<u8>>,
+    pub seen_at: Pair<Vec<SightingReport<'a>>>,
     pub fragments: u64,
+    /// The protocol evidence; its `sni` is the flow's `sni` field.
     pub proto: AppSummary,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Finding {
     pub code: &'static str,
     pub severity: Severity,
     pub flow: u64,
     pub message: String,
+}
+
+/// The names of TCP flags seen (`crate::flow::seen` bits), in the report's order.
+pub fn tcp_flag_names(seen: u8) -> impl Iterator<Item = &'static str> {
+    use crate::flow::seen;
+    [
+        (seen::SYN, "syn"),
+        (seen::SYN_ACK, "syn-ack"),
+        (seen::FIN, "fin"),
+        (seen::RST, "rst"),
+    ]
+    .into_iter()
+    .filter(move |(bit, _)| seen & bit != 0)
+    .map(|(_, name)| name)
 }
 
 /// The name of a Linux SLL packet type (packet(7): PACKET_HOST ... PACKET_OUTGOING).
@@ -207,10 +211,6 @@ pub fn sll_packet_type_name(t: u8) -> &'static str {
         4 => "outgoing",
         _ => "other",
     }
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
 }
 
 /// Formats a MAC address as lower-case colon-separated hex.

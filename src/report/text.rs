@@ -66,12 +66,9 @@ fn linktype_name(l: u32) -> String {
     }
 }
 
-fn endpoint(ip: &str, port: u16) -> String {
-    if ip.contains(':') {
-        format!("[{ip}]:{port}")
-    } else {
-        format!("{ip}:{port}")
-    }
+fn endpoint(e: crate::flow::Endpoint) -> String {
+    // SocketAddr's text: `[v6]:port` or `v4:port`.
+    std::net::SocketAddr::new(e.ip, e.port).to_string()
 }
 
 fn human_bytes(b: u64) -> String {
@@ -96,11 +93,7 @@ fn flow_line(f: &FlowReport) -> String {
         .as_ref()
         .map(|o| format!("set {}", o.id))
         .unwrap_or_else(|| "-".into());
-    let route = format!(
-        "{} -> {}",
-        endpoint(&f.client.ip, f.client.port),
-        endpoint(&f.server.ip, f.server.port)
-    );
+    let route = format!("{} -> {}", endpoint(f.client), endpoint(f.server));
     format!(
         "#{:<4} {} {:<44} {:<5} {:<6} {:>5}/{:<5} {:<5}",
         f.id,
@@ -297,6 +290,11 @@ mod tests {
 
     #[test]
     fn ipv6_endpoints_are_bracketed() {
-        assert_eq!(endpoint("2603:1063::1", 3478), "[2603:1063::1]:3478");
+        let e = |ip: &str, port| crate::flow::Endpoint {
+            ip: ip.parse().unwrap(),
+            port,
+        };
+        assert_eq!(endpoint(e("2603:1063::1", 3478)), "[2603:1063::1]:3478");
+        assert_eq!(endpoint(e("52.112.0.1", 443)), "52.112.0.1:443");
     }
 }

@@ -1,0 +1,360 @@
+//! A JSON text writer for the report's per-flow records: serde_json's pretty or compact layout,
+//! byte for byte, written straight into a buffer with no intermediate values.
+//!
+//! A large capture has hundreds of thousands of flows of ~2 KB of JSON each; going through
+//! serde (a struct of owned strings per flow, every key escaped at run time) took as long as
+//! reading the capture. Keys here are written as they are (they are our own ASCII names) and
+//! string values are escaped exactly as serde_json escapes them (RFC 8259 section 7).
+
+use std::fmt::{self, Write as _};
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+/// Deepest nesting tracked; the report nests at most 7 levels.
+const MAX_DEPTH: usize = 64;
+
+const SPACES: &[u8] = &[b' '; 128];
+
+/// Writes JSON into `out`. Pretty output matches `serde_json::to_writer_pretty` (two spaces a
+/// level) started `depth` levels in; compact output matches `serde_json::to_writer`.
+pub struct JsonText<'b> {
+    out: &'b mut Vec<u8>,
+    pretty: bool,
+    depth: usize,
+    /// Bit `d`: the container open at depth `d` already holds a value.
+    has_value: u64,
+}
+
+impl<'b> JsonText<'b> {
+    pub fn pretty(out: &'b mut Vec<u8>, depth: usize) -> Self {
+        JsonText {
+            out,
+            pretty: true,
+            depth,
+            has_value: 0,
+        }
+    }
+
+    pub fn compact(out: &'b mut Vec<u8>) -> Self {
+        JsonText {
+            out,
+            pretty: false,
+            depth: 0,
+            has_value: 0,
+        }
+    }
+
+    fn bit(&self) -> u64 {
+        1u64 << (self.depth % MAX_DEPTH)
+    }
+
+    fn newline_indent(&mut self) {
+        self.out.push(b'\n');
+        let n = (self.depth * 2).min(SPACES.len());
+        self.out
+            .extend_from_slice(SPACES.get(..n).unwrap_or_default());
+    }
+
+    /// The separator before a key or an array element of the current container.
+    fn separate(&mut self) {
+        let first = self.has_value & self.bit() == 0;
+        self.has_value |= self.bit();
+        if !first {
+            self.out.push(b',');
+        }
+        if self.pretty {
+            self.newline_indent();
+        }
+    }
+
+    fn open(&mut self, bracket: u8) {
+        self.out.push(bracket);
+        self.depth += 1;
+        self.has_value &= !self.bit();
+    }
+
+    fn close(&mut self, bracket: u8) {
+        let had_value = self.has_value & self.bit() != 0;
+        self.has_value &= !self.bit();
+        self.depth = self.depth.saturating_sub(1);
+        if self.pretty && had_value {
+            self.newline_indent();
+        }
+        self.out.push(bracket);
+    }
+
+    pub fn begin_object(&mut self) {
+        self.open(b'{');
+    }
+
+    pub fn end_object(&mut self) {
+        self.close(b'}');
+    }
+
+    pub fn begin_array(&mut self) {
+        self.open(b'[');
+    }
+
+    pub fn end_array(&mut self) {
+        self.close(b']');
+    }
+
+    /// The next key of the current object: one of our own names, written unescaped.
+    pub fn key(&mut self, name: &str) {
+        self.separate();
+        self.out.push(b'"');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out
+            .extend_from_slice(if self.pretty { b"\": " } else { b"\":" });
+    }
+
+    /// Starts the next element of the current array (then write its value).
+    pub fn element(&mut self) {
+        self.separate();
+    }
+
+    pub fn str(&mut self, s: &str) {
+        escape_into(self.out, s);
+    }
+
+    pub fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => self.str(s),
+            None => self.null(),
+        }
+    }
+
+    pub fn null(&mut self) {
+        self.out.extend_from_slice(b"null");
+    }
+
+    pub fn bool(&mut self, b: bool) {
+        self.out
+            .extend_from_slice(if b { b"true" } else { b"false" });
+    }
+
+    pub fn u64(&mut self, n: u64) {
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    }
+
+    /// An address in its canonical text form (RFC 5952 for IPv6), as a string.
+    pub fn ip(&mut self, ip: IpAddr) {
+        self.out.push(b'"');
+        match ip {
+            IpAddr::V4(v4) => {
+                for (i, octet) in v4.octets().into_iter().enumerate() {
+                    if i > 0 {
+                        self.out.push(b'.');
+                    }
+                    self.out
+                        .extend_from_slice(itoa::Buffer::new().format(octet).as_bytes());
+                }
+            }
+            // No character of an IPv6 address needs escaping.
+            IpAddr::V6(v6) => {
+                let _ = write!(ByteWriter(self.out), "{v6}");
+            }
+        }
+        self.out.push(b'"');
+    }
+
+    /// A MAC address as lower-case colon-separated hex, as a string.
+    pub fn mac(&mut self, m: [u8; 6]) {
+        self.out.push(b'"');
+        for (i, byte) in m.into_iter().enumerate() {
+            if i > 0 {
+                self.out.push(b':');
+            }
+            self.out.push(hex_digit(byte >> 4));
+            self.out.push(hex_digit(byte & 0xf));
+        }
+        self.out.push(b'"');
+    }
+
+    /// An RFC 3339 UTC time, as a string.
+    pub fn rfc3339(&mut self, ts_ns: i64) {
+        self.out.push(b'"');
+        super::time::write_rfc3339(self.out, ts_ns);
+        self.out.push(b'"');
+    }
+
+    /// `value`'s `Display` text as an escaped string, without an intermediate `String`.
+    pub fn display(&mut self, value: &dyn fmt::Display) {
+        self.out.push(b'"');
+        let _ = write!(Escaping(self.out), "{value}");
+        self.out.push(b'"');
+    }
+
+    /// A value serialized by serde, laid out as if written by this writer.
+    pub fn serde<T: Serialize>(&mut self, value: &T) -> std::io::Result<()> {
+        if self.pretty {
+            super::json::pretty_at(value, self.depth * 2, self.out)
+        } else {
+            serde_json::to_writer(&mut *self.out, value).map_err(std::io::Error::from)
+        }
+    }
+}
+
+/// Appends `s` as a JSON string, escaped as serde_json does: `"` and `\`, the short escapes
+/// `\b \t \n \f \r`, other control characters as `\u00xx`.
+pub fn escape_into(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    escape_body(out, s);
+    out.push(b'"');
+}
+
+/// The lower-case hex digit of `n` (0 to 15).
+fn hex_digit(n: u8) -> u8 {
+    if n < 10 {
+        b'0' + n
+    } else {
+        b'a' + (n - 10)
+    }
+}
+
+fn escape_body(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let short = match b {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            0x08 => b'b',
+            0x09 => b't',
+            0x0a => b'n',
+            0x0c => b'f',
+            0x0d => b'r',
+            0x00..=0x1f => b'u',
+            _ => continue,
+        };
+        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+        out.push(b'\\');
+        out.push(short);
+        if short == b'u' {
+            out.extend_from_slice(b"00");
+            out.push(hex_digit(b >> 4));
+            out.push(hex_digit(b & 0xf));
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+}
+
+/// `fmt::Write` into a byte buffer, as is.
+struct ByteWriter<'a>(&'a mut Vec<u8>);
+
+impl fmt::Write for ByteWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// `fmt::Write` into a byte buffer, escaping for the inside of a JSON string.
+struct Escaping<'a>(&'a mut Vec<u8>);
+
+impl fmt::Write for Escaping<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        escape_body(self.0, s);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Serialize)]
+    struct Sample {
+        a: u64,
+        b: Vec<u64>,
+        c: Vec<u64>,
+        d: Inner,
+        e: Option<String>,
+    }
+
+    #[derive(Serialize)]
+    struct Inner {
+        s: String,
+        t: bool,
+    }
+
+    fn by_hand(v: &Sample, w: &mut JsonText<'_>) {
+        w.begin_object();
+        w.key("a");
+        w.u64(v.a);
+        w.key("b");
+        w.begin_array();
+        for x in &v.b {
+            w.element();
+            w.u64(*x);
+        }
+        w.end_array();
+        w.key("c");
+        w.begin_array();
+        for x in &v.c {
+            w.element();
+            w.u64(*x);
+        }
+        w.end_array();
+        w.key("d");
+        w.begin_object();
+        w.key("s");
+        w.str(&v.d.s);
+        w.key("t");
+        w.bool(v.d.t);
+        w.end_object();
+        w.key("e");
+        w.opt_str(v.e.as_deref());
+        w.end_object();
+    }
+
+    proptest! {
+        #[test]
+        fn same_bytes_as_serde_json(a: u64, b in proptest::collection::vec(any::<u64>(), 0..4), s: String, t: bool, e: Option<String>) {
+            let v = Sample { a, b, c: Vec::new(), d: Inner { s, t }, e };
+            let mut pretty = Vec::new();
+            by_hand(&v, &mut JsonText::pretty(&mut pretty, 0));
+            prop_assert_eq!(String::from_utf8(pretty).unwrap(), serde_json::to_string_pretty(&v).unwrap());
+            let mut compact = Vec::new();
+            by_hand(&v, &mut JsonText::compact(&mut compact));
+            prop_assert_eq!(String::from_utf8(compact).unwrap(), serde_json::to_string(&v).unwrap());
+        }
+
+        #[test]
+        fn addresses_as_serde_json(v4: [u8; 4], v6: [u8; 16]) {
+            for ip in [IpAddr::from(v4), IpAddr::from(v6)] {
+                let mut out = Vec::new();
+                JsonText::compact(&mut out).ip(ip);
+                prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&ip).unwrap());
+            }
+        }
+
+        #[test]
+        fn display_is_escaped(s: String) {
+            let mut out = Vec::new();
+            JsonText::compact(&mut out).display(&s);
+            prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&s).unwrap());
+        }
+    }
+
+    #[test]
+    fn control_characters_and_quotes() {
+        let mut out = Vec::new();
+        JsonText::compact(&mut out).str("a\"b\\c\u{1}\u{8}\t\n\u{c}\r\u{1f}\u{7f}é");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            serde_json::to_string("a\"b\\c\u{1}\u{8}\t\n\u{c}\r\u{1f}\u{7f}é").unwrap()
+        );
+    }
+
+    #[test]
+    fn mac_text() {
+        let mut out = Vec::new();
+        JsonText::compact(&mut out).mac([0x02, 0, 0xab, 0x10, 0xff, 9]);
+        assert_eq!(out, b"\"02:00:ab:10:ff:09\"");
+    }
+}
