@@ -318,12 +318,9 @@ fn shard_worker(
 
 /// Direction-free shard of a 5-tuple: both directions of a flow go to the same shard.
 fn shard_of(protocol: u8, src: Endpoint, dst: Endpoint, shards: usize) -> usize {
-    use std::hash::{Hash, Hasher};
     let (key, _) = crate::flow::FlowKey::new(protocol, src, dst);
-    let mut h = rustc_hash::FxHasher::default();
-    key.hash(&mut h);
-    // The high bits of FxHash are the well-mixed ones.
-    ((h.finish() >> 32) as usize) % shards
+    // The high bits of the hash: the table uses the low ones for buckets.
+    ((crate::flow::key_hash(&key) >> 40) as usize) % shards
 }
 
 /// Where the reader sends TCP/UDP frames: its own table, or shard workers.

@@ -49,16 +49,33 @@ impl Timings {
     }
 }
 
-/// Report output: one concrete `BufWriter` (1 MiB) over the file or stdout, so serde_json's
-/// many small writes are inlined copies into the buffer, not dynamic calls.
+/// Report output: one concrete `BufWriter` over the file or stdout, so the header's many small
+/// writes are copies into the buffer; the flow chunks (~1 MB each) are larger than it and go
+/// straight to the file.
 fn output(path: Option<&std::path::Path>) -> Result<BufWriter<Box<dyn Write + Send>>> {
     let inner: Box<dyn Write + Send> = match path {
         Some(p) => {
             Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)
         }
-        None => Box::new(io::stdout()),
+        None => raw_stdout(),
     };
-    Ok(BufWriter::with_capacity(1 << 20, inner))
+    Ok(BufWriter::with_capacity(256 << 10, inner))
+}
+
+/// Standard output without `Stdout`'s line buffering, which would search every chunk for its
+/// last newline and split the write there.
+#[cfg(unix)]
+fn raw_stdout() -> Box<dyn Write + Send> {
+    use std::os::fd::AsFd;
+    match io::stdout().as_fd().try_clone_to_owned() {
+        Ok(fd) => Box::new(File::from(fd)),
+        Err(_) => Box::new(io::stdout()),
+    }
+}
+
+#[cfg(not(unix))]
+fn raw_stdout() -> Box<dyn Write + Send> {
+    Box::new(io::stdout())
 }
 
 fn run_audit(args: AuditArgs) -> Result<u8> {

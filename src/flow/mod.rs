@@ -5,6 +5,6 @@ mod table;
 
 pub use key::{Endpoint, FlowKey};
 pub use table::{
-    seen, FlowState, FlowTable, Observation, PointId, Side, Sighting, DEFAULT_MAX_FLOWS,
+    key_hash, seen, FlowState, FlowTable, Observation, PointId, Side, Sighting, DEFAULT_MAX_FLOWS,
     MAX_SIGHTINGS_PER_SIDE,
 };

@@ -122,7 +122,8 @@ where
         let texts: Vec<io::Result<(Vec<u8>, usize)>> = window
             .par_iter()
             .map(|&(start, end)| {
-                let mut buf = Vec::with_capacity((end - start) * 1024);
+                // ~2 KB of pretty JSON per flow: one allocation per chunk, no regrowth.
+                let mut buf = Vec::with_capacity((end - start) * 2560);
                 let mut count = 0;
                 for i in start..end {
                     count += item(i, &mut buf)?;
