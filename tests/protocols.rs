@@ -391,6 +391,79 @@ fn post_quantum_client_hello_larger_than_one_segment() {
     assert_eq!(rep["flows"][0]["sni"], "teams.microsoft.com");
 }
 
+/// Issue 5: flows silent for longer than the idle timeout (120 s) are sealed, not split: a
+/// call on hold for 150 s is one RTP flow, a ClientHello cut off by a 200 s silence is counted
+/// as lost evidence, and the same hello sent again afterwards is read. The same report for any
+/// number of threads (each reading shard sweeps at its own times).
+#[test]
+fn issue_5_flows_silent_past_the_idle_timeout_stay_one_flow() {
+    const S: i64 = 1_000_000_000;
+    let (c, r) = (sa("10.1.0.5:50010"), sa("52.112.0.9:3478"));
+    let media = |from: usize, count: usize, start: i64| {
+        udp_stream(c, r, start, 10 * MS, count, |i| {
+            let n = ((from + i) / 2) as u16;
+            let ssrc = if i % 2 == 0 { 0xabc } else { 0xdef };
+            let p = payloads::rtp(111, n, u32::from(n) * 960, ssrc, false, 160);
+            (Dir::alternate(i), p)
+        })
+    };
+    let hello = payloads::tls_client_hello("teams.microsoft.com", &["h2"], 1800);
+    let (tc, tr) = (sa("10.1.0.5:51000"), sa("52.113.194.132:443"));
+    let opts = TcpOpts {
+        mss: 800,
+        close: false,
+        ..TcpOpts::default()
+    };
+    let tls = tcp_session_with(tc, tr, T0 + MS, &[(Dir::Forward, hello)], opts);
+    // SYN, SYN-ACK, ACK and the hello's first segment; then all of it again 200 s later.
+    let (start, hello_segs) = tls.split_at(3);
+    let again: Vec<_> = hello_segs
+        .iter()
+        .map(|(ts, ip, d)| (ts + 200 * S, ip.clone(), *d))
+        .collect();
+    let all = merge(&[
+        media(0, 200, T0),
+        media(200, 100, T0 + 150 * S),
+        start.to_vec(),
+        vec![hello_segs[0].clone()],
+        again,
+    ]);
+    let mut p = Pcap::new(LINKTYPE_RAW);
+    for (ts, ip, _) in &all {
+        p.packet(*ts, ip);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.pcap");
+    p.write(&path);
+    let run = |threads: &str| {
+        let out = callpath(&[
+            "audit",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--threads",
+            threads,
+            "-q",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status, 0, "{}", out.stderr);
+        out.stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("4"));
+    let rep: Value = serde_json::from_str(&one).unwrap();
+    assert_eq!(rep["flows"].as_array().unwrap().len(), 2, "{rep:#}");
+    let rtp = &rep["flows"][0];
+    assert_eq!(rtp["app"], "rtp");
+    assert_eq!(rtp["packets"], json!({"forward": 150, "reverse": 150}));
+    assert_eq!(rtp["proto"]["rtp_ssrcs"], json!([0xabc, 0xdef]));
+    let tls = &rep["flows"][1];
+    assert_eq!(tls["app"], "tls");
+    assert_eq!(tls["sni"], "teams.microsoft.com");
+    assert_eq!(tls["proto"]["counters"]["caps_hit"], 1, "{tls:#}");
+}
+
 #[test]
 fn sip_invite_and_200_ok_with_sdp_over_udp_and_tcp() {
     let c = sa("10.1.0.5:5060");

@@ -14,6 +14,8 @@
 //! - `summary(0)` and `summary(1)` differ only in the order of the SSRCs; `app` is `app()`;
 //! - merging a clone (the same evidence again) keeps every list and string as it was, keeps
 //!   the caps, and adds the message counts (saturating).
+//! - sealing (issue 5: what an idle flow goes through) changes no summary and frees every
+//!   reassembly buffer.
 #![no_main]
 
 use callpath::proto::{self, AppState, AppSummary, Payload, Transport};
@@ -92,6 +94,10 @@ fuzz_target!(|input: &[u8]| {
     let s1 = st.summary(1);
     check_caps(&s0);
     assert_eq!(s0.app, st.app());
+    let mut sealed = st.clone();
+    sealed.seal();
+    assert_eq!(sealed.summary(0), s0, "sealing changed the summary");
+    assert_eq!(sealed.transient_bytes(), 0);
     let mut a = s0.rtp_ssrcs.clone();
     let mut b = s1.rtp_ssrcs.clone();
     a.sort_unstable();

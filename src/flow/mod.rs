@@ -5,6 +5,6 @@ mod table;
 
 pub use key::{Endpoint, FlowKey};
 pub use table::{
-    key_hash, seen, FlowState, FlowTable, Observation, PointId, Side, Sighting, DEFAULT_MAX_FLOWS,
-    MAX_SIGHTINGS_PER_SIDE,
+    key_hash, seen, FlowState, FlowTable, Observation, PointId, Side, Sighting,
+    DEFAULT_IDLE_TIMEOUT_NS, DEFAULT_MAX_FLOWS, MAX_SIGHTINGS_PER_SIDE, NO_IDLE_TIMEOUT,
 };

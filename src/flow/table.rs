@@ -1,4 +1,9 @@
 //! The bidirectional flow table: per 5-tuple, per side, what was seen and where.
+//!
+//! Every flow stays for the whole run (SPEC: one 5-tuple is one flow). What a long capture
+//! must not keep is the transient parse state of flows gone quiet: a flow idle for
+//! `DEFAULT_IDLE_TIMEOUT_NS` of capture time is sealed (`FlowState::seal`), by a sweep that
+//! runs at most once per half timeout (issue 5).
 
 use std::hash::Hasher;
 use std::net::IpAddr;
@@ -8,7 +13,7 @@ use rustc_hash::FxHasher;
 
 use super::key::{Endpoint, FlowKey};
 use crate::decode::{tcp_flag, LinkInfo, Transport, IPPROTO_TCP};
-use crate::proto::{self, AppState, Payload};
+use crate::proto::{self, tls, AppState, Payload};
 
 /// Distinct sightings (capture point, ifindex, VLAN, MACs) kept per side of a flow. Real
 /// networks show one to three; more are counted in `sightings_overflow`.
@@ -196,6 +201,20 @@ impl FlowState {
             .unwrap_or(0)
     }
 
+    /// Drops transient state (see `AppState::seal`) and spare capacity; counts and
+    /// classification stay.
+    pub fn seal(&mut self) {
+        self.app.seal();
+        for s in &mut self.sides {
+            s.sightings.shrink_to_fit();
+        }
+    }
+
+    /// Sealed and no packet since. The bit lives in `AppState` so `FlowState` does not grow.
+    pub fn is_sealed(&self) -> bool {
+        self.app.is_sealed()
+    }
+
     pub fn merge(&mut self, other: &FlowState) {
         self.sides[0].merge(&other.sides[0]);
         self.sides[1].merge(&other.sides[1]);
@@ -238,6 +257,19 @@ pub fn key_hash(key: &FlowKey) -> u64 {
 /// `FlowTable::over_cap` (a reported event), not tracked. About 0.5 KB per flow in the table.
 pub const DEFAULT_MAX_FLOWS: usize = 8_000_000;
 
+/// Capture time a flow may be silent (both sides) before it is sealed: 120 s. Longer than
+/// any pause in a live call (RTP stops on hold or mute for seconds; ICE consent checks come
+/// every ~5 s and expire after 30 s, RFC 7675 §5.1), so media silent for two minutes means
+/// the call ended. A flow that resumes stays one flow and is parsed as before.
+pub const DEFAULT_IDLE_TIMEOUT_NS: i64 = 120_000_000_000;
+
+// Sealing must only free what the parser gives up by itself, or the result would depend on
+// when sweeps ran (which differs between shards).
+const _: () = assert!(DEFAULT_IDLE_TIMEOUT_NS >= tls::REASM_MAX_GAP_NS);
+
+/// `FlowTable::with_limits` idle timeout that never seals.
+pub const NO_IDLE_TIMEOUT: i64 = i64::MAX;
+
 /// The flow table of one reader (one file or one shard of a file).
 ///
 /// Flows live densely in a vector; a hash index maps each key to its slot. A hash map holding
@@ -251,6 +283,14 @@ pub struct FlowTable {
     max_flows: usize,
     /// Packets of new flows not tracked because the table held `max_flows` flows.
     over_cap: u64,
+    /// Silence after which a flow is sealed (`NO_IDLE_TIMEOUT`: never).
+    idle_ns: i64,
+    /// A packet at or after this time runs a sweep. Every earlier packet was before it, so
+    /// the packet that reaches it carries the latest time seen: a timestamp going backwards
+    /// never sweeps, and tracking the latest time costs no extra compare.
+    next_sweep_ns: i64,
+    /// Seal events (a flow sealed, resumed and sealed again counts twice).
+    sealed: u64,
 }
 
 impl Default for FlowTable {
@@ -266,18 +306,42 @@ impl FlowTable {
 
     /// A table that keeps at most `max_flows` flows.
     pub fn with_cap(max_flows: usize) -> Self {
+        FlowTable::with_limits(max_flows, DEFAULT_IDLE_TIMEOUT_NS)
+    }
+
+    /// A table that keeps at most `max_flows` flows and seals flows silent for `idle_ns` of
+    /// capture time (at least 1 ns; `NO_IDLE_TIMEOUT` never seals). An `idle_ns` shorter
+    /// than `tls::REASM_MAX_GAP_NS` can give up ClientHellos depending on sweep timing.
+    pub fn with_limits(max_flows: usize, idle_ns: i64) -> Self {
         FlowTable {
             flows: Vec::new(),
             index: HashTable::new(),
             // Slots are u32.
             max_flows: max_flows.min(u32::MAX as usize),
             over_cap: 0,
+            idle_ns: idle_ns.max(1),
+            next_sweep_ns: i64::MIN,
+            sealed: 0,
         }
     }
 
     /// Packets of new flows dropped because the table was full.
     pub fn over_cap(&self) -> u64 {
         self.over_cap
+    }
+
+    /// Seal events so far (see `FlowState::seal`).
+    pub fn sealed(&self) -> u64 {
+        self.sealed
+    }
+
+    /// Bytes held by transient parse state (ClientHello reassembly buffers) over all flows.
+    /// Walks every flow: for tests and accounting, not the packet path.
+    pub fn transient_bytes(&self) -> usize {
+        self.flows
+            .iter()
+            .map(|(_, f)| f.app.transient_bytes())
+            .sum()
     }
 
     pub fn len(&self) -> usize {
@@ -301,6 +365,10 @@ impl FlowTable {
             wire_len,
             fragment,
         } = *p;
+        // The only per-packet cost of idle sealing.
+        if ts_ns >= self.next_sweep_ns {
+            self.sweep(ts_ns);
+        }
         let (key, side) = FlowKey::new(transport.protocol, src, dst);
         let Some(flow) = self.slot(key) else {
             self.over_cap += 1;
@@ -347,6 +415,27 @@ impl FlowTable {
         });
     }
 
+    /// Seals every flow silent since before `now_ns - idle_ns`: one linear walk of the dense
+    /// vector, at most once per half timeout of capture time (a 90 s capture sweeps its
+    /// flows once). Runs before the packet at `now_ns` is counted, so a flow resuming after a long
+    /// silence is sealed first even when nothing else in its table moved the clock.
+    #[cold]
+    #[inline(never)]
+    fn sweep(&mut self, now_ns: i64) {
+        if self.idle_ns == NO_IDLE_TIMEOUT {
+            self.next_sweep_ns = i64::MAX;
+            return;
+        }
+        self.next_sweep_ns = now_ns.saturating_add((self.idle_ns / 2).max(1));
+        let cutoff = now_ns.saturating_sub(self.idle_ns);
+        for (_, f) in &mut self.flows {
+            if !f.is_sealed() && f.last_ns() < cutoff {
+                f.seal();
+                self.sealed += 1;
+            }
+        }
+    }
+
     /// The flow of `key`, created if new; None when the table is full.
     #[inline]
     fn slot(&mut self, key: FlowKey) -> Option<&mut FlowState> {
@@ -370,29 +459,34 @@ impl FlowTable {
 
     /// Adds a new flow; None when the table is full.
     fn push(&mut self, hash: u64, key: FlowKey, state: FlowState) -> Option<usize> {
-        let next = self.flows.len();
-        if next >= self.max_flows {
+        if self.flows.len() >= self.max_flows {
             return None;
         }
+        Some(self.insert(hash, key, state))
+    }
+
+    /// Adds a flow whatever the cap (a merged flow was accounted by its own table already).
+    fn insert(&mut self, hash: u64, key: FlowKey, state: FlowState) -> usize {
+        let next = self.flows.len();
         let flows = &self.flows;
         self.index.insert_unique(hash, next as u32, |&i| {
             flows.get(i as usize).map_or(0, |(k, _)| key_hash(k))
         });
         self.flows.push((key, state));
-        Some(next)
+        next
     }
 
-    /// Adds another table's flows (the same 5-tuple in two files is one flow).
+    /// Adds another table's flows (the same 5-tuple in two files is one flow). This table's
+    /// limits stay.
     pub fn merge(&mut self, mut other: FlowTable) {
-        self.over_cap += other.over_cap;
         // Move the smaller table into the larger.
         if other.flows.len() > self.flows.len() {
-            std::mem::swap(self, &mut other);
-            self.over_cap += other.over_cap;
-            other.over_cap = 0;
+            std::mem::swap(&mut self.flows, &mut other.flows);
+            std::mem::swap(&mut self.index, &mut other.index);
         }
-        // Merged flows are not capped: they were accounted by the other table already.
-        self.max_flows = self.max_flows.max(self.flows.len() + other.flows.len());
+        self.over_cap += other.over_cap;
+        self.sealed += other.sealed;
+        self.next_sweep_ns = self.next_sweep_ns.max(other.next_sweep_ns);
         self.flows.reserve(other.flows.len());
         for (key, state) in other.flows {
             let hash = key_hash(&key);
@@ -403,7 +497,7 @@ impl FlowTable {
                     }
                 }
                 None => {
-                    self.push(hash, key, state);
+                    self.insert(hash, key, state);
                 }
             }
         }
@@ -445,6 +539,7 @@ impl FlowTable {
 mod tests {
     use super::*;
     use crate::decode::TcpInfo;
+    use proptest::prelude::*;
     use std::net::{IpAddr, Ipv4Addr};
 
     fn ep(last: u8, port: u16) -> Endpoint {
@@ -652,5 +747,386 @@ mod tests {
         t.update(&obs(ep(9, 2), ep(1, 1), &udp, &link, P0, 2, 1, false));
         assert_eq!(t.len(), 2);
         assert_eq!(t.over_cap(), 2);
+    }
+
+    // ---- idle sealing (issue 5) ----
+
+    const S: i64 = 1_000_000_000;
+    const ISN: u32 = 0x1000;
+    /// The ClientHello client and the server of the TLS flows below.
+    const CLIENT: u8 = 1;
+    const SERVER: u8 = 9;
+
+    fn client_hello() -> Vec<u8> {
+        crate::proto::tests::hex(crate::proto::tls::tests::TEAMS_CH)
+    }
+
+    fn tcp_seg(seq: u32, flags: u8, payload: &[u8]) -> Transport<'_> {
+        Transport {
+            protocol: 6,
+            src_port: 50000,
+            dst_port: 443,
+            tcp: Some(TcpInfo { seq, flags }),
+            payload,
+        }
+    }
+
+    fn udp_dgram(payload: &[u8]) -> Transport<'_> {
+        Transport {
+            protocol: 17,
+            src_port: 50000,
+            dst_port: 3478,
+            tcp: None,
+            payload,
+        }
+    }
+
+    fn rtp(seq: u16) -> Vec<u8> {
+        let mut v = vec![0x80, 111];
+        v.extend_from_slice(&seq.to_be_bytes());
+        v.extend_from_slice(&(u32::from(seq) * 160).to_be_bytes());
+        v.extend_from_slice(&0x1111_u32.to_be_bytes());
+        v.extend_from_slice(&[0xAB; 40]);
+        v
+    }
+
+    /// One packet from `src` to `dst`, seen at P0.
+    fn send(t: &mut FlowTable, src: Endpoint, dst: Endpoint, tr: &Transport<'_>, ts: i64) {
+        let link = LinkInfo::default();
+        let len = 60 + tr.payload.len() as u32;
+        t.update(&obs(src, dst, tr, &link, P0, ts, len, false));
+    }
+
+    /// The client's SYN and the first 100 bytes of its ClientHello at `ts`.
+    fn start_split_hello(t: &mut FlowTable, ch: &[u8], ts: i64) {
+        let (c, s) = (ep(CLIENT, 50000), ep(SERVER, 443));
+        send(t, c, s, &tcp_seg(ISN, tcp_flag::SYN, &[]), ts);
+        send(
+            t,
+            c,
+            s,
+            &tcp_seg(ISN + 1, tcp_flag::ACK, &ch[..100]),
+            ts + 1,
+        );
+    }
+
+    /// Another flow's packet: only moves the table's clock.
+    fn tick(t: &mut FlowTable, ts: i64) {
+        send(t, ep(2, 1000), ep(3, 2000), &udp_dgram(&[]), ts);
+    }
+
+    fn tls_key() -> FlowKey {
+        FlowKey::new(6, ep(CLIENT, 50000), ep(SERVER, 443)).0
+    }
+
+    fn summary(t: &FlowTable, key: &FlowKey) -> proto::AppSummary {
+        let f = t.get(key).unwrap();
+        f.app.summary(f.client_side())
+    }
+
+    #[test]
+    fn flow_state_does_not_grow() {
+        // 272 bytes before issue 5: the sealed bit lives in AppState's flags.
+        assert_eq!(std::mem::size_of::<FlowState>(), 272);
+    }
+
+    #[test]
+    fn an_idle_partial_client_hello_is_freed_and_counted() {
+        let ch = client_hello();
+        let mut t = FlowTable::new();
+        start_split_hello(&mut t, &ch, 0);
+        assert_eq!(t.transient_bytes(), 100);
+        tick(&mut t, 121 * S);
+        assert_eq!(t.transient_bytes(), 0);
+        assert_eq!(t.sealed(), 1);
+        assert!(t.get(&tls_key()).unwrap().is_sealed());
+        let s = summary(&t, &tls_key());
+        assert_eq!(s.counters.caps_hit, 1, "the lost hello is reported");
+        assert_eq!(s.sni, None);
+        assert_eq!(t.len(), 2);
+    }
+
+    #[test]
+    fn sealing_leaves_classified_flows_as_they_were() {
+        let ch = client_hello();
+        let mut t = FlowTable::new();
+        let (c, s) = (ep(CLIENT, 50000), ep(SERVER, 443));
+        send(&mut t, c, s, &tcp_seg(ISN, tcp_flag::SYN, &[]), 0);
+        send(
+            &mut t,
+            s,
+            c,
+            &tcp_seg(77, tcp_flag::SYN | tcp_flag::ACK, &[]),
+            1,
+        );
+        send(&mut t, c, s, &tcp_seg(ISN + 1, tcp_flag::ACK, &ch), 2);
+        let (m, r) = (ep(4, 50010), ep(5, 3480));
+        for i in 0..6 {
+            send(&mut t, m, r, &udp_dgram(&rtp(100 + i)), 3 + i64::from(i));
+        }
+        let media = FlowKey::new(17, m, r).0;
+        let before = [summary(&t, &tls_key()), summary(&t, &media)];
+        assert_eq!(before[0].sni.as_deref(), Some("teams.microsoft.com"));
+        assert_eq!(before[1].app, proto::App::Rtp);
+        tick(&mut t, 200 * S);
+        assert_eq!(t.sealed(), 2);
+        assert!(t.get(&media).unwrap().is_sealed());
+        assert_eq!([summary(&t, &tls_key()), summary(&t, &media)], before);
+    }
+
+    #[test]
+    fn a_flow_resuming_after_sealing_is_still_one_flow() {
+        let mut t = FlowTable::new();
+        let (m, r) = (ep(4, 50010), ep(5, 3480));
+        for i in 0..5 {
+            send(&mut t, m, r, &udp_dgram(&rtp(100 + i)), i64::from(i));
+        }
+        tick(&mut t, 130 * S);
+        assert_eq!(t.sealed(), 1);
+        for i in 5..8 {
+            send(
+                &mut t,
+                m,
+                r,
+                &udp_dgram(&rtp(100 + i)),
+                140 * S + i64::from(i),
+            );
+        }
+        send(&mut t, r, m, &udp_dgram(&rtp(7)), 141 * S);
+        assert_eq!(t.len(), 2);
+        let key = FlowKey::new(17, m, r).0;
+        let f = t.get(&key).unwrap();
+        assert!(!f.is_sealed(), "a packet clears the bit");
+        let side = usize::from(u8::from(key.sender(0) != m));
+        assert_eq!(f.sides[side].packets, 8);
+        assert_eq!(f.sides[1 - side].packets, 1);
+        assert_eq!((f.first_ns(), f.last_ns()), (0, 141 * S));
+        assert_eq!(f.app.app(), proto::App::Rtp);
+        // Sealed again once idle again: a second seal event for the same flow.
+        tick(&mut t, 300 * S);
+        assert_eq!(t.sealed(), 3);
+    }
+
+    #[test]
+    fn a_client_hello_after_sealing_is_parsed() {
+        let ch = client_hello();
+        let (c, s) = (ep(CLIENT, 50000), ep(SERVER, 443));
+        // Retransmitted whole after the partial one was given up.
+        let mut t = FlowTable::new();
+        start_split_hello(&mut t, &ch, 0);
+        tick(&mut t, 125 * S);
+        assert_eq!(t.sealed(), 1);
+        send(&mut t, c, s, &tcp_seg(ISN + 1, tcp_flag::ACK, &ch), 126 * S);
+        let got = summary(&t, &tls_key());
+        assert_eq!(got.sni.as_deref(), Some("teams.microsoft.com"));
+        assert_eq!(got.counters.caps_hit, 1);
+        assert_eq!(t.len(), 2);
+        // Retransmitted split: a new reassembly starts and completes.
+        let mut t = FlowTable::new();
+        start_split_hello(&mut t, &ch, 0);
+        tick(&mut t, 125 * S);
+        send(
+            &mut t,
+            c,
+            s,
+            &tcp_seg(ISN + 1, tcp_flag::ACK, &ch[..100]),
+            126 * S,
+        );
+        assert_eq!(t.transient_bytes(), 100);
+        send(
+            &mut t,
+            c,
+            s,
+            &tcp_seg(ISN + 101, tcp_flag::ACK, &ch[100..]),
+            127 * S,
+        );
+        assert_eq!(t.transient_bytes(), 0);
+        let got = summary(&t, &tls_key());
+        assert_eq!(got.sni.as_deref(), Some("teams.microsoft.com"));
+        let f = t.get(&tls_key()).unwrap();
+        assert_eq!(f.sides[0].packets + f.sides[1].packets, 4);
+    }
+
+    #[test]
+    fn timestamps_going_backwards_neither_sweep_nor_seal_active_flows() {
+        let ch = client_hello();
+        let mut t = FlowTable::new();
+        // The first packet sweeps an empty table; the next sweep is due at 230 s.
+        start_split_hello(&mut t, &ch, 200 * S);
+        // Another interface's clock, minutes behind, then catching up to just before 230 s:
+        // the latest time seen advanced by less than half the timeout.
+        for ts in [0, 100 * S, 10 * S, 150 * S, 229 * S, 50 * S] {
+            tick(&mut t, ts);
+        }
+        assert_eq!((t.sealed(), t.transient_bytes()), (0, 100));
+        // A sweep at 260 s seals nothing that moved since 140 s.
+        tick(&mut t, 260 * S);
+        assert_eq!((t.sealed(), t.transient_bytes()), (0, 100));
+        // 321 s: the hello's flow has been silent for 121 s.
+        tick(&mut t, 321 * S);
+        assert_eq!((t.sealed(), t.transient_bytes()), (1, 0));
+    }
+
+    /// Whether or not a sweep fell into a flow's silence, its report is the same (a file
+    /// read with any number of shards sweeps at different times).
+    #[test]
+    fn sealing_in_a_silence_changes_no_report() {
+        let ch = client_hello();
+        let (c, s) = (ep(CLIENT, 50000), ep(SERVER, 443));
+        for gap in [100 * S, 150 * S, 400 * S] {
+            let run = |clock: bool| {
+                let mut t = FlowTable::new();
+                start_split_hello(&mut t, &ch, 0);
+                if clock {
+                    for i in 1..=gap / (10 * S) {
+                        tick(&mut t, i * 10 * S);
+                    }
+                }
+                send(
+                    &mut t,
+                    c,
+                    s,
+                    &tcp_seg(ISN + 101, tcp_flag::ACK, &ch[100..]),
+                    gap,
+                );
+                (summary(&t, &tls_key()), t.transient_bytes())
+            };
+            assert_eq!(run(true), run(false), "gap {gap}");
+            let got = run(false).0;
+            assert_eq!(got.sni.is_some(), gap <= tls::REASM_MAX_GAP_NS, "gap {gap}");
+        }
+    }
+
+    #[test]
+    fn sealed_flows_merge_like_any_other() {
+        let ch = client_hello();
+        let (m, r) = (ep(4, 50010), ep(5, 3480));
+        let mut a = FlowTable::with_limits(100, 10 * S);
+        for i in 0..5 {
+            send(&mut a, m, r, &udp_dgram(&rtp(100 + i)), i64::from(i));
+        }
+        start_split_hello(&mut a, &ch, 1);
+        tick(&mut a, 20 * S);
+        assert_eq!(a.sealed(), 2);
+        let mut b = FlowTable::with_limits(100, NO_IDLE_TIMEOUT);
+        for i in 5..8 {
+            send(
+                &mut b,
+                m,
+                r,
+                &udp_dgram(&rtp(100 + i)),
+                30 * S + i64::from(i),
+            );
+        }
+        start_split_hello(&mut b, &ch, 30 * S);
+        tick(&mut b, 31 * S);
+        tick(&mut b, 32 * S);
+        let mut extra = FlowTable::new();
+        tick(&mut extra, 0);
+        // The larger table moves into `b`: `b`'s idle timeout stays.
+        b.merge(a);
+        b.merge(extra);
+        assert_eq!(b.sealed(), 2);
+        assert_eq!(b.len(), 3);
+        let f = b.get(&FlowKey::new(17, m, r).0).unwrap();
+        assert_eq!(f.sides[0].packets + f.sides[1].packets, 8);
+        assert_eq!(f.app.app(), proto::App::Rtp);
+        // `a`'s hello was given up when sealed; `b`'s is still pending.
+        assert_eq!(b.transient_bytes(), 100);
+        assert_eq!(summary(&b, &tls_key()).counters.caps_hit, 2);
+        tick(&mut b, 1000 * S);
+        assert_eq!(b.sealed(), 2, "merged table keeps NO_IDLE_TIMEOUT");
+    }
+
+    /// One random packet: flow (0..3 UDP, 3..6 TCP), direction, time step, payload choice.
+    type Step = (u8, bool, i64, u8, Vec<u8>);
+
+    fn arb_step() -> impl Strategy<Value = Step> {
+        (
+            0u8..6,
+            any::<bool>(),
+            prop_oneof![
+                4 => 0..2 * S,
+                2 => 20 * S..200 * S,
+                1 => -30 * S..0,
+            ],
+            0u8..8,
+            proptest::collection::vec(any::<u8>(), 0..40),
+        )
+    }
+
+    fn play(
+        t: &mut FlowTable,
+        steps: &[Step],
+        ch: &[u8],
+        mut seen: impl FnMut(&FlowTable, FlowKey),
+    ) {
+        let mut ts = 1_700_000_000 * S;
+        let mut rtp_seq = [0u16; 6];
+        for (flow, fwd, step, kind, junk) in steps {
+            ts += step;
+            let (a, b) = (ep(10 + flow, 40000), ep(20, 3478 + u16::from(*flow)));
+            let (src, dst) = if *fwd { (a, b) } else { (b, a) };
+            let slot = &mut rtp_seq[usize::from(*flow)];
+            *slot = slot.wrapping_add(1);
+            let rtp_pkt = rtp(*slot);
+            let tr = if *flow < 3 {
+                udp_dgram(match kind {
+                    0..=3 => &rtp_pkt,
+                    4 => &[],
+                    _ => junk,
+                })
+            } else {
+                match kind {
+                    0 => tcp_seg(ISN, tcp_flag::SYN, &[]),
+                    1 => tcp_seg(ISN + 1, tcp_flag::ACK, ch),
+                    2 => tcp_seg(ISN + 1, tcp_flag::ACK, &ch[..100]),
+                    3 => tcp_seg(ISN + 101, tcp_flag::ACK, &ch[100..]),
+                    4 => tcp_seg(ISN + 1 + 300, tcp_flag::ACK, junk),
+                    5 => tcp_seg(ISN + 1, tcp_flag::ACK, junk),
+                    _ => tcp_seg(ISN + 1, tcp_flag::ACK, &[]),
+                }
+            };
+            send(t, src, dst, &tr, ts);
+            seen(t, FlowKey::new(tr.protocol, src, dst).0);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Sealing changes no count, and nothing at all about flows that never had a
+        /// reassembly in progress.
+        #[test]
+        fn sealing_changes_no_counts_and_no_classification(
+            steps in proptest::collection::vec(arb_step(), 0..80),
+            idle in prop_oneof![Just(S), Just(60 * S), Just(DEFAULT_IDLE_TIMEOUT_NS)],
+        ) {
+            let ch = client_hello();
+            let mut plain = FlowTable::with_limits(100, NO_IDLE_TIMEOUT);
+            let mut reasm = std::collections::HashSet::new();
+            play(&mut plain, &steps, &ch, |t, k| {
+                if t.get(&k).is_some_and(|f| f.app.reassembling()) {
+                    reasm.insert(k);
+                }
+            });
+            let mut sealing = FlowTable::with_limits(100, idle);
+            play(&mut sealing, &steps, &ch, |_, _| {});
+            prop_assert_eq!(plain.sealed(), 0);
+            prop_assert_eq!(plain.len(), sealing.len());
+            for ((k, p), (k2, s)) in plain.iter().zip(sealing.iter()) {
+                prop_assert_eq!(k, k2);
+                for (x, y) in p.sides.iter().zip(&s.sides) {
+                    prop_assert_eq!(
+                        (x.packets, x.bytes, x.first_ns, x.last_ns, &x.sightings),
+                        (y.packets, y.bytes, y.first_ns, y.last_ns, &y.sightings)
+                    );
+                }
+                if !reasm.contains(k) {
+                    prop_assert_eq!(p.app.app(), s.app.app());
+                    prop_assert_eq!(p.app.summary(0), s.app.summary(0));
+                }
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! plus a borrowing `parse()`. This file owns the per-flow state (`AppState`): small inline
 //! counters for every flow, and a boxed `Heavy` part allocated only once a probe matched.
 //! Every list and buffer is capped; hitting a cap is counted in `AppCounters::caps_hit`.
+//! `AppState::seal` drops the transient parse state of a flow gone idle (issue 5).
 
 pub mod dns;
 pub mod dtls;
@@ -151,7 +152,8 @@ pub struct AppCounters {
     pub messages: u32,
     /// Payloads a probe accepted but the parser then rejected.
     pub parse_errors: u32,
-    /// Times a cap was hit (lists, reassembly, scan limits).
+    /// Times a cap was hit (lists, reassembly, scan limits), plus ClientHello reassemblies
+    /// given up unfinished (flow idle for `tls::REASM_MAX_GAP_NS`, or still pending at the end).
     pub caps_hit: u32,
 }
 
@@ -222,6 +224,11 @@ mod flag {
     pub const RTCP_REPEAT: u32 = 1 << 9;
     pub const GIVEN_UP: u32 = 1 << 10;
     pub const DONE: u32 = 1 << 11;
+    /// A ClientHello reassembly is pending (`Heavy::reasm` holds one): checked per packet
+    /// without touching the heap.
+    pub const REASM: u32 = 1 << 12;
+    /// Sealed (`AppState::seal`) and no packet since.
+    pub const SEALED: u32 = 1 << 13;
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -244,6 +251,37 @@ struct Heavy {
     pts: Vec<u8>,
     sip: Option<SipSummary>,
     reasm: [Option<tls::Reassembly>; 2],
+}
+
+impl Heavy {
+    /// Gives back spare capacity: a sealed flow may stay in the table for hours.
+    fn shrink(&mut self) {
+        if let Some(s) = &mut self.sni {
+            s.shrink_to_fit();
+        }
+        self.alpn.shrink_to_fit();
+        self.tls_versions.shrink_to_fit();
+        self.stun_addresses.shrink_to_fit();
+        self.ssrcs.shrink_to_fit();
+        self.pts.shrink_to_fit();
+        if let Some(s) = &mut self.sip {
+            s.call_ids.shrink_to_fit();
+            s.methods.shrink_to_fit();
+            s.status_codes.shrink_to_fit();
+            s.sdp_media.shrink_to_fit();
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.sni.is_none()
+            && self.alpn.is_empty()
+            && self.tls_versions.is_empty()
+            && self.stun_addresses.is_empty()
+            && self.ssrcs.is_empty()
+            && self.pts.is_empty()
+            && self.sip.is_none()
+            && self.reasm.iter().all(Option::is_none)
+    }
 }
 
 /// Per-flow protocol evidence (see the module doc). `size_of::<AppState>()` is 88 bytes.
@@ -358,6 +396,13 @@ impl AppState {
     }
 
     pub fn observe(&mut self, p: &Payload<'_>) {
+        // One bit test per packet on the common path.
+        if self.has(flag::SEALED | flag::REASM) {
+            self.flags &= !flag::SEALED;
+            if self.has(flag::REASM) {
+                self.reasm_clock(p.ts_ns);
+            }
+        }
         let side = usize::from(p.side & 1);
         if p.transport == Transport::Tcp && p.tcp_syn {
             if let Some(seq) = p.tcp_seq {
@@ -387,7 +432,7 @@ impl AppState {
             Transport::Udp => self.observe_udp(side, p),
             Transport::Tcp => self.observe_tcp(side, p),
         };
-        if !matched && self.app() == App::Other && !self.heavy_pending() {
+        if !matched && self.app() == App::Other && !self.reassembling() {
             self.unmatched = self.unmatched.saturating_add(1);
             if self.unmatched >= MAX_UNMATCHED {
                 self.flags |= flag::GIVEN_UP;
@@ -401,10 +446,91 @@ impl AppState {
         }
     }
 
-    fn heavy_pending(&self) -> bool {
+    /// A ClientHello reassembly is in progress.
+    pub fn reassembling(&self) -> bool {
+        self.has(flag::REASM)
+    }
+
+    /// Bytes held by ClientHello reassembly buffers.
+    pub fn transient_bytes(&self) -> usize {
+        self.pending_reasm().map(tls::Reassembly::len).sum()
+    }
+
+    /// Sealed and no packet since (see `seal`).
+    pub fn is_sealed(&self) -> bool {
+        self.has(flag::SEALED)
+    }
+
+    /// Drops the transient parse state of a flow gone idle: pending ClientHello reassemblies
+    /// (given up, counted in `caps_hit`) and spare capacity; frees `Heavy` if it holds
+    /// nothing. The classification and `summary` stay as they were (`summary` counts a
+    /// pending reassembly as lost already). Later packets are parsed as usual (a new
+    /// reassembly may start).
+    pub fn seal(&mut self) {
+        self.flags |= flag::SEALED;
+        if self.has(flag::REASM) {
+            self.give_up_reassembly(|_| true);
+        }
+        if let Some(h) = self.heavy.as_deref_mut() {
+            h.shrink();
+            if h.is_empty() {
+                self.heavy = None;
+            }
+        }
+    }
+
+    fn pending_reasm(&self) -> impl Iterator<Item = &tls::Reassembly> {
         self.heavy
-            .as_ref()
-            .is_some_and(|h| h.reasm.iter().any(Option::is_some))
+            .as_deref()
+            .filter(|_| self.has(flag::REASM))
+            .into_iter()
+            .flat_map(|h| h.reasm.iter().flatten())
+    }
+
+    /// What pending reassemblies would add to `caps_hit` if given up now: one each, plus
+    /// their own cap hits not yet counted.
+    fn pending_loss(&self) -> u32 {
+        self.pending_reasm()
+            .fold(0u32, |n, r| n.saturating_add(1).saturating_add(r.caps_hit))
+    }
+
+    /// Per packet while a reassembly is pending: keep the flow's latest time in it, and give
+    /// it up when the flow was silent longer than `tls::REASM_MAX_GAP_NS`. The rule depends
+    /// only on the flow's own packets, so the result is the same whether or not the table
+    /// sealed the flow in the gap (sweeps run at times that depend on the shard).
+    fn reasm_clock(&mut self, ts_ns: i64) {
+        self.give_up_reassembly(|r| ts_ns.saturating_sub(r.last_ns) > tls::REASM_MAX_GAP_NS);
+        if let Some(h) = self.heavy.as_deref_mut() {
+            for r in h.reasm.iter_mut().flatten() {
+                r.last_ns = r.last_ns.max(ts_ns);
+            }
+        }
+    }
+
+    /// Drops the pending reassemblies `stale` picks, counting each in `caps_hit`.
+    fn give_up_reassembly(&mut self, stale: impl Fn(&tls::Reassembly) -> bool) {
+        let mut lost = 0u32;
+        if let Some(h) = self.heavy.as_deref_mut() {
+            for slot in &mut h.reasm {
+                if let Some(r) = slot.take_if(|r| stale(r)) {
+                    lost = lost.saturating_add(1).saturating_add(r.caps_hit);
+                }
+            }
+        }
+        self.counters.caps_hit = self.counters.caps_hit.saturating_add(lost);
+        self.sync_reasm_flag();
+    }
+
+    fn sync_reasm_flag(&mut self) {
+        let any = self
+            .heavy
+            .as_deref()
+            .is_some_and(|h| h.reasm.iter().any(Option::is_some));
+        if any {
+            self.flags |= flag::REASM;
+        } else {
+            self.flags &= !flag::REASM;
+        }
     }
 
     fn observe_udp(&mut self, side: usize, p: &Payload<'_>) -> bool {
@@ -741,9 +867,8 @@ impl AppState {
                         let fixed = off == Some(0);
                         let mut r = tls::Reassembly::new(seq, fixed);
                         r.insert(seq, d);
-                        if let Some(slot) = self.heavy().reasm.get_mut(side) {
-                            *slot = Some(r);
-                        }
+                        r.last_ns = p.ts_ns;
+                        self.put_back(side, r);
                     }
                     Err(tls::Need::Invalid) => self.error(),
                 },
@@ -764,9 +889,8 @@ impl AppState {
             let base = self.tcp_next.get(side).copied().unwrap_or(0);
             let mut r = tls::Reassembly::new(base, true);
             r.insert(seq, d);
-            if let Some(slot) = self.heavy().reasm.get_mut(side) {
-                *slot = Some(r);
-            }
+            r.last_ns = p.ts_ns;
+            self.put_back(side, r);
             return true;
         }
         self.flags |= start_flag;
@@ -778,12 +902,13 @@ impl AppState {
     }
 
     fn try_reassembled(&mut self, side: usize) {
-        let Some(r) = self
+        let r = self
             .heavy
             .as_mut()
             .and_then(|h| h.reasm.get_mut(side))
-            .and_then(Option::take)
-        else {
+            .and_then(Option::take);
+        self.sync_reasm_flag();
+        let Some(r) = r else {
             return;
         };
         let prefix = r.prefix();
@@ -822,6 +947,7 @@ impl AppState {
     fn put_back(&mut self, side: usize, r: tls::Reassembly) {
         if let Some(slot) = self.heavy().reasm.get_mut(side) {
             *slot = Some(r);
+            self.flags |= flag::REASM;
         }
     }
 
@@ -933,8 +1059,17 @@ impl AppState {
 
     /// Combine evidence from the same flow seen in another capture file/shard.
     pub fn merge(&mut self, other: &AppState) {
-        let side_bits = flag::SYN0 | flag::SYN1 | flag::START0 | flag::START1;
-        self.flags |= other.flags & !side_bits & !flag::GIVEN_UP & !flag::DONE;
+        // Per-flow-copy bits stay; `other`'s pending reassemblies are not taken over: they
+        // count as given up.
+        let own_bits = flag::SYN0
+            | flag::SYN1
+            | flag::START0
+            | flag::START1
+            | flag::GIVEN_UP
+            | flag::DONE
+            | flag::REASM
+            | flag::SEALED;
+        self.flags |= other.flags & !own_bits;
         if other.rtcp_pkts > 0 && self.rtcp_pkts > 0 && other.rtcp_ssrc == self.rtcp_ssrc {
             self.flags |= flag::RTCP_REPEAT;
         }
@@ -955,6 +1090,7 @@ impl AppState {
             *a = a.saturating_add(b);
         }
         self.counters.add(&other.counters);
+        self.counters.caps_hit = self.counters.caps_hit.saturating_add(other.pending_loss());
         let Some(oh) = other.heavy.as_deref() else {
             return;
         };
@@ -1019,6 +1155,9 @@ impl AppState {
             counters: self.counters,
             ..AppSummary::default()
         };
+        // An unfinished ClientHello is evidence lost, as if the flow had been sealed: the
+        // count then does not depend on when (or whether) the table sealed it.
+        s.counters.caps_hit = s.counters.caps_hit.saturating_add(self.pending_loss());
         if let Some(h) = self.heavy.as_deref() {
             s.sni.clone_from(&h.sni);
             s.alpn.clone_from(&h.alpn);
@@ -1041,4 +1180,4 @@ impl AppState {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
-mod tests;
+pub(crate) mod tests;

@@ -153,7 +153,8 @@ fn tls_client_hello_split_and_out_of_order() {
     assert_eq!(s.app, App::Tls);
     assert_eq!(s.sni.as_deref(), Some("teams.microsoft.com"));
     assert_eq!(s.alpn, vec!["h2".to_string(), "http/1.1".to_string()]);
-    assert!(!st.heavy_pending(), "reassembly buffer freed");
+    assert!(!st.reassembling(), "reassembly buffer freed");
+    assert_eq!(st.transient_bytes(), 0);
 }
 
 #[test]
@@ -284,6 +285,11 @@ fn stun_over_tcp_rfc4571_counts_every_message() {
 }
 
 fn check_caps(st: &AppState) {
+    let pending = st
+        .heavy
+        .as_deref()
+        .is_some_and(|h| h.reasm.iter().any(Option::is_some));
+    assert_eq!(st.reassembling(), pending, "REASM flag out of step");
     if let Some(h) = st.heavy.as_deref() {
         assert!(h.stun_addresses.len() <= MAX_STUN_ADDRESSES);
         assert!(h.ssrcs.len() <= MAX_SSRCS);
@@ -402,6 +408,34 @@ proptest! {
         prop_assert!(s.rtp_ssrcs.len() <= MAX_SSRCS);
     }
 
+    /// Sealing at any point leaves the summary as it was and frees every reassembly.
+    #[test]
+    fn sealing_never_changes_the_summary(pkts in proptest::collection::vec((arb_payload(), any::<bool>()), 0..60)) {
+        let mut st = AppState::default();
+        for ((is_tcp, side, port, seq, syn, data), seal) in &pkts {
+            st.observe(&Payload {
+                transport: if *is_tcp { Transport::Tcp } else { Transport::Udp },
+                side: *side,
+                src_port: *port,
+                dst_port: 3478,
+                tcp_seq: is_tcp.then_some(*seq),
+                tcp_syn: *syn,
+                ts_ns: 0,
+                data,
+            });
+            check_caps(&st);
+            if *seal {
+                let (app, s0, s1) = (st.app(), st.summary(0), st.summary(1));
+                st.seal();
+                check_caps(&st);
+                prop_assert_eq!(st.transient_bytes(), 0);
+                prop_assert_eq!(st.app(), app);
+                prop_assert_eq!(st.summary(0), s0);
+                prop_assert_eq!(st.summary(1), s1);
+            }
+        }
+    }
+
     #[test]
     fn reassembly_never_exceeds_cap(segs in proptest::collection::vec((any::<u16>(), proptest::collection::vec(any::<u8>(), 0..3000)), 0..20), fixed in any::<bool>()) {
         let mut r = tls::Reassembly::new(1000, fixed);
@@ -411,6 +445,158 @@ proptest! {
             let _ = tls::first_handshake(r.prefix());
         }
     }
+}
+
+// ---- sealing (issue 5) ----
+
+const S: i64 = 1_000_000_000;
+
+fn at(mut p: Payload<'_>, ts_ns: i64) -> Payload<'_> {
+    p.ts_ns = ts_ns;
+    p
+}
+
+fn sealed(st: &AppState) -> AppState {
+    let mut s = st.clone();
+    s.seal();
+    s
+}
+
+#[test]
+fn sealing_keeps_classification_and_evidence() {
+    let ch = hex(tls::tests::TEAMS_CH);
+    let mut tls_flow = AppState::default();
+    tls_flow.observe(&tcp(0, 7, true, &[]));
+    tls_flow.observe(&tcp(0, 8, false, &ch));
+    let mut rtp_flow = AppState::default();
+    rtp_flow.observe(&udp(0, 50036, 3478, &hex(TEAMS_BINDING_REQ)));
+    for i in 0..5 {
+        rtp_flow.observe(&udp(0, 50036, 3478, &rtp_pkt(0x1111, 100 + i, 111)));
+    }
+    let mut sip_flow = AppState::default();
+    sip_flow.observe(&udp(0, 5060, 5060, sip::tests::INVITE));
+    for st in [&tls_flow, &rtp_flow, &sip_flow] {
+        let s = sealed(st);
+        assert!(s.is_sealed() && !st.is_sealed());
+        assert_eq!(s.app(), st.app());
+        assert_eq!(s.summary(0), st.summary(0));
+        assert_eq!(s.summary(1), st.summary(1));
+        assert!(s.heavy.is_some(), "evidence kept");
+    }
+    assert_eq!(
+        sealed(&tls_flow).summary(0).sni.as_deref(),
+        Some("teams.microsoft.com")
+    );
+    // Nothing left in Heavy: freed.
+    let empty = AppState {
+        heavy: Some(Box::default()),
+        ..AppState::default()
+    };
+    assert!(sealed(&empty).heavy.is_none());
+    // A packet clears the bit.
+    let mut s = sealed(&rtp_flow);
+    s.observe(&udp(0, 50036, 3478, &rtp_pkt(0x1111, 105, 111)));
+    assert!(!s.is_sealed());
+    assert_eq!(std::mem::size_of::<AppState>(), 88);
+}
+
+#[test]
+fn sealing_gives_up_a_partial_client_hello_and_counts_it() {
+    let ch = hex(tls::tests::TEAMS_CH);
+    let mut st = AppState::default();
+    st.observe(&tcp(0, 7, true, &[]));
+    st.observe(&tcp(0, 8, false, &ch[..100]));
+    assert!(st.reassembling());
+    assert_eq!(st.transient_bytes(), 100);
+    // The summary counts the unfinished hello as lost before and after sealing alike.
+    let before = st.summary(0);
+    assert_eq!(before.counters.caps_hit, 1);
+    st.seal();
+    assert!(!st.reassembling());
+    assert_eq!(st.transient_bytes(), 0);
+    assert!(st.heavy.is_none(), "only the reassembly was in Heavy");
+    assert_eq!(st.counters.caps_hit, 1);
+    assert_eq!(st.summary(0), before);
+    check_caps(&st);
+    // The rest of the hello alone is not a hello.
+    st.observe(&tcp(0, 108, false, &ch[100..]));
+    assert_eq!(st.summary(0).sni, None);
+    assert_eq!(st.summary(0).counters.caps_hit, 1);
+}
+
+#[test]
+fn after_sealing_a_client_hello_is_parsed_again() {
+    let ch = hex(tls::tests::TEAMS_CH);
+    let mut st = AppState::default();
+    st.observe(&tcp(0, 7, true, &[]));
+    st.observe(&tcp(0, 8, false, &ch[..100]));
+    st.seal();
+    // Retransmitted whole.
+    let mut whole = st.clone();
+    whole.observe(&tcp(0, 8, false, &ch));
+    assert_eq!(whole.summary(0).sni.as_deref(), Some("teams.microsoft.com"));
+    assert_eq!(whole.app(), App::Tls);
+    // Retransmitted split: a new reassembly starts and completes.
+    st.observe(&tcp(0, 8, false, &ch[..100]));
+    assert!(st.reassembling());
+    st.observe(&tcp(0, 108, false, &ch[100..]));
+    assert!(!st.reassembling());
+    let s = st.summary(0);
+    assert_eq!(s.sni.as_deref(), Some("teams.microsoft.com"));
+    assert_eq!(s.counters.caps_hit, 1, "the first attempt stays counted");
+}
+
+/// A ClientHello paused longer than `REASM_MAX_GAP_NS` is given up by the parser itself, so
+/// sealing in the gap changes nothing (whichever shard swept when).
+#[test]
+fn reassembly_gives_up_after_a_long_gap_like_sealing_does() {
+    let ch = hex(tls::tests::TEAMS_CH);
+    let run = |gap: i64, seal: bool| {
+        let mut st = AppState::default();
+        st.observe(&at(tcp(0, 7, true, &[]), 0));
+        st.observe(&at(tcp(0, 8, false, &ch[..100]), S));
+        // The server's ACKs keep the flow alive.
+        st.observe(&at(tcp(1, 900, false, &[]), 2 * S));
+        if seal {
+            st.seal();
+        }
+        st.observe(&at(tcp(0, 108, false, &ch[100..]), 2 * S + gap));
+        check_caps(&st);
+        st.summary(0)
+    };
+    let quick = run(S, false);
+    assert_eq!(quick.sni.as_deref(), Some("teams.microsoft.com"));
+    assert_eq!(quick.counters.caps_hit, 0);
+    // The gap counts from the flow's last packet (the ACK), not from the hello's.
+    assert_eq!(run(tls::REASM_MAX_GAP_NS, false), quick);
+    let late = run(tls::REASM_MAX_GAP_NS + 1, false);
+    assert_eq!(late.sni, None);
+    assert_eq!(late.counters.caps_hit, 1);
+    assert_eq!(run(tls::REASM_MAX_GAP_NS + 1, true), late);
+    // Timestamps going backwards never give up.
+    assert_eq!(run(-100 * S, false), quick);
+}
+
+#[test]
+fn merge_counts_the_other_sides_pending_hello_and_keeps_own_bits() {
+    let ch = hex(tls::tests::TEAMS_CH);
+    let mut a = AppState::default();
+    a.observe(&udp(0, 50036, 3478, &hex(TEAMS_BINDING_REQ)));
+    a.seal();
+    let mut b = AppState::default();
+    b.observe(&tcp(0, 8, false, &ch[..100]));
+    a.merge(&b);
+    // `a`'s own bits: still sealed, no reassembly taken over.
+    assert!(a.is_sealed() && !a.reassembling());
+    check_caps(&a);
+    assert_eq!(a.summary(0).counters.caps_hit, 1);
+    assert_eq!(a.summary(0).app, App::Stun);
+    // Merging a sealed copy equals merging the unsealed one.
+    let mut c = AppState::default();
+    c.merge(&sealed(&b));
+    let mut d = AppState::default();
+    d.merge(&b);
+    assert_eq!(c.summary(0), d.summary(0));
 }
 
 /// Fuzz regression (fuzz target `app_state`, seed `sip-long-strings`): a From value whose

@@ -14,6 +14,10 @@ pub const MAX_RECORD_LEN: usize = (1 << 14) + 2048;
 pub const REASM_CAP: usize = 16 * 1024;
 /// Reassembly cap on distinct filled byte ranges (holes) per direction.
 pub const REASM_MAX_RANGES: usize = 32;
+/// A reassembly whose flow sends nothing for longer than this is given up: a real handshake
+/// does not pause for two minutes. The flow table's idle timeout is at least this long, so
+/// sealing an idle flow frees only what would be given up anyway, whatever the shard count.
+pub const REASM_MAX_GAP_NS: i64 = 120_000_000_000;
 
 fn be16(b: &[u8], at: usize) -> Option<u16> {
     let s = b.get(at..at.checked_add(2)?)?;
@@ -246,6 +250,9 @@ pub struct Reassembly {
     ranges: Vec<(usize, usize)>,
     /// Times a cap was hit (bytes beyond `REASM_CAP`, too many holes).
     pub caps_hit: u32,
+    /// Latest capture time of a packet of the flow while this was pending (kept by the
+    /// caller, to give up on idle flows).
+    pub last_ns: i64,
 }
 
 impl Reassembly {
