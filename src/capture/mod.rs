@@ -46,7 +46,19 @@ impl TsUnit {
     }
 
     /// Converts a timestamp in this unit to nanoseconds, saturating.
+    #[inline]
     pub fn to_ns(self, raw: u64) -> i64 {
+        // The two units of nearly every file, without u128 arithmetic (this runs per packet).
+        match self {
+            TsUnit::Pow10(6) => {
+                return raw
+                    .checked_mul(1000)
+                    .and_then(|ns| i64::try_from(ns).ok())
+                    .unwrap_or(i64::MAX)
+            }
+            TsUnit::Pow10(9) => return i64::try_from(raw).unwrap_or(i64::MAX),
+            _ => {}
+        }
         let ns: u128 = match self {
             TsUnit::Pow10(n) if n <= 9 => u128::from(raw) * 10u128.pow(u32::from(9 - n)),
             TsUnit::Pow10(n) => u128::from(raw) / 10u128.pow(u32::from(n.min(38) - 9)),
@@ -82,4 +94,38 @@ pub struct Frame<'a> {
     pub data: &'a [u8],
     /// Length of the packet on the wire.
     pub orig_len: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The general formula, which the per-packet fast paths must agree with.
+    fn to_ns_u128(unit: TsUnit, raw: u64) -> i64 {
+        let ns: u128 = match unit {
+            TsUnit::Pow10(n) if n <= 9 => u128::from(raw) * 10u128.pow(u32::from(9 - n)),
+            TsUnit::Pow10(n) => u128::from(raw) / 10u128.pow(u32::from(n.min(38) - 9)),
+            TsUnit::Pow2(n) => (u128::from(raw) * 1_000_000_000) >> n.min(127),
+        };
+        i64::try_from(ns).unwrap_or(i64::MAX)
+    }
+
+    proptest! {
+        #[test]
+        fn fast_units_agree_with_the_general_formula(raw: u64, small in 0u64..1u64 << 54) {
+            for unit in [TsUnit::Pow10(6), TsUnit::Pow10(9), TsUnit::Pow10(3), TsUnit::Pow2(20)] {
+                prop_assert_eq!(unit.to_ns(raw), to_ns_u128(unit, raw));
+                prop_assert_eq!(unit.to_ns(small), to_ns_u128(unit, small));
+            }
+        }
+    }
+
+    #[test]
+    fn microseconds_and_nanoseconds() {
+        assert_eq!(TsUnit::Pow10(6).to_ns(1_500_000), 1_500_000_000);
+        assert_eq!(TsUnit::Pow10(9).to_ns(7), 7);
+        assert_eq!(TsUnit::Pow10(6).to_ns(u64::MAX), i64::MAX);
+        assert_eq!(TsUnit::Pow10(9).to_ns(u64::MAX), i64::MAX);
+    }
 }

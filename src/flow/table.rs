@@ -60,6 +60,65 @@ pub mod seen {
     pub const RST: u8 = 0x08;
 }
 
+/// The sightings of one side: the first inline (most sides are seen at one place, and a heap
+/// vector would cost one more cache miss per packet), any others on the heap.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sightings {
+    first: Option<Sighting>,
+    more: Vec<Sighting>,
+}
+
+impl Sightings {
+    pub fn iter(&self) -> impl Iterator<Item = &Sighting> + '_ {
+        self.first.iter().chain(&self.more)
+    }
+
+    pub fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.more.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    #[inline]
+    fn find_mut(&mut self, point: PointId, link: &LinkInfo) -> Option<&mut Sighting> {
+        match &mut self.first {
+            Some(s) if s.same_place(point, link) => Some(s),
+            Some(_) => self.more.iter_mut().find(|s| s.same_place(point, link)),
+            None => None,
+        }
+    }
+
+    /// Adds a new place; false when `MAX_SIGHTINGS_PER_SIDE` are kept already.
+    fn push(&mut self, s: Sighting) -> bool {
+        if self.first.is_none() {
+            self.first = Some(s);
+        } else if self.len() < MAX_SIGHTINGS_PER_SIDE {
+            // Sides seen at a second place rarely see a third: grow one at a time.
+            self.more.reserve_exact(1);
+            self.more.push(s);
+        } else {
+            return false;
+        }
+        true
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.more.shrink_to_fit();
+    }
+}
+
+impl<'a> IntoIterator for &'a Sightings {
+    type Item = &'a Sighting;
+    type IntoIter =
+        std::iter::Chain<std::option::Iter<'a, Sighting>, std::slice::Iter<'a, Sighting>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.first.iter().chain(&self.more)
+    }
+}
+
 /// One direction of a flow (traffic sent by one endpoint).
 #[derive(Clone, Debug, Default)]
 pub struct Side {
@@ -70,11 +129,12 @@ pub struct Side {
     /// Earliest SYN without ACK sent by this side: it makes this side the TCP client.
     pub first_syn_ns: Option<i64>,
     pub tcp_seen: u8,
-    pub sightings: Vec<Sighting>,
+    pub sightings: Sightings,
     pub sightings_overflow: u64,
 }
 
 impl Side {
+    #[inline]
     fn record(&mut self, ts_ns: i64, wire_len: u32, point: PointId, link: &LinkInfo) {
         if self.packets == 0 {
             self.first_ns = ts_ns;
@@ -85,27 +145,19 @@ impl Side {
         }
         self.packets += 1;
         self.bytes += u64::from(wire_len);
-        if let Some(s) = self
-            .sightings
-            .iter_mut()
-            .find(|s| s.same_place(point, link))
-        {
+        if let Some(s) = self.sightings.find_mut(point, link) {
             s.packets += 1;
             s.bytes += u64::from(wire_len);
-        } else if self.sightings.len() < MAX_SIGHTINGS_PER_SIDE {
-            // Most sides are seen at one place: allocate for one, not Vec's default four.
-            self.sightings.reserve_exact(1);
-            self.sightings.push(Sighting {
-                point,
-                ifindex: link.ifindex,
-                vlan: link.vlan,
-                src_mac: link.src_mac,
-                dst_mac: link.dst_mac,
-                sll_packet_type: link.sll_packet_type,
-                packets: 1,
-                bytes: u64::from(wire_len),
-            });
-        } else {
+        } else if !self.sightings.push(Sighting {
+            point,
+            ifindex: link.ifindex,
+            vlan: link.vlan,
+            src_mac: link.src_mac,
+            dst_mac: link.dst_mac,
+            sll_packet_type: link.sll_packet_type,
+            packets: 1,
+            bytes: u64::from(wire_len),
+        }) {
             self.sightings_overflow += 1;
         }
     }
@@ -137,16 +189,10 @@ impl Side {
                 ifindex: o.ifindex,
                 sll_packet_type: o.sll_packet_type,
             };
-            if let Some(s) = self
-                .sightings
-                .iter_mut()
-                .find(|s| s.same_place(o.point, &place))
-            {
+            if let Some(s) = self.sightings.find_mut(o.point, &place) {
                 s.packets += o.packets;
                 s.bytes += o.bytes;
-            } else if self.sightings.len() < MAX_SIGHTINGS_PER_SIDE {
-                self.sightings.push(*o);
-            } else {
+            } else if !self.sightings.push(*o) {
                 self.sightings_overflow += o.packets;
             }
         }
@@ -673,7 +719,7 @@ mod tests {
             (2, 200, 50, 60)
         );
         assert_eq!(cs.sightings.len(), 1);
-        assert_eq!(cs.sightings[0].vlan, Some(100));
+        assert_eq!(cs.sightings.iter().next().unwrap().vlan, Some(100));
     }
 
     #[test]
@@ -826,8 +872,10 @@ mod tests {
 
     #[test]
     fn flow_state_does_not_grow() {
-        // 272 bytes before issue 5: the sealed bit lives in AppState's flags.
-        assert_eq!(std::mem::size_of::<FlowState>(), 272);
+        // 272 bytes with the sealed bit in AppState's flags; 384 since the first sighting of
+        // each side is inline (it was a heap vector of at least 64 bytes per side, one more
+        // cache miss per packet).
+        assert_eq!(std::mem::size_of::<FlowState>(), 384);
     }
 
     #[test]

@@ -118,27 +118,28 @@ where
         .collect();
     let mut first = true;
     let window_chunks = WINDOW_CHUNKS_PER_THREAD * rayon::current_num_threads().max(1);
+    // One text buffer per chunk of a window, reused window after window: a fresh megabyte
+    // buffer per chunk would be fresh pages from the kernel each time, page faults and all.
+    let mut texts: Vec<(Vec<u8>, io::Result<usize>)> = (0..window_chunks.min(chunks.len()))
+        .map(|_| (Vec::new(), Ok(0)))
+        .collect();
     for window in chunks.chunks(window_chunks) {
-        let texts: Vec<io::Result<(Vec<u8>, usize)>> = window
-            .par_iter()
-            .map(|&(start, end)| {
-                // ~2 KB of pretty JSON per flow: one allocation per chunk, no regrowth.
-                let mut buf = Vec::with_capacity((end - start) * 2560);
-                let mut count = 0;
-                for i in start..end {
-                    count += item(i, &mut buf)?;
-                }
-                Ok((buf, count))
-            })
-            .collect();
-        for text in texts {
-            let (buf, count) = text?;
-            if count == 0 {
+        texts
+            .par_iter_mut()
+            .zip(window.par_iter())
+            .for_each(|((buf, count), &(start, end))| {
+                buf.clear();
+                // ~2 KB of pretty JSON per flow: no regrowth.
+                buf.reserve((end - start) * 2560);
+                *count = (start..end).try_fold(0, |n, i| Ok(n + item(i, buf)?));
+            });
+        for (buf, count) in texts.iter_mut().take(window.len()) {
+            if std::mem::replace(count, Ok(0))? == 0 {
                 continue;
             }
             out.write_all(if first { b"[\n    " } else { b",\n    " })?;
             first = false;
-            out.write_all(&buf)?;
+            out.write_all(buf)?;
         }
     }
     out.write_all(if first { b"[]" } else { b"\n  ]" })
