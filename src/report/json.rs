@@ -104,19 +104,20 @@ pub(super) fn pretty_at<T: Serialize>(
     value.serialize(&mut ser).map_err(io::Error::from)
 }
 
-/// Writes the items `0..n` as the elements of a pretty JSON array at depth 1 (the array's
-/// own line is indented 2 spaces, its elements 4), `item(i, buf)` serializing item `i`.
-fn write_array<W, F>(out: &mut W, n: usize, item: F) -> io::Result<()>
+/// Serializes the items `0..n` in chunks built in parallel and hands each chunk's text, in
+/// order, to `emit(out, text, items)`; `item(i, buf)` appends item `i` and returns how many
+/// elements it wrote.
+fn write_chunks<W, F, E>(out: &mut W, n: usize, item: F, mut emit: E) -> io::Result<()>
 where
     W: Write,
     F: Fn(usize, &mut Vec<u8>) -> io::Result<usize> + Sync,
+    E: FnMut(&mut W, &[u8], usize) -> io::Result<()>,
 {
     use rayon::prelude::*;
     let chunks: Vec<(usize, usize)> = (0..n)
         .step_by(CHUNK_FLOWS)
         .map(|start| (start, (start + CHUNK_FLOWS).min(n)))
         .collect();
-    let mut first = true;
     let window_chunks = WINDOW_CHUNKS_PER_THREAD * rayon::current_num_threads().max(1);
     // One text buffer per chunk of a window, reused window after window: a fresh megabyte
     // buffer per chunk would be fresh pages from the kernel each time, page faults and all.
@@ -134,14 +135,29 @@ where
                 *count = (start..end).try_fold(0, |n, i| Ok(n + item(i, buf)?));
             });
         for (buf, count) in texts.iter_mut().take(window.len()) {
-            if std::mem::replace(count, Ok(0))? == 0 {
-                continue;
-            }
-            out.write_all(if first { b"[\n    " } else { b",\n    " })?;
-            first = false;
-            out.write_all(buf)?;
+            let count = std::mem::replace(count, Ok(0))?;
+            emit(out, buf, count)?;
         }
     }
+    Ok(())
+}
+
+/// Writes the items `0..n` as the elements of a pretty JSON array at depth 1 (the array's
+/// own line is indented 2 spaces, its elements 4), `item(i, buf)` serializing item `i`.
+fn write_array<W, F>(out: &mut W, n: usize, item: F) -> io::Result<()>
+where
+    W: Write,
+    F: Fn(usize, &mut Vec<u8>) -> io::Result<usize> + Sync,
+{
+    let mut first = true;
+    write_chunks(out, n, item, |out, text, count| {
+        if count > 0 {
+            out.write_all(if first { b"[\n    " } else { b",\n    " })?;
+            first = false;
+            out.write_all(text)?;
+        }
+        Ok(())
+    })?;
     out.write_all(if first { b"[]" } else { b"\n  ]" })
 }
 
@@ -412,29 +428,43 @@ pub fn write_ndjson<W: Write>(audited: &Audited<'_>, mut out: W) -> io::Result<(
     for c in &h.captures {
         line(&mut out, "capture", c)?;
     }
-    let mut buf = Vec::with_capacity(4096);
-    for f in audited.flow_reports() {
-        buf.clear();
-        let mut w = JsonText::compact(&mut buf);
-        w.begin_object();
-        w.key("type");
-        w.str("flow");
-        flow_fields(&mut w, &f)?;
-        w.end_object();
-        buf.push(b'\n');
-        out.write_all(&buf)?;
-    }
-    for f in audited.findings() {
-        buf.clear();
-        let mut w = JsonText::compact(&mut buf);
-        w.begin_object();
-        w.key("type");
-        w.str("finding");
-        finding_fields(&mut w, &f);
-        w.end_object();
-        buf.push(b'\n');
-        out.write_all(&buf)?;
-    }
+    let as_is = |out: &mut W, text: &[u8], _| out.write_all(text);
+    write_chunks(
+        &mut out,
+        audited.len(),
+        |i, buf| match audited.flow_report(i) {
+            Some(f) => {
+                let mut w = JsonText::compact(buf);
+                w.begin_object();
+                w.key("type");
+                w.str("flow");
+                flow_fields(&mut w, &f)?;
+                w.end_object();
+                buf.push(b'\n');
+                Ok(1)
+            }
+            None => Ok(0),
+        },
+        as_is,
+    )?;
+    write_chunks(
+        &mut out,
+        audited.len(),
+        |i, buf| {
+            let findings = audited.findings_of(i);
+            for f in &findings {
+                let mut w = JsonText::compact(buf);
+                w.begin_object();
+                w.key("type");
+                w.str("finding");
+                finding_fields(&mut w, f);
+                w.end_object();
+                buf.push(b'\n');
+            }
+            Ok(findings.len())
+        },
+        as_is,
+    )?;
     line(&mut out, "summary", &h.summary)
 }
 
