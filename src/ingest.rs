@@ -84,6 +84,28 @@ impl DecodeCounters {
         self.unsupported_linktype += o.unsupported_linktype;
     }
 
+    /// Counts one decoded frame.
+    #[inline]
+    fn count(&mut self, d: &Decoded<'_>) {
+        match d {
+            Decoded::Flow { fragment, .. } => {
+                self.flow_packets += 1;
+                if *fragment {
+                    self.first_fragments += 1;
+                }
+            }
+            Decoded::OtherIp { .. } => self.other_ip += 1,
+            Decoded::LaterFragment { .. } => self.later_fragments += 1,
+            Decoded::NotIp { .. } => self.not_ip += 1,
+            Decoded::UnsupportedLinktype => self.unsupported_linktype += 1,
+            Decoded::Malformed { layer, .. } => match layer {
+                Layer::Link => self.malformed_link += 1,
+                Layer::Ip => self.malformed_ip += 1,
+                Layer::Transport => self.malformed_transport += 1,
+            },
+        }
+    }
+
     pub fn merged<'a>(all: impl Iterator<Item = &'a DecodeCounters>) -> DecodeCounters {
         let mut total = DecodeCounters::default();
         for c in all {
@@ -279,24 +301,31 @@ fn observe<'a>(
     });
 }
 
-/// A shard worker: decodes its frames again (from the batch arena) and accounts them.
+/// A shard worker: decodes its frames (again, from the batch arena) and accounts them. The
+/// only worker of a pipeline gets every frame undecoded and keeps the decode counters too.
 fn shard_worker(
     file_index: u32,
     max_flows: usize,
+    only_worker: bool,
     rx: mpsc::Receiver<Batch>,
     free: mpsc::Sender<Batch>,
-) -> FlowTable {
+) -> (FlowTable, DecodeCounters) {
     let mut table = FlowTable::with_cap(max_flows);
+    let mut counters = DecodeCounters::default();
     for mut batch in rx {
         for m in &batch.frames {
             let data = batch.bytes.get(m.start..m.end).unwrap_or_default();
+            let decoded = decode::decode(m.linktype, data);
+            if only_worker {
+                counters.count(&decoded);
+            }
             if let Decoded::Flow {
                 link,
                 src,
                 dst,
                 transport,
                 fragment,
-            } = decode::decode(m.linktype, data)
+            } = decoded
             {
                 let point = PointId {
                     file: file_index,
@@ -313,7 +342,7 @@ fn shard_worker(
         // The reader may be gone already (end of file): then the batch is just dropped.
         let _ = free.send(batch);
     }
-    table
+    (table, counters)
 }
 
 /// Direction-free shard of a 5-tuple: both directions of a flow go to the same shard.
@@ -379,25 +408,20 @@ impl Sink<'_> {
                         n,
                     )
                 };
-                let (Some(batch), Some(tx)) = (current.get_mut(s), txs.get(s)) else {
-                    return;
-                };
-                let start = batch.bytes.len();
-                batch.bytes.extend_from_slice(frame.data);
-                batch.frames.push(FrameMeta {
-                    ts_ns: frame.ts_ns,
-                    interface: frame.interface,
-                    linktype: frame.linktype,
-                    orig_len: frame.orig_len,
-                    start,
-                    end: batch.bytes.len(),
-                });
-                if batch.frames.len() >= BATCH_FRAMES {
-                    let next = free.try_recv().unwrap_or_default();
-                    let full = std::mem::replace(batch, next);
-                    let _ = tx.send(full);
-                }
+                send(frame, s, txs, current, free);
             }
+        }
+    }
+
+    /// The only worker of a pipeline decodes frames itself: the reader just passes them on.
+    fn pipes_undecoded(&self) -> bool {
+        matches!(self, Sink::Shards { txs, .. } if txs.len() == 1)
+    }
+
+    /// Passes a frame on undecoded (see `pipes_undecoded`).
+    fn undecoded(&mut self, frame: &crate::capture::Frame<'_>) {
+        if let Sink::Shards { txs, current, free } = self {
+            send(frame, 0, txs, current, free);
         }
     }
 
@@ -413,6 +437,34 @@ impl Sink<'_> {
     }
 }
 
+/// Copies a frame into shard `s`'s batch; a full batch goes to the shard's queue.
+fn send(
+    frame: &crate::capture::Frame<'_>,
+    s: usize,
+    txs: &[mpsc::SyncSender<Batch>],
+    current: &mut [Batch],
+    free: &mpsc::Receiver<Batch>,
+) {
+    let (Some(batch), Some(tx)) = (current.get_mut(s), txs.get(s)) else {
+        return;
+    };
+    let start = batch.bytes.len();
+    batch.bytes.extend_from_slice(frame.data);
+    batch.frames.push(FrameMeta {
+        ts_ns: frame.ts_ns,
+        interface: frame.interface,
+        linktype: frame.linktype,
+        orig_len: frame.orig_len,
+        start,
+        end: batch.bytes.len(),
+    });
+    if batch.frames.len() >= BATCH_FRAMES {
+        let next = free.try_recv().unwrap_or_default();
+        let full = std::mem::replace(batch, next);
+        let _ = tx.send(full);
+    }
+}
+
 fn read_from<R: Read>(
     file_index: u32,
     src: R,
@@ -424,6 +476,7 @@ fn read_from<R: Read>(
 ) {
     if shards <= 1 {
         read_into(file_index, src, size, summary, Sink::Table(table), progress);
+        warn_unsupported_linktypes(summary);
         return;
     }
     // One reader (this thread) parses records, decodes enough to find each TCP/UDP frame's
@@ -431,10 +484,11 @@ fn read_from<R: Read>(
     // batch; each shard worker owns a flow table. A flow's packets all reach one worker, in
     // file order, so the tables (disjoint) are the same as one thread's.
     // The reader is one of the `shards` threads: it feeds `shards - 1` flow-table workers.
-    // With two threads that is a pipeline (read and decode | account), which pays on two cores.
+    // With two threads that is a pipeline (read | decode and account): the reader does not
+    // decode at all, which balances the two on two cores.
     let shards = shards - 1;
     let max_flows = crate::flow::DEFAULT_MAX_FLOWS.div_ceil(shards);
-    let tables: Vec<FlowTable> = std::thread::scope(|scope| {
+    let results: Vec<(FlowTable, DecodeCounters)> = std::thread::scope(|scope| {
         let (free_tx, free_rx) = mpsc::channel::<Batch>();
         let mut txs = Vec::with_capacity(shards);
         let mut workers = Vec::with_capacity(shards);
@@ -442,7 +496,9 @@ fn read_from<R: Read>(
             let (tx, rx) = mpsc::sync_channel::<Batch>(BATCH_QUEUE);
             let free = free_tx.clone();
             txs.push(tx);
-            workers.push(scope.spawn(move || shard_worker(file_index, max_flows, rx, free)));
+            workers.push(
+                scope.spawn(move || shard_worker(file_index, max_flows, shards == 1, rx, free)),
+            );
         }
         drop(free_tx);
         let current = (0..shards).map(|_| Batch::default()).collect();
@@ -457,9 +513,11 @@ fn read_from<R: Read>(
             .map(|w| w.join().unwrap_or_default())
             .collect()
     });
-    for t in tables {
+    for (t, counters) in results {
         table.merge(t);
+        summary.counters.add(&counters);
     }
+    warn_unsupported_linktypes(summary);
 }
 
 fn read_into<R: Read>(
@@ -507,29 +565,21 @@ fn read_into<R: Read>(
             file: file_index,
             interface: frame.interface,
         };
-        match decode::decode(frame.linktype, frame.data) {
-            Decoded::Flow {
+        if sink.pipes_undecoded() {
+            sink.undecoded(&frame);
+        } else {
+            let decoded = decode::decode(frame.linktype, frame.data);
+            counters.count(&decoded);
+            if let Decoded::Flow {
                 link,
                 src,
                 dst,
                 transport,
                 fragment,
-            } => {
-                counters.flow_packets += 1;
-                if fragment {
-                    counters.first_fragments += 1;
-                }
+            } = decoded
+            {
                 sink.flow(&frame, src, dst, &transport, &link, point, fragment);
             }
-            Decoded::OtherIp { .. } => counters.other_ip += 1,
-            Decoded::LaterFragment { .. } => counters.later_fragments += 1,
-            Decoded::NotIp { .. } => counters.not_ip += 1,
-            Decoded::UnsupportedLinktype => counters.unsupported_linktype += 1,
-            Decoded::Malformed { layer, .. } => match layer {
-                Layer::Link => counters.malformed_link += 1,
-                Layer::Ip => counters.malformed_ip += 1,
-                Layer::Transport => counters.malformed_transport += 1,
-            },
         }
         if progress && packets % 65_536 == 0 {
             show_progress(&name, reader.bytes_read(), size, packets);
@@ -553,22 +603,29 @@ fn read_into<R: Read>(
         .map(|w| format!("{name}: {w}"))
         .collect();
     summary.warnings_total = reader.warnings_total();
-    if counters.unsupported_linktype > 0 {
-        let types: Vec<String> = summary
-            .interfaces
-            .iter()
-            .map(|i| i.linktype)
-            .filter(|&l| decode::decode(l, &[]) == Decoded::UnsupportedLinktype)
-            .map(|l| l.to_string())
-            .collect();
-        summary.warnings.push(format!(
-            "{name}: {} packets of unsupported link type {} were not decoded",
-            counters.unsupported_linktype,
-            types.join(", ")
-        ));
-        summary.warnings_total += 1;
-    }
     summary.counters = counters;
+}
+
+/// A warning for frames of link types we do not decode (once the decode counters of every
+/// thread are in).
+fn warn_unsupported_linktypes(summary: &mut CaptureSummary) {
+    let n = summary.counters.unsupported_linktype;
+    if n == 0 {
+        return;
+    }
+    let types: Vec<String> = summary
+        .interfaces
+        .iter()
+        .map(|i| i.linktype)
+        .filter(|&l| decode::decode(l, &[]) == Decoded::UnsupportedLinktype)
+        .map(|l| l.to_string())
+        .collect();
+    summary.warnings.push(format!(
+        "{}: {n} packets of unsupported link type {} were not decoded",
+        summary.spec.path,
+        types.join(", ")
+    ));
+    summary.warnings_total += 1;
 }
 
 fn show_progress(name: &str, done: u64, size: Option<u64>, packets: u64) {
