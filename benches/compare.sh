@@ -3,14 +3,14 @@
 #
 #   benches/compare.sh [CAPTURE]          # default: generate /work/bench-data/calls-450M.pcapng
 #
-# Environment: RUNS (default 5) timed runs per command (hyperfine, 1 warm-up run so the page
-# cache is warm), TSHARK_RUNS (default 1: tshark takes ~1 min on 450 MB), SIZE (default 450M),
-# FORMAT (pcapng|pcap), DATA (default /work/bench-data), CALLPATH (default: release build of
+# Environment: RUNS (default 5) timed runs per command, in interleaved rounds after one warm-up
+# run of each so the page cache is warm (benches/interleaved_times.py), TSHARK_RUNS (default 1:
+# tshark takes ~1 min on 450 MB), SIZE (default 450M), FORMAT (pcapng|pcap), DATA (default /work/bench-data), CALLPATH (default: release build of
 # this checkout), SKIP_TSHARK=1. Prints a markdown table: median seconds, ratio to tcpdump and
 # to ndpiReader, peak RSS (/usr/bin/time -v "Maximum resident set size").
 #
-# Needs: hyperfine, /usr/bin/time, ndpiReader (libndpi-bin), tcpdump, tshark, python3
-# (apt-get install -y hyperfine time libndpi-bin tcpdump tshark).
+# Needs: /usr/bin/time, ndpiReader (libndpi-bin), tcpdump, tshark, capinfos, python3
+# (apt-get install -y time libndpi-bin tcpdump tshark).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,15 +49,10 @@ cmds=(
 
 echo "capture: $cap ($(du -h "$cap" | cut -f1), $(capinfos -c -M "$cap" 2>/dev/null | awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}') packets)" >&2
 
+python3 "$here/benches/interleaved_times.py" "$tmp" "$RUNS" "$TSHARK_RUNS" "${SKIP_TSHARK:-0}" \
+    "${#cmds[@]}" "${cmds[@]}" "${names[@]}"
 for i in "${!cmds[@]}"; do
-    runs=$RUNS
-    if [[ ${names[$i]} == tshark* ]]; then
-        [[ ${SKIP_TSHARK:-0} == 1 ]] && continue
-        runs=$TSHARK_RUNS
-    fi
-    # callpath exits 1 when it reports error findings: that is not a failure here.
-    hyperfine --style none --warmup 1 --runs "$runs" -i --output null \
-        --export-json "$tmp/$i.json" "${cmds[$i]}" >&2
+    [[ ${names[$i]} == tshark* && ${SKIP_TSHARK:-0} == 1 ]] && continue
     /usr/bin/time -v ${cmds[$i]} > /dev/null 2> "$tmp/$i.time" || true
 done
 
