@@ -38,7 +38,6 @@ pub struct Sighting {
     /// Linux SLL / SLL2 packet type (0 to this host, 4 sent by it, ...).
     pub sll_packet_type: Option<u8>,
     pub packets: u64,
-    pub bytes: u64,
 }
 
 impl Sighting {
@@ -147,7 +146,6 @@ impl Side {
         self.bytes += u64::from(wire_len);
         if let Some(s) = self.sightings.find_mut(point, link) {
             s.packets += 1;
-            s.bytes += u64::from(wire_len);
         } else if !self.sightings.push(Sighting {
             point,
             ifindex: link.ifindex,
@@ -156,7 +154,6 @@ impl Side {
             dst_mac: link.dst_mac,
             sll_packet_type: link.sll_packet_type,
             packets: 1,
-            bytes: u64::from(wire_len),
         }) {
             self.sightings_overflow += 1;
         }
@@ -191,7 +188,6 @@ impl Side {
             };
             if let Some(s) = self.sightings.find_mut(o.point, &place) {
                 s.packets += o.packets;
-                s.bytes += o.bytes;
             } else if !self.sightings.push(*o) {
                 self.sightings_overflow += o.packets;
             }
@@ -872,10 +868,10 @@ mod tests {
 
     #[test]
     fn flow_state_does_not_grow() {
-        // 272 bytes with the sealed bit in AppState's flags; 384 since the first sighting of
+        // 272 bytes with the sealed bit in AppState's flags; 368 since the first sighting of
         // each side is inline (it was a heap vector of at least 64 bytes per side, one more
-        // cache miss per packet).
-        assert_eq!(std::mem::size_of::<FlowState>(), 384);
+        // cache miss per packet) and sightings no longer count bytes (never reported).
+        assert_eq!(std::mem::size_of::<FlowState>(), 368);
     }
 
     #[test]
