@@ -14,7 +14,14 @@ use serde::Serialize;
 /// Deepest nesting tracked; the report nests at most 7 levels.
 const MAX_DEPTH: usize = 64;
 
-const SPACES: &[u8] = &[b' '; 128];
+/// `,` then a newline then indentation: a separator and the indentation of a pretty line are
+/// one slice of this, so each costs one copy.
+const COMMA_NEWLINE_INDENT: &[u8; 130] = &{
+    let mut s = [b' '; 130];
+    s[0] = b',';
+    s[1] = b'\n';
+    s
+};
 
 /// Writes JSON into `out`. Pretty output matches `serde_json::to_writer_pretty` (two spaces a
 /// level) started `depth` levels in; compact output matches `serde_json::to_writer`.
@@ -49,23 +56,25 @@ impl<'b> JsonText<'b> {
         1u64 << (self.depth % MAX_DEPTH)
     }
 
-    fn newline_indent(&mut self) {
-        self.out.push(b'\n');
-        let n = (self.depth * 2).min(SPACES.len());
+    /// `,` (unless `first`), then for pretty output a newline and the current indentation.
+    #[inline]
+    fn line_start(&mut self, first: bool) {
+        let from = usize::from(first);
+        let to = if self.pretty {
+            (2 + self.depth * 2).min(COMMA_NEWLINE_INDENT.len())
+        } else {
+            1
+        };
         self.out
-            .extend_from_slice(SPACES.get(..n).unwrap_or_default());
+            .extend_from_slice(COMMA_NEWLINE_INDENT.get(from..to).unwrap_or_default());
     }
 
     /// The separator before a key or an array element of the current container.
+    #[inline]
     fn separate(&mut self) {
         let first = self.has_value & self.bit() == 0;
         self.has_value |= self.bit();
-        if !first {
-            self.out.push(b',');
-        }
-        if self.pretty {
-            self.newline_indent();
-        }
+        self.line_start(first);
     }
 
     fn open(&mut self, bracket: u8) {
@@ -79,7 +88,7 @@ impl<'b> JsonText<'b> {
         self.has_value &= !self.bit();
         self.depth = self.depth.saturating_sub(1);
         if self.pretty && had_value {
-            self.newline_indent();
+            self.line_start(true);
         }
         self.out.push(bracket);
     }
@@ -101,12 +110,16 @@ impl<'b> JsonText<'b> {
     }
 
     /// The next key of the current object: one of our own names, written unescaped.
+    #[inline]
     pub fn key(&mut self, name: &str) {
         self.separate();
         self.out.push(b'"');
         self.out.extend_from_slice(name.as_bytes());
-        self.out
-            .extend_from_slice(if self.pretty { b"\": " } else { b"\":" });
+        self.out.push(b'"');
+        self.out.push(b':');
+        if self.pretty {
+            self.out.push(b' ');
+        }
     }
 
     /// Starts the next element of the current array (then write its value).
