@@ -304,9 +304,11 @@ impl<'a> Audited<'a> {
 
 /// Audits every flow: sorted by first packet then key, numbered from 1.
 pub fn audit<'a>(input: &'a AuditInput<'a>, table: FlowTable) -> Audited<'a> {
+    use rayon::prelude::*;
     let order = table.slots_by_first_packet();
+    // Within the caller's thread pool (--threads); the order of `collect` is the input's.
     let verdicts: Vec<Verdict<'a>> = order
-        .iter()
+        .par_iter()
         .filter_map(|&i| table.at(i).map(|(k, s)| verdict(input, k, s)))
         .collect();
     let mut finding_counts = BTreeMap::new();

@@ -95,7 +95,7 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         ranges: &config.ranges,
         captures: &captures,
     };
-    let report = audit::audit(&input, table);
+    let report = pool.install(|| audit::audit(&input, table));
     timings.lap("audit");
     let mut out = output(args.output.as_deref())?;
     // The JSON writer builds flow reports in parallel: within the --threads pool.

@@ -562,7 +562,7 @@ impl FlowTable {
             .enumerate()
             .map(|(i, (k, s))| (s.first_ns(), k, i as u32))
             .collect();
-        keyed.sort_unstable();
+        rayon::slice::ParallelSliceMut::par_sort_unstable(keyed.as_mut_slice());
         keyed.into_iter().map(|(_, _, i)| i).collect()
     }
 
