@@ -50,7 +50,8 @@ pub struct AuditArgs {
     /// Lowest finding severity that makes the exit status 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
-    /// Worker threads (default: all cores).
+    /// Threads (default: all cores). One file: one reads it, the others account its flows;
+    /// several files: read in parallel. The report is the same for any number.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// No progress bar on stderr.
