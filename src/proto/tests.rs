@@ -309,7 +309,29 @@ fn check_caps(st: &AppState) {
     }
 }
 
-fn arb_payload() -> impl Strategy<Value = (bool, u8, u16, u32, bool, Vec<u8>)> {
+/// One generated packet: TCP?, side, source port, TCP sequence, SYN?, payload.
+type ArbPayload = (bool, u8, u16, u32, bool, Vec<u8>);
+
+/// The payload of a generated packet, to port 3478 at time 0.
+fn payload_of(p: &ArbPayload) -> Payload<'_> {
+    let (is_tcp, side, port, seq, syn, data) = p;
+    Payload {
+        transport: if *is_tcp {
+            Transport::Tcp
+        } else {
+            Transport::Udp
+        },
+        side: *side,
+        src_port: *port,
+        dst_port: 3478,
+        tcp_seq: is_tcp.then_some(*seq),
+        tcp_syn: *syn,
+        ts_ns: 0,
+        data,
+    }
+}
+
+fn arb_payload() -> impl Strategy<Value = ArbPayload> {
     let data = prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..200),
         // biased first bytes: STUN, DTLS, TURN channel, RTP, TLS, SIP
@@ -387,17 +409,8 @@ proptest! {
     fn observe_never_panics_and_respects_caps(pkts in proptest::collection::vec(arb_payload(), 0..60)) {
         let mut st = AppState::default();
         let mut other = AppState::default();
-        for (is_tcp, side, port, seq, syn, data) in &pkts {
-            let p = Payload {
-                transport: if *is_tcp { Transport::Tcp } else { Transport::Udp },
-                side: *side,
-                src_port: *port,
-                dst_port: 3478,
-                tcp_seq: is_tcp.then_some(*seq),
-                tcp_syn: *syn,
-                ts_ns: 0,
-                data,
-            };
+        for pkt in &pkts {
+            let p = payload_of(pkt);
             st.observe(&p);
             other.observe(&p);
             check_caps(&st);
@@ -412,17 +425,8 @@ proptest! {
     #[test]
     fn sealing_never_changes_the_summary(pkts in proptest::collection::vec((arb_payload(), any::<bool>()), 0..60)) {
         let mut st = AppState::default();
-        for ((is_tcp, side, port, seq, syn, data), seal) in &pkts {
-            st.observe(&Payload {
-                transport: if *is_tcp { Transport::Tcp } else { Transport::Udp },
-                side: *side,
-                src_port: *port,
-                dst_port: 3478,
-                tcp_seq: is_tcp.then_some(*seq),
-                tcp_syn: *syn,
-                ts_ns: 0,
-                data,
-            });
+        for (pkt, seal) in &pkts {
+            st.observe(&payload_of(pkt));
             check_caps(&st);
             if *seal {
                 let (app, s0, s1) = (st.app(), st.summary(0), st.summary(1));
