@@ -391,23 +391,18 @@ impl Sink<'_> {
                 );
             }
             Sink::Shards { txs, current, free } => {
-                let n = txs.len();
-                let s = if n <= 1 {
-                    0
-                } else {
-                    shard_of(
-                        transport.protocol,
-                        Endpoint {
-                            ip: src,
-                            port: transport.src_port,
-                        },
-                        Endpoint {
-                            ip: dst,
-                            port: transport.dst_port,
-                        },
-                        n,
-                    )
-                };
+                let s = shard_of(
+                    transport.protocol,
+                    Endpoint {
+                        ip: src,
+                        port: transport.src_port,
+                    },
+                    Endpoint {
+                        ip: dst,
+                        port: transport.dst_port,
+                    },
+                    txs.len(),
+                );
                 send(frame, s, txs, current, free);
             }
         }
@@ -479,13 +474,13 @@ fn read_from<R: Read>(
         warn_unsupported_linktypes(summary);
         return;
     }
-    // One reader (this thread) parses records, decodes enough to find each TCP/UDP frame's
-    // shard by a direction-free hash of its 5-tuple, and copies the frame into that shard's
-    // batch; each shard worker owns a flow table. A flow's packets all reach one worker, in
-    // file order, so the tables (disjoint) are the same as one thread's.
-    // The reader is one of the `shards` threads: it feeds `shards - 1` flow-table workers.
-    // With two threads that is a pipeline (read | decode and account): the reader does not
-    // decode at all, which balances the two on two cores.
+    // The reader (this thread) is one of the `shards` threads and feeds `shards - 1` workers,
+    // each owning a flow table. With several workers, it decodes enough to find each TCP/UDP
+    // frame's worker by a direction-free hash of its 5-tuple and copies the frame into that
+    // worker's batch: a flow's packets all reach one worker, in file order, so the tables
+    // (disjoint) are the same as one thread's. With one worker (two threads) it is a pipeline,
+    // read | decode and account: the reader passes every frame on undecoded, which balances
+    // the two on two cores.
     let shards = shards - 1;
     let max_flows = crate::flow::DEFAULT_MAX_FLOWS.div_ceil(shards);
     let results: Vec<(FlowTable, DecodeCounters)> = std::thread::scope(|scope| {
