@@ -193,13 +193,6 @@ impl<'b> JsonText<'b> {
         self.out.push(b'"');
     }
 
-    /// `value`'s `Display` text as an escaped string, without an intermediate `String`.
-    pub fn display(&mut self, value: &dyn fmt::Display) {
-        self.out.push(b'"');
-        let _ = write!(Escaping(self.out), "{value}");
-        self.out.push(b'"');
-    }
-
     /// A value serialized by serde, laid out as if written by this writer.
     pub fn serde<T: Serialize>(&mut self, value: &T) -> std::io::Result<()> {
         if self.pretty {
@@ -212,7 +205,7 @@ impl<'b> JsonText<'b> {
 
 /// Appends `s` as a JSON string, escaped as serde_json does: `"` and `\`, the short escapes
 /// `\b \t \n \f \r`, other control characters as `\u00xx`.
-pub fn escape_into(out: &mut Vec<u8>, s: &str) {
+fn escape_into(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     escape_body(out, s);
     out.push(b'"');
@@ -261,16 +254,6 @@ struct ByteWriter<'a>(&'a mut Vec<u8>);
 impl fmt::Write for ByteWriter<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         self.0.extend_from_slice(s.as_bytes());
-        Ok(())
-    }
-}
-
-/// `fmt::Write` into a byte buffer, escaping for the inside of a JSON string.
-struct Escaping<'a>(&'a mut Vec<u8>);
-
-impl fmt::Write for Escaping<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        escape_body(self.0, s);
         Ok(())
     }
 }
@@ -344,13 +327,6 @@ mod tests {
                 JsonText::compact(&mut out).ip(ip);
                 prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&ip).unwrap());
             }
-        }
-
-        #[test]
-        fn display_is_escaped(s: String) {
-            let mut out = Vec::new();
-            JsonText::compact(&mut out).display(&s);
-            prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&s).unwrap());
         }
     }
 

@@ -113,20 +113,20 @@ pub struct O365Report<'a> {
     pub express_route: bool,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OnpremReport {
     /// `client` or `server`: which end of the flow is the on-prem server.
     pub end: &'static str,
     pub role: crate::site::ServerRole,
 }
 
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PathPair {
     pub forward: Option<ObservedPath>,
     pub reverse: Option<ObservedPath>,
 }
 
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pair<T> {
     pub forward: T,
     pub reverse: T,
