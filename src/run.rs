@@ -88,7 +88,7 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
     )?;
     let pool = thread_pool(config.threads)?;
     let mut timings = Timings::from_env();
-    let (captures, table) = pool.install(|| ingest::read_all(&config.captures, !args.quiet));
+    let (captures, table) = ingest::read_all(&config.captures, !args.quiet, &pool);
     timings.lap("read");
     let input = AuditInput {
         site: &config.site,
@@ -149,7 +149,7 @@ fn run_interfaces(args: InterfacesArgs) -> Result<u8> {
         args.threads,
     )?;
     let pool = thread_pool(config.threads)?;
-    let (captures, table) = pool.install(|| ingest::read_all(&config.captures, true));
+    let (captures, table) = ingest::read_all(&config.captures, true, &pool);
     let stats = interface_stats(&config, &captures, table);
     let mut out = output(None)?;
     match args.format {

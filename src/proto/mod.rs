@@ -249,8 +249,11 @@ struct Heavy {
     /// (side, ssrc)
     ssrcs: Vec<(u8, u32)>,
     pts: Vec<u8>,
-    sip: Option<SipSummary>,
-    reasm: [Option<tls::Reassembly>; 2],
+    // The rare parts boxed on their own: a TLS flow's evidence is then ~160 bytes, not ~480
+    // (28 000 TLS flows of a busy capture: 9 MB less to allocate and page in).
+    sip: Option<Box<SipSummary>>,
+    /// Per side, a ClientHello being reassembled; the box goes when none is pending.
+    reasm: Option<Box<[Option<tls::Reassembly>; 2]>>,
 }
 
 impl Heavy {
@@ -280,7 +283,7 @@ impl Heavy {
             && self.ssrcs.is_empty()
             && self.pts.is_empty()
             && self.sip.is_none()
-            && self.reasm.iter().all(Option::is_none)
+            && self.reasm.is_none()
     }
 }
 
@@ -484,7 +487,7 @@ impl AppState {
             .as_deref()
             .filter(|_| self.has(flag::REASM))
             .into_iter()
-            .flat_map(|h| h.reasm.iter().flatten())
+            .flat_map(|h| h.reasm.iter().flat_map(|r| r.iter().flatten()))
     }
 
     /// What pending reassemblies would add to `caps_hit` if given up now: one each, plus
@@ -501,7 +504,7 @@ impl AppState {
     fn reasm_clock(&mut self, ts_ns: i64) {
         self.give_up_reassembly(|r| ts_ns.saturating_sub(r.last_ns) > tls::REASM_MAX_GAP_NS);
         if let Some(h) = self.heavy.as_deref_mut() {
-            for r in h.reasm.iter_mut().flatten() {
+            for r in h.reasm.iter_mut().flat_map(|r| r.iter_mut().flatten()) {
                 r.last_ns = r.last_ns.max(ts_ns);
             }
         }
@@ -511,7 +514,7 @@ impl AppState {
     fn give_up_reassembly(&mut self, stale: impl Fn(&tls::Reassembly) -> bool) {
         let mut lost = 0u32;
         if let Some(h) = self.heavy.as_deref_mut() {
-            for slot in &mut h.reasm {
+            for slot in h.reasm.iter_mut().flat_map(|r| r.iter_mut()) {
                 if let Some(r) = slot.take_if(|r| stale(r)) {
                     lost = lost.saturating_add(1).saturating_add(r.caps_hit);
                 }
@@ -522,10 +525,16 @@ impl AppState {
     }
 
     fn sync_reasm_flag(&mut self) {
-        let any = self
-            .heavy
-            .as_deref()
-            .is_some_and(|h| h.reasm.iter().any(Option::is_some));
+        let mut any = false;
+        if let Some(h) = self.heavy.as_deref_mut() {
+            any = h
+                .reasm
+                .as_ref()
+                .is_some_and(|r| r.iter().any(Option::is_some));
+            if !any {
+                h.reasm = None;
+            }
+        }
         if any {
             self.flags |= flag::REASM;
         } else {
@@ -840,7 +849,7 @@ impl AppState {
         if let Some(r) = self
             .heavy
             .as_mut()
-            .and_then(|h| h.reasm.get_mut(side))
+            .and_then(|h| h.reasm.as_mut()?.get_mut(side))
             .and_then(Option::as_mut)
         {
             r.insert(seq, d);
@@ -905,7 +914,7 @@ impl AppState {
         let r = self
             .heavy
             .as_mut()
-            .and_then(|h| h.reasm.get_mut(side))
+            .and_then(|h| h.reasm.as_mut()?.get_mut(side))
             .and_then(Option::take);
         self.sync_reasm_flag();
         let Some(r) = r else {
@@ -945,7 +954,7 @@ impl AppState {
     }
 
     fn put_back(&mut self, side: usize, r: tls::Reassembly) {
-        if let Some(slot) = self.heavy().reasm.get_mut(side) {
+        if let Some(slot) = self.heavy().reasm.get_or_insert_default().get_mut(side) {
             *slot = Some(r);
             self.flags |= flag::REASM;
         }
@@ -1016,7 +1025,7 @@ impl AppState {
             caps = caps.saturating_add(1);
         }
         let hv = self.heavy();
-        let s = hv.sip.get_or_insert_with(SipSummary::default);
+        let s = hv.sip.get_or_insert_default();
         s.messages = s.messages.saturating_add(1);
         match m.start {
             sip::StartLine::Request { method, .. } => {
@@ -1120,7 +1129,7 @@ impl AppState {
             push_capped(&mut hv.pts, *p, MAX_PAYLOAD_TYPES, &mut caps);
         }
         if let Some(os) = &oh.sip {
-            let s = hv.sip.get_or_insert_with(SipSummary::default);
+            let s = hv.sip.get_or_insert_default();
             s.messages = s.messages.saturating_add(os.messages);
             for c in &os.call_ids {
                 push_str_capped(&mut s.call_ids, c, MAX_CALL_IDS, &mut caps);
@@ -1172,7 +1181,7 @@ impl AppState {
                 .map(|(_, x)| *x)
                 .collect();
             s.rtp_payload_types.clone_from(&h.pts);
-            s.sip.clone_from(&h.sip);
+            s.sip = h.sip.as_deref().cloned();
         }
         s
     }

@@ -63,6 +63,8 @@ fn app_names() {
 #[test]
 fn state_is_small() {
     assert_eq!(std::mem::size_of::<AppState>(), 88);
+    // What every TLS flow allocates: the rare SIP and reassembly parts are boxed apart.
+    assert_eq!(std::mem::size_of::<super::Heavy>(), 160);
 }
 
 #[test]
@@ -288,8 +290,11 @@ fn check_caps(st: &AppState) {
     let pending = st
         .heavy
         .as_deref()
-        .is_some_and(|h| h.reasm.iter().any(Option::is_some));
+        .is_some_and(|h| h.reasm.iter().any(|r| r.iter().any(Option::is_some)));
     assert_eq!(st.reassembling(), pending, "REASM flag out of step");
+    // The reassembly box is freed once nothing is pending.
+    let boxed = st.heavy.as_deref().is_some_and(|h| h.reasm.is_some());
+    assert_eq!(boxed, pending, "reassembly box kept with nothing pending");
     if let Some(h) = st.heavy.as_deref() {
         assert!(h.stun_addresses.len() <= MAX_STUN_ADDRESSES);
         assert!(h.ssrcs.len() <= MAX_SSRCS);
@@ -297,7 +302,7 @@ fn check_caps(st: &AppState) {
         assert!(h.alpn.len() <= MAX_ALPN);
         assert!(h.tls_versions.len() <= MAX_TLS_VERSIONS);
         assert!(h.sni.as_ref().is_none_or(|s| s.len() <= MAX_STRING * 3));
-        for r in h.reasm.iter().flatten() {
+        for r in h.reasm.iter().flat_map(|r| r.iter().flatten()) {
             assert!(r.len() <= tls::REASM_CAP);
         }
         if let Some(s) = &h.sip {
