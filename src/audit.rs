@@ -4,6 +4,7 @@
 //! the domain behind them is CALL-FLOWS.md (Microsoft, "Call flow using ExpressRoute").
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::net::IpAddr;
 
 use crate::flow::{FlowKey, FlowState, FlowTable, PointId, Side};
@@ -11,8 +12,8 @@ use crate::ingest::{CaptureSummary, DecodeCounters};
 use crate::proto::{self, App};
 use crate::ranges::{Match, Ranges};
 use crate::report::{
-    CaptureReport, Finding, FlowReport, InterfaceReport, O365Report, ObservedPath, OnpremReport,
-    Pair, PathPair, RangesInfo, Severity, SightingReport, SiteInfo, Summary, Tool,
+    CaptureReport, FlowReport, InterfaceReport, O365Report, ObservedPath, OnpremReport, Pair,
+    PathPair, RangesInfo, Severity, SightingReport, SiteInfo, Summary, Tool,
 };
 use crate::site::{PathName, Site};
 
@@ -51,10 +52,6 @@ impl Code {
         }
     }
 
-    fn bit(self) -> u8 {
-        1 << (self as u8)
-    }
-
     pub fn severity(self) -> Severity {
         match self {
             Code::AsymmetricRoute | Code::ExpressrouteBypassed | Code::UnexpectedExpressroute => {
@@ -63,6 +60,29 @@ impl Code {
             Code::OneSidedFlow | Code::MediaOverTcp | Code::PathSplit => Severity::Warning,
             Code::UnknownPath => Severity::Info,
         }
+    }
+}
+
+/// A set of finding codes, one bit per `Code::ALL` entry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Codes(u8);
+
+impl Codes {
+    pub fn contains(self, code: Code) -> bool {
+        self.0 & Codes::bit(code) != 0
+    }
+
+    fn insert(&mut self, code: Code) {
+        self.0 |= Codes::bit(code);
+    }
+
+    fn bit(code: Code) -> u8 {
+        1 << (code as u8)
+    }
+
+    /// The codes in `Code::ALL` order (the report's).
+    pub fn iter(self) -> impl Iterator<Item = Code> {
+        Code::ALL.into_iter().filter(move |c| self.contains(*c))
     }
 }
 
@@ -197,19 +217,18 @@ pub struct Verdict<'r> {
     pub expected: Option<PathName>,
     pub o365: Option<Match<'r>>,
     pub app: App,
-    /// Finding codes, one bit per `Code::ALL` entry.
-    codes: u8,
+    codes: Codes,
     /// `asymmetric-route` was found from capture points (no path rule named them).
     asymmetric_by_points: bool,
 }
 
 impl Verdict<'_> {
     pub fn has(&self, code: Code) -> bool {
-        self.codes & code.bit() != 0
+        self.codes.contains(code)
     }
 
-    pub fn codes(&self) -> impl Iterator<Item = Code> + '_ {
-        Code::ALL.into_iter().filter(|c| self.has(*c))
+    pub fn codes(&self) -> impl Iterator<Item = Code> {
+        self.codes.iter()
     }
 
     fn local(&self) -> bool {
@@ -265,32 +284,32 @@ impl<'a> Audited<'a> {
     }
 
     /// The report of flow `i` (0-based; its `id` is `i + 1`).
-    pub fn flow_report(&self, i: usize) -> Option<FlowReport<'a>> {
+    pub fn flow_report(&self, i: usize) -> Option<FlowReport<'_>> {
         let (key, state) = self.flow(i)?;
         let v = self.verdicts.get(i)?;
         Some(flow_report(self.input, i as u64 + 1, key, state, v))
     }
 
-    /// The findings of flow `i`, with their messages.
-    pub fn findings_of(&self, i: usize) -> Vec<Finding> {
-        let (Some((key, state)), Some(v)) = (self.flow(i), self.verdicts.get(i)) else {
-            return Vec::new();
-        };
-        v.codes()
-            .map(|code| Finding {
-                code: code.as_str(),
-                severity: code.severity(),
+    /// The findings of flow `i`, in `Code::ALL` order.
+    pub fn findings_of(&self, i: usize) -> impl Iterator<Item = Finding<'_>> {
+        let flow = self.flow(i).zip(self.verdicts.get(i));
+        flow.into_iter().flat_map(move |((key, state), verdict)| {
+            verdict.codes().map(move |code| Finding {
+                code,
                 flow: i as u64 + 1,
-                message: message(self.input, key, state, v, code),
+                input: self.input,
+                key,
+                state,
+                verdict,
             })
-            .collect()
+        })
     }
 
-    pub fn flow_reports(&self) -> impl Iterator<Item = FlowReport<'a>> + '_ {
+    pub fn flow_reports(&self) -> impl Iterator<Item = FlowReport<'_>> {
         (0..self.len()).filter_map(|i| self.flow_report(i))
     }
 
-    pub fn findings(&self) -> impl Iterator<Item = Finding> + '_ {
+    pub fn findings(&self) -> impl Iterator<Item = Finding<'_>> {
         (0..self.len()).flat_map(|i| self.findings_of(i))
     }
 
@@ -299,6 +318,37 @@ impl<'a> Audited<'a> {
         self.verdicts
             .iter()
             .any(|v| v.codes().any(|c| fails(c.severity(), fail_on)))
+    }
+}
+
+/// One finding of one flow. Its message is written on demand (`write_message`): the JSON
+/// writers escape it straight into their output, with no `String` per finding.
+#[derive(Clone, Copy)]
+pub struct Finding<'x> {
+    pub code: Code,
+    /// The flow's `id`.
+    pub flow: u64,
+    input: &'x AuditInput<'x>,
+    key: &'x FlowKey,
+    state: &'x FlowState,
+    verdict: &'x Verdict<'x>,
+}
+
+impl Finding<'_> {
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
+
+    /// The message: which flow, which direction, which path, which endpoint set.
+    pub fn write_message<W: fmt::Write>(&self, w: &mut W) -> fmt::Result {
+        write_message(w, self.input, self.key, self.state, self.verdict, self.code)
+    }
+
+    pub fn message(&self) -> String {
+        let mut text = String::new();
+        // Writing into a `String` cannot fail.
+        let _ = self.write_message(&mut text);
+        text
     }
 }
 
@@ -463,7 +513,7 @@ fn verdict<'a>(input: &'a AuditInput<'a>, key: &FlowKey, state: &FlowState) -> V
         expected,
         o365,
         app: state.app.app(),
-        codes: 0,
+        codes: Codes::default(),
         asymmetric_by_points: false,
     };
     let f = facts(&v, key);
@@ -482,73 +532,124 @@ fn verdict<'a>(input: &'a AuditInput<'a>, key: &FlowKey, state: &FlowState) -> V
     };
     let crossing_edge = client_internal != server_internal;
     let (pf, pr) = (v.path.forward, v.path.reverse);
-    let mut codes = 0u8;
+    let mut codes = Codes::default();
     if edge(pf) && edge(pr) && pf != pr {
-        codes |= Code::AsymmetricRoute.bit();
+        codes.insert(Code::AsymmetricRoute);
     } else if !local && fwd.packets > 0 && rev.packets > 0 && !edge(pf) && !edge(pr) {
         let only_fwd = points(fwd).any(|p| !points(rev).any(|q| q == p));
         let only_rev = points(rev).any(|p| !points(fwd).any(|q| q == p));
         if only_fwd && only_rev {
-            codes |= Code::AsymmetricRoute.bit();
+            codes.insert(Code::AsymmetricRoute);
             v.asymmetric_by_points = true;
         }
     }
     if expected == Some(PathName::Expressroute)
         && (pf == Some(ObservedPath::Internet) || pr == Some(ObservedPath::Internet))
     {
-        codes |= Code::ExpressrouteBypassed.bit();
+        codes.insert(Code::ExpressrouteBypassed);
     }
     if expected == Some(PathName::Internet)
         && (pf == Some(ObservedPath::Expressroute) || pr == Some(ObservedPath::Expressroute))
     {
-        codes |= Code::UnexpectedExpressroute.bit();
+        codes.insert(Code::UnexpectedExpressroute);
     }
     if crossing_edge && rev.packets == 0 && one_sided_evidence(key.protocol, fwd) {
-        codes |= Code::OneSidedFlow.bit();
+        codes.insert(Code::OneSidedFlow);
     }
     if key.protocol == TCP && matches!(v.app, App::Rtp | App::Rtcp | App::Stun) {
-        codes |= Code::MediaOverTcp.bit();
+        codes.insert(Code::MediaOverTcp);
     }
     if pf == Some(ObservedPath::Split) || pr == Some(ObservedPath::Split) {
-        codes |= Code::PathSplit.bit();
+        codes.insert(Code::PathSplit);
     }
     if crossing_edge && (pf == Some(ObservedPath::Unknown) || pr == Some(ObservedPath::Unknown)) {
-        codes |= Code::UnknownPath.bit();
+        codes.insert(Code::UnknownPath);
     }
     v.codes = codes;
     v
 }
 
+/// Writes `parts` one after the other.
+fn write_parts<W: fmt::Write>(w: &mut W, parts: &[&str]) -> fmt::Result {
+    parts.iter().try_for_each(|p| w.write_str(p))
+}
+
+fn write_u64<W: fmt::Write>(w: &mut W, n: u64) -> fmt::Result {
+    w.write_str(itoa::Buffer::new().format(n))
+}
+
+/// An address as `Display` writes it. IPv4 octet by octet, faster than `Display`; IPv6 by
+/// `Display` (RFC 5952's shortening is not worth writing again).
+fn write_ip<W: fmt::Write>(w: &mut W, ip: IpAddr) -> fmt::Result {
+    match ip {
+        IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    w.write_str(".")?;
+                }
+                write_u64(w, u64::from(octet))?;
+            }
+            Ok(())
+        }
+        IpAddr::V6(v6) => write!(w, "{v6}"),
+    }
+}
+
+/// The capture points a side was seen at, sorted, each once, separated by `, `.
+fn write_point_names<W: fmt::Write>(w: &mut W, input: &AuditInput<'_>, side: &Side) -> fmt::Result {
+    let mut names = [""; crate::flow::MAX_SIGHTINGS_PER_SIDE];
+    let mut n = 0;
+    for (slot, p) in names.iter_mut().zip(points(side)) {
+        *slot = input.point_display(p).0;
+        n += 1;
+    }
+    let names = names.get_mut(..n).unwrap_or_default();
+    names.sort_unstable();
+    let mut previous = None;
+    for &name in names.iter() {
+        if previous == Some(name) {
+            continue;
+        }
+        if previous.is_some() {
+            w.write_str(", ")?;
+        }
+        w.write_str(name)?;
+        previous = Some(name);
+    }
+    Ok(())
+}
+
 /// The message of one finding: which flow, which direction, which path, which endpoint set.
-fn message(
+/// Written in pieces with no intermediate `String`: the JSON report writes one per finding.
+fn write_message<W: fmt::Write>(
+    w: &mut W,
     input: &AuditInput<'_>,
     key: &FlowKey,
     state: &FlowState,
     v: &Verdict<'_>,
     code: Code,
-) -> String {
+) -> fmt::Result {
     let (_, fwd, rev) = oriented(state);
     let client = key.sender(v.client_side);
     let server = key.sender(1 - v.client_side);
     let describe = |p: Option<ObservedPath>| p.map_or("nowhere", ObservedPath::as_str);
-    let set_text = v
-        .o365
-        .as_ref()
-        .map(|m| {
-            format!(
-                " (Office 365 endpoint set {}, {} {})",
-                m.id, m.service_area, m.category
-            )
-        })
-        .unwrap_or_default();
-    let flow_text = format!(
-        "{} {}:{} -> {}:{}{set_text}",
-        if key.protocol == TCP { "tcp" } else { "udp" },
-        client.ip,
-        client.port,
-        server.ip,
-        server.port
-    );
+
+    // The flow: `udp 10.0.0.1:50000 -> 52.112.0.1:3478 (Office 365 endpoint set ...)`.
+    w.write_str(if key.protocol == TCP { "tcp " } else { "udp " })?;
+    write_ip(w, client.ip)?;
+    w.write_str(":")?;
+    write_u64(w, u64::from(client.port))?;
+    w.write_str(" -> ")?;
+    write_ip(w, server.ip)?;
+    w.write_str(":")?;
+    write_u64(w, u64::from(server.port))?;
+    if let Some(m) = &v.o365 {
+        w.write_str(" (Office 365 endpoint set ")?;
+        write_u64(w, u64::from(m.id))?;
+        write_parts(w, &[", ", m.service_area, " ", m.category.as_str(), ")"])?;
+    }
+    w.write_str(": ")?;
+
     let (pf, pr) = (v.path.forward, v.path.reverse);
     let first_dir = |wanted: ObservedPath| {
         if pf == Some(wanted) {
@@ -557,29 +658,31 @@ fn message(
             "reverse"
         }
     };
-    let detail = match code {
+    match code {
         Code::AsymmetricRoute if v.asymmetric_by_points => {
-            let names = |side: &Side| {
-                let mut names: Vec<&str> =
-                    points(side).map(|p| input.point_display(p).0).collect();
-                names.sort();
-                names.dedup();
-                names.join(", ")
-            };
-            format!(
-                "forward seen at {}, reverse seen at {}; the directions took different capture points",
-                names(fwd),
-                names(rev)
-            )
+            w.write_str("forward seen at ")?;
+            write_point_names(w, input, fwd)?;
+            w.write_str(", reverse seen at ")?;
+            write_point_names(w, input, rev)?;
+            w.write_str("; the directions took different capture points")
         }
-        Code::AsymmetricRoute => format!(
-            "forward over {}, reverse over {}; a stateful firewall on either path sees only half of the flow",
-            describe(pf),
-            describe(pr)
+        Code::AsymmetricRoute => write_parts(
+            w,
+            &[
+                "forward over ",
+                describe(pf),
+                ", reverse over ",
+                describe(pr),
+                "; a stateful firewall on either path sees only half of the flow",
+            ],
         ),
-        Code::ExpressrouteBypassed => format!(
-            "expected over expressroute, but the {} direction went over internet",
-            first_dir(ObservedPath::Internet)
+        Code::ExpressrouteBypassed => write_parts(
+            w,
+            &[
+                "expected over expressroute, but the ",
+                first_dir(ObservedPath::Internet),
+                " direction went over internet",
+            ],
         ),
         Code::UnexpectedExpressroute => {
             let why = if v.o365.is_some() {
@@ -589,38 +692,55 @@ fn message(
             } else {
                 "the site profile says the site has no ExpressRoute"
             };
-            format!(
-                "the {} direction went over expressroute, but {why}",
-                first_dir(ObservedPath::Expressroute)
+            write_parts(
+                w,
+                &[
+                    "the ",
+                    first_dir(ObservedPath::Expressroute),
+                    " direction went over expressroute, but ",
+                    why,
+                ],
             )
         }
-        Code::OneSidedFlow => format!(
+        Code::OneSidedFlow => write!(
+            w,
             "{} packets sent over {:.1} s, no reply seen at any capture point",
             fwd.packets,
             (fwd.last_ns - fwd.first_ns) as f64 / 1e9
         ),
-        Code::MediaOverTcp => format!(
-            "{} carried over TCP; open UDP 3478-3481 to Office 365 so media uses UDP",
-            v.app.as_str()
+        Code::MediaOverTcp => write_parts(
+            w,
+            &[
+                v.app.as_str(),
+                " carried over TCP; open UDP 3478-3481 to Office 365 so media uses UDP",
+            ],
         ),
-        Code::PathSplit => format!(
-            "the {} direction was seen on both expressroute and internet",
-            first_dir(ObservedPath::Split)
+        Code::PathSplit => write_parts(
+            w,
+            &[
+                "the ",
+                first_dir(ObservedPath::Split),
+                " direction was seen on both expressroute and internet",
+            ],
         ),
-        Code::UnknownPath => format!(
-            "path not determined (forward {}, reverse {}); add a [[path]] rule for its capture point, VLAN or next-hop MAC",
-            describe(pf),
-            describe(pr)
+        Code::UnknownPath => write_parts(
+            w,
+            &[
+                "path not determined (forward ",
+                describe(pf),
+                ", reverse ",
+                describe(pr),
+                "); add a [[path]] rule for its capture point, VLAN or next-hop MAC",
+            ],
         ),
-    };
-    format!("{flow_text}: {detail}")
+    }
 }
 
 fn flow_report<'a>(
     input: &'a AuditInput<'a>,
     id: u64,
     key: &FlowKey,
-    state: &FlowState,
+    state: &'a FlowState,
     v: &Verdict<'a>,
 ) -> FlowReport<'a> {
     let (client_side, fwd, rev) = oriented(state);
@@ -684,7 +804,7 @@ fn flow_report<'a>(
         },
         first_ns: state.first_ns(),
         last_ns: state.last_ns(),
-        findings: v.codes().map(Code::as_str).collect(),
+        findings: v.codes,
         tcp_flags: (key.protocol == TCP).then_some(Pair {
             forward: fwd.tcp_seen,
             reverse: rev.tcp_seen,
@@ -694,7 +814,7 @@ fn flow_report<'a>(
             reverse: sightings(rev, v.server_internal, v.client_internal),
         },
         fragments: state.fragments,
-        proto: state.app.summary(client_side),
+        proto: state.app.evidence(client_side),
     }
 }
 
@@ -725,4 +845,19 @@ pub fn total_counters(captures: &[CaptureSummary]) -> DecodeCounters {
 /// Whether a finding of `severity` makes the run fail at `--fail-on`.
 pub fn fails(severity: Severity, fail_on: Option<Severity>) -> bool {
     fail_on.is_some_and(|threshold| severity >= threshold)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn addresses_written_as_display_writes_them(ip: IpAddr) {
+            let mut text = String::new();
+            prop_assert!(write_ip(&mut text, ip).is_ok());
+            prop_assert_eq!(text, ip.to_string());
+        }
+    }
 }

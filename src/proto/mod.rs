@@ -120,6 +120,17 @@ pub enum StunAddressKind {
     Relayed,
 }
 
+impl StunAddressKind {
+    /// The report's name (serde's).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StunAddressKind::Mapped => "mapped",
+            StunAddressKind::Peer => "peer",
+            StunAddressKind::Relayed => "relayed",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct StunAddress {
     pub kind: StunAddressKind,
@@ -158,7 +169,7 @@ pub struct AppCounters {
 }
 
 impl AppCounters {
-    fn is_zero(&self) -> bool {
+    pub fn is_zero(&self) -> bool {
         *self == AppCounters::default()
     }
 
@@ -204,6 +215,58 @@ pub struct AppSummary {
 
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+/// A flow's evidence as the report shows it, borrowed from its `AppState`: `AppSummary`'s
+/// fields without a copy of any string or list (the JSON report writes one per flow, from a
+/// million flows). `to_summary` makes the owned `AppSummary`.
+#[derive(Clone, Copy, Debug)]
+pub struct Evidence<'s> {
+    pub app: App,
+    pub sni: Option<&'s str>,
+    pub alpn: &'s [String],
+    pub tls_versions: &'s [u16],
+    pub dtls: bool,
+    pub stun: bool,
+    pub stun_addresses: &'s [StunAddress],
+    pub ms_turn: bool,
+    /// (side, SSRC) pairs; `rtp_ssrcs` lists them in the report's order.
+    pub ssrcs: &'s [(u8, u32)],
+    /// 0 or 1: the side whose SSRCs are listed first.
+    pub client_side: u8,
+    pub rtp_payload_types: &'s [u8],
+    pub rtcp: bool,
+    pub sip: Option<&'s SipSummary>,
+    pub counters: AppCounters,
+}
+
+impl<'s> Evidence<'s> {
+    /// `AppSummary::rtp_ssrcs`: the client side's SSRCs first, each side's in the order seen.
+    pub fn rtp_ssrcs(&self) -> impl Iterator<Item = u32> + 's {
+        let ssrcs = self.ssrcs;
+        let client = self.client_side & 1;
+        let of_client = ssrcs.iter().filter(move |(side, _)| *side == client);
+        let of_server = ssrcs.iter().filter(move |(side, _)| *side != client);
+        of_client.chain(of_server).map(|(_, ssrc)| *ssrc)
+    }
+
+    pub fn to_summary(&self) -> AppSummary {
+        AppSummary {
+            app: self.app,
+            sni: self.sni.map(str::to_owned),
+            alpn: self.alpn.to_vec(),
+            tls_versions: self.tls_versions.to_vec(),
+            dtls: self.dtls,
+            stun: self.stun,
+            stun_addresses: self.stun_addresses.to_vec(),
+            ms_turn: self.ms_turn,
+            rtp_ssrcs: self.rtp_ssrcs().collect(),
+            rtp_payload_types: self.rtp_payload_types.to_vec(),
+            rtcp: self.rtcp,
+            sip: self.sip.cloned(),
+            counters: self.counters,
+        }
+    }
 }
 
 // ---- per-flow state ---------------------------------------------------------------------
@@ -1153,37 +1216,34 @@ impl AppState {
         self.counters.caps_hit = caps;
     }
 
-    /// Owned summary for the report. `client_side` is 0 or 1.
-    pub fn summary(&self, client_side: u8) -> AppSummary {
-        let mut s = AppSummary {
-            app: self.app(),
-            dtls: self.dtls_datagrams > 0,
-            stun: self.stun_seen(),
-            ms_turn: self.has(flag::MS_TURN),
-            rtcp: self.rtcp_pkts > 0,
-            counters: self.counters,
-            ..AppSummary::default()
-        };
+    /// The evidence for the report, borrowed. `client_side` is 0 or 1.
+    pub fn evidence(&self, client_side: u8) -> Evidence<'_> {
+        let mut counters = self.counters;
         // An unfinished ClientHello is evidence lost, as if the flow had been sealed: the
         // count then does not depend on when (or whether) the table sealed it.
-        s.counters.caps_hit = s.counters.caps_hit.saturating_add(self.pending_loss());
-        if let Some(h) = self.heavy.as_deref() {
-            s.sni.clone_from(&h.sni);
-            s.alpn.clone_from(&h.alpn);
-            s.tls_versions.clone_from(&h.tls_versions);
-            s.stun_addresses.clone_from(&h.stun_addresses);
-            let client = client_side & 1;
-            s.rtp_ssrcs = h
-                .ssrcs
-                .iter()
-                .filter(|(sd, _)| *sd == client)
-                .chain(h.ssrcs.iter().filter(|(sd, _)| *sd != client))
-                .map(|(_, x)| *x)
-                .collect();
-            s.rtp_payload_types.clone_from(&h.pts);
-            s.sip = h.sip.as_deref().cloned();
+        counters.caps_hit = counters.caps_hit.saturating_add(self.pending_loss());
+        let heavy = self.heavy.as_deref();
+        Evidence {
+            app: self.app(),
+            sni: heavy.and_then(|h| h.sni.as_deref()),
+            alpn: heavy.map_or(&[], |h| &h.alpn),
+            tls_versions: heavy.map_or(&[], |h| &h.tls_versions),
+            dtls: self.dtls_datagrams > 0,
+            stun: self.stun_seen(),
+            stun_addresses: heavy.map_or(&[], |h| &h.stun_addresses),
+            ms_turn: self.has(flag::MS_TURN),
+            ssrcs: heavy.map_or(&[], |h| &h.ssrcs),
+            client_side: client_side & 1,
+            rtp_payload_types: heavy.map_or(&[], |h| &h.pts),
+            rtcp: self.rtcp_pkts > 0,
+            sip: heavy.and_then(|h| h.sip.as_deref()),
+            counters,
         }
-        s
+    }
+
+    /// Owned summary for the report. `client_side` is 0 or 1.
+    pub fn summary(&self, client_side: u8) -> AppSummary {
+        self.evidence(client_side).to_summary()
     }
 }
 

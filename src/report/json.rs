@@ -8,9 +8,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::jsonw::JsonText;
-use super::{Finding, FlowReport, ObservedPath, Pair, SightingReport};
-use crate::audit::Audited;
+use super::{FlowReport, ObservedPath, Pair, SightingReport};
+use crate::audit::{Audited, Finding};
 use crate::flow::Endpoint;
+use crate::proto::{Evidence, SipSummary};
 
 /// Flows (and their findings) serialized per chunk, chunks built in parallel (rayon, within
 /// the caller's pool) a window at a time and written in order: the output is the same for any
@@ -91,11 +92,7 @@ impl serde_json::ser::Formatter for NestedPretty {
 }
 
 /// `value` pretty-printed as if `indent / 2` levels deep in the document.
-pub(super) fn pretty_at<T: Serialize>(
-    value: &T,
-    indent: usize,
-    out: &mut Vec<u8>,
-) -> io::Result<()> {
+fn pretty_at<T: Serialize>(value: &T, indent: usize, out: &mut Vec<u8>) -> io::Result<()> {
     let formatter = NestedPretty {
         depth: indent / 2,
         has_value: false,
@@ -250,8 +247,137 @@ fn sightings(w: &mut JsonText<'_>, name: &str, list: &[SightingReport<'_>]) {
     w.end_array();
 }
 
+fn u64_array(w: &mut JsonText<'_>, name: &str, values: impl Iterator<Item = u64>) {
+    w.key(name);
+    w.begin_array();
+    for v in values {
+        w.element();
+        w.u64(v);
+    }
+    w.end_array();
+}
+
+fn str_array(w: &mut JsonText<'_>, name: &str, values: &[String]) {
+    w.key(name);
+    w.begin_array();
+    for v in values {
+        w.element();
+        w.str(v);
+    }
+    w.end_array();
+}
+
+fn sip_summary(w: &mut JsonText<'_>, s: &SipSummary) {
+    w.begin_object();
+    str_array(w, "call_ids", &s.call_ids);
+    str_array(w, "methods", &s.methods);
+    u64_array(
+        w,
+        "status_codes",
+        s.status_codes.iter().map(|&c| u64::from(c)),
+    );
+    w.key("from");
+    w.opt_str(s.from.as_deref());
+    w.key("to");
+    w.opt_str(s.to.as_deref());
+    w.key("sdp_media");
+    w.begin_array();
+    for m in &s.sdp_media {
+        w.element();
+        w.begin_object();
+        w.key("media");
+        w.str(&m.media);
+        w.key("ip");
+        w.opt_str(m.ip.as_deref());
+        w.key("port");
+        w.u64(u64::from(m.port));
+        w.key("proto");
+        w.str(&m.proto);
+        w.end_object();
+    }
+    w.end_array();
+    w.key("messages");
+    w.u64(u64::from(s.messages));
+    w.end_object();
+}
+
+/// A flow's `proto`: what serde writes for `AppSummary` (same fields, same order, empty lists,
+/// false flags and zero counters left out), from the evidence borrowed from the flow table.
+fn proto(w: &mut JsonText<'_>, e: &Evidence<'_>) {
+    w.begin_object();
+    if !e.alpn.is_empty() {
+        str_array(w, "alpn", e.alpn);
+    }
+    if !e.tls_versions.is_empty() {
+        u64_array(
+            w,
+            "tls_versions",
+            e.tls_versions.iter().map(|&v| u64::from(v)),
+        );
+    }
+    if e.dtls {
+        w.key("dtls");
+        w.bool(true);
+    }
+    if e.stun {
+        w.key("stun");
+        w.bool(true);
+    }
+    if !e.stun_addresses.is_empty() {
+        w.key("stun_addresses");
+        w.begin_array();
+        for a in e.stun_addresses {
+            w.element();
+            w.begin_object();
+            w.key("kind");
+            w.str(a.kind.as_str());
+            w.key("ip");
+            w.ip(a.ip);
+            w.key("port");
+            w.u64(u64::from(a.port));
+            w.end_object();
+        }
+        w.end_array();
+    }
+    if e.ms_turn {
+        w.key("ms_turn");
+        w.bool(true);
+    }
+    if !e.ssrcs.is_empty() {
+        u64_array(w, "rtp_ssrcs", e.rtp_ssrcs().map(u64::from));
+    }
+    if !e.rtp_payload_types.is_empty() {
+        u64_array(
+            w,
+            "rtp_payload_types",
+            e.rtp_payload_types.iter().map(|&t| u64::from(t)),
+        );
+    }
+    if e.rtcp {
+        w.key("rtcp");
+        w.bool(true);
+    }
+    if let Some(s) = e.sip {
+        w.key("sip");
+        sip_summary(w, s);
+    }
+    let c = &e.counters;
+    if !c.is_zero() {
+        w.key("counters");
+        w.begin_object();
+        w.key("messages");
+        w.u64(u64::from(c.messages));
+        w.key("parse_errors");
+        w.u64(u64::from(c.parse_errors));
+        w.key("caps_hit");
+        w.u64(u64::from(c.caps_hit));
+        w.end_object();
+    }
+    w.end_object();
+}
+
 /// The fields of one flow (SPEC "JSON report"), into the object `w` has open.
-fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) -> io::Result<()> {
+fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
     w.key("id");
     w.u64(f.id);
     w.key("transport");
@@ -261,7 +387,7 @@ fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) -> io::Result<()> {
     w.key("app");
     w.str(f.app.as_str());
     w.key("sni");
-    w.opt_str(f.proto.sni.as_deref());
+    w.opt_str(f.proto.sni);
     w.key("o365");
     match &f.o365 {
         Some(o) => {
@@ -304,9 +430,9 @@ fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) -> io::Result<()> {
     w.rfc3339(f.last_ns);
     w.key("findings");
     w.begin_array();
-    for code in &f.findings {
+    for code in f.findings.iter() {
         w.element();
-        w.str(code);
+        w.str(code.as_str());
     }
     w.end_array();
     if let Some(flags) = f.tcp_flags {
@@ -333,37 +459,38 @@ fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) -> io::Result<()> {
         w.u64(f.fragments);
     }
     w.key("proto");
-    w.serde(&f.proto)
+    proto(w, &f.proto);
 }
 
-fn finding_fields(w: &mut JsonText<'_>, f: &Finding) {
+fn finding_fields(w: &mut JsonText<'_>, f: &Finding<'_>) -> io::Result<()> {
     w.key("code");
-    w.str(f.code);
+    w.str(f.code.as_str());
     w.key("severity");
-    w.str(f.severity.as_str());
+    w.str(f.severity().as_str());
     w.key("flow");
     w.u64(f.flow);
     w.key("message");
-    w.str(&f.message);
+    w.str_from(|text| f.write_message(text))
+        .map_err(|_| io::Error::other("cannot format a finding's message"))
 }
 
 /// One flow as an element of the report's pretty `flows` array.
-pub fn write_flow(buf: &mut Vec<u8>, f: &FlowReport<'_>) -> io::Result<()> {
+pub fn write_flow(buf: &mut Vec<u8>, f: &FlowReport<'_>) {
     separate(buf);
     let mut w = JsonText::pretty(buf, 2);
     w.begin_object();
-    flow_fields(&mut w, f)?;
+    flow_fields(&mut w, f);
     w.end_object();
-    Ok(())
 }
 
 /// One finding as an element of the report's pretty `findings` array.
-pub fn write_finding(buf: &mut Vec<u8>, f: &Finding) {
+pub fn write_finding(buf: &mut Vec<u8>, f: &Finding<'_>) -> io::Result<()> {
     separate(buf);
     let mut w = JsonText::pretty(buf, 2);
     w.begin_object();
-    finding_fields(&mut w, f);
+    finding_fields(&mut w, f)?;
     w.end_object();
+    Ok(())
 }
 
 /// Writes the report as one pretty-printed JSON document (SPEC's field order).
@@ -385,18 +512,20 @@ pub fn write_json<W: Write>(audited: &Audited<'_>, mut out: W) -> io::Result<()>
     head.extend_from_slice(b"  \"flows\": ");
     out.write_all(&head)?;
     write_array(&mut out, audited.len(), |i, buf| {
-        match audited.flow_report(i) {
-            Some(f) => write_flow(buf, &f).map(|()| 1),
-            None => Ok(0),
-        }
+        Ok(match audited.flow_report(i) {
+            Some(f) => {
+                write_flow(buf, &f);
+                1
+            }
+            None => 0,
+        })
     })?;
     out.write_all(b",\n  \"findings\": ")?;
     write_array(&mut out, audited.len(), |i, buf| {
-        let findings = audited.findings_of(i);
-        for f in &findings {
-            write_finding(buf, f);
-        }
-        Ok(findings.len())
+        audited.findings_of(i).try_fold(0, |n, f| {
+            write_finding(buf, &f)?;
+            Ok(n + 1)
+        })
     })?;
     out.write_all(b"\n}\n")
 }
@@ -438,7 +567,7 @@ pub fn write_ndjson<W: Write>(audited: &Audited<'_>, mut out: W) -> io::Result<(
                 w.begin_object();
                 w.key("type");
                 w.str("flow");
-                flow_fields(&mut w, &f)?;
+                flow_fields(&mut w, &f);
                 w.end_object();
                 buf.push(b'\n');
                 Ok(1)
@@ -451,17 +580,16 @@ pub fn write_ndjson<W: Write>(audited: &Audited<'_>, mut out: W) -> io::Result<(
         &mut out,
         audited.len(),
         |i, buf| {
-            let findings = audited.findings_of(i);
-            for f in &findings {
+            audited.findings_of(i).try_fold(0, |n, f| {
                 let mut w = JsonText::compact(buf);
                 w.begin_object();
                 w.key("type");
                 w.str("finding");
-                finding_fields(&mut w, f);
+                finding_fields(&mut w, &f)?;
                 w.end_object();
                 buf.push(b'\n');
-            }
-            Ok(findings.len())
+                Ok(n + 1)
+            })
         },
         as_is,
     )?;
@@ -471,4 +599,160 @@ pub fn write_ndjson<W: Write>(audited: &Audited<'_>, mut out: W) -> io::Result<(
 fn line<W: Write, T: Serialize>(out: &mut W, kind: &'static str, value: &T) -> io::Result<()> {
     serde_json::to_writer(&mut *out, &Typed { kind, value })?;
     out.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::{App, AppCounters, AppSummary, SdpMedia, StunAddress, StunAddressKind};
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    fn arb_sip() -> impl Strategy<Value = SipSummary> {
+        let sdp = (
+            any::<String>(),
+            any::<Option<String>>(),
+            any::<u16>(),
+            any::<String>(),
+        )
+            .prop_map(|(media, ip, port, proto)| SdpMedia {
+                media,
+                ip,
+                port,
+                proto,
+            });
+        (
+            vec(any::<String>(), 0..3),
+            vec(any::<String>(), 0..3),
+            vec(any::<u16>(), 0..3),
+            any::<Option<String>>(),
+            any::<Option<String>>(),
+            vec(sdp, 0..3),
+            any::<u32>(),
+        )
+            .prop_map(
+                |(call_ids, methods, status_codes, from, to, sdp_media, messages)| SipSummary {
+                    call_ids,
+                    methods,
+                    status_codes,
+                    from,
+                    to,
+                    sdp_media,
+                    messages,
+                },
+            )
+    }
+
+    fn arb_summary() -> impl Strategy<Value = AppSummary> {
+        let kind = prop_oneof![
+            Just(StunAddressKind::Mapped),
+            Just(StunAddressKind::Peer),
+            Just(StunAddressKind::Relayed),
+        ];
+        let address = (kind, any::<std::net::IpAddr>(), any::<u16>())
+            .prop_map(|(kind, ip, port)| StunAddress { kind, ip, port });
+        let counters = prop_oneof![
+            Just(AppCounters::default()),
+            (any::<u32>(), any::<u32>(), any::<u32>()).prop_map(|(m, p, c)| AppCounters {
+                messages: m,
+                parse_errors: p,
+                caps_hit: c,
+            }),
+        ];
+        let tls = (
+            any::<Option<String>>(),
+            vec(any::<String>(), 0..3),
+            vec(any::<u16>(), 0..3),
+            any::<bool>(),
+        );
+        let media = (
+            any::<bool>(),
+            vec(address, 0..3),
+            any::<bool>(),
+            vec(any::<u32>(), 0..3),
+            vec(any::<u8>(), 0..3),
+            any::<bool>(),
+        );
+        (tls, media, proptest::option::of(arb_sip()), counters).prop_map(
+            |((sni, alpn, tls_versions, dtls), media, sip, counters)| {
+                let (stun, stun_addresses, ms_turn, rtp_ssrcs, rtp_payload_types, rtcp) = media;
+                AppSummary {
+                    app: App::Other,
+                    sni,
+                    alpn,
+                    tls_versions,
+                    dtls,
+                    stun,
+                    stun_addresses,
+                    ms_turn,
+                    rtp_ssrcs,
+                    rtp_payload_types,
+                    rtcp,
+                    sip,
+                    counters,
+                }
+            },
+        )
+    }
+
+    /// `s` as the evidence the report borrows, every SSRC from the client's side (so listed
+    /// in `s`'s order).
+    fn evidence_of<'s>(s: &'s AppSummary, ssrcs: &'s [(u8, u32)]) -> Evidence<'s> {
+        Evidence {
+            app: s.app,
+            sni: s.sni.as_deref(),
+            alpn: &s.alpn,
+            tls_versions: &s.tls_versions,
+            dtls: s.dtls,
+            stun: s.stun,
+            stun_addresses: &s.stun_addresses,
+            ms_turn: s.ms_turn,
+            ssrcs,
+            client_side: 0,
+            rtp_payload_types: &s.rtp_payload_types,
+            rtcp: s.rtcp,
+            sip: s.sip.as_ref(),
+            counters: s.counters,
+        }
+    }
+
+    fn by_hand(e: &Evidence<'_>, mut w: JsonText<'_>) {
+        proto(&mut w, e);
+    }
+
+    proptest! {
+        #[test]
+        fn proto_same_bytes_as_serde_json(s in arb_summary()) {
+            let ssrcs: Vec<(u8, u32)> = s.rtp_ssrcs.iter().map(|&x| (0, x)).collect();
+            let e = evidence_of(&s, &ssrcs);
+            prop_assert_eq!(&e.to_summary(), &s);
+
+            let mut compact = Vec::new();
+            by_hand(&e, JsonText::compact(&mut compact));
+            prop_assert_eq!(String::from_utf8(compact).unwrap(), serde_json::to_string(&s).unwrap());
+
+            let mut pretty = Vec::new();
+            by_hand(&e, JsonText::pretty(&mut pretty, 0));
+            prop_assert_eq!(String::from_utf8(pretty).unwrap(), serde_json::to_string_pretty(&s).unwrap());
+
+            // Where the report has it: the value of a key of a flow, an element of `flows`.
+            let mut nested = Vec::new();
+            by_hand(&e, JsonText::pretty(&mut nested, 3));
+            let mut expected = Vec::new();
+            pretty_at(&s, 6, &mut expected).unwrap();
+            prop_assert_eq!(String::from_utf8(nested).unwrap(), String::from_utf8(expected).unwrap());
+        }
+    }
+
+    #[test]
+    fn client_ssrcs_first() {
+        let s = AppSummary::default();
+        let ssrcs = [(0, 1), (1, 2), (0, 3), (1, 4)];
+        let mut e = evidence_of(&s, &ssrcs);
+        e.client_side = 1;
+        assert_eq!(e.rtp_ssrcs().collect::<Vec<_>>(), [2, 4, 1, 3]);
+        let mut out = Vec::new();
+        by_hand(&e, JsonText::compact(&mut out));
+        assert_eq!(out, br#"{"rtp_ssrcs":[2,4,1,3]}"#);
+    }
 }

@@ -9,8 +9,6 @@
 use std::fmt::{self, Write as _};
 use std::net::IpAddr;
 
-use serde::Serialize;
-
 /// Deepest nesting tracked; the report nests at most 7 levels.
 const MAX_DEPTH: usize = 64;
 
@@ -193,13 +191,27 @@ impl<'b> JsonText<'b> {
         self.out.push(b'"');
     }
 
-    /// A value serialized by serde, laid out as if written by this writer.
-    pub fn serde<T: Serialize>(&mut self, value: &T) -> std::io::Result<()> {
-        if self.pretty {
-            super::json::pretty_at(value, self.depth * 2, self.out)
-        } else {
-            serde_json::to_writer(&mut *self.out, value).map_err(std::io::Error::from)
-        }
+    /// A string value written in pieces through `fmt::Write` by `write`, escaped as `str`
+    /// escapes it: text made of parts (a finding's message) needs no `String` of its own.
+    pub fn str_from(
+        &mut self,
+        write: impl FnOnce(&mut EscapedStr<'_>) -> fmt::Result,
+    ) -> fmt::Result {
+        self.out.push(b'"');
+        write(&mut EscapedStr(self.out))?;
+        self.out.push(b'"');
+        Ok(())
+    }
+}
+
+/// `fmt::Write` into the body of a JSON string (see `JsonText::str_from`): every piece is
+/// escaped as it is appended.
+pub struct EscapedStr<'a>(&'a mut Vec<u8>);
+
+impl fmt::Write for EscapedStr<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        escape_body(self.0, s);
+        Ok(())
     }
 }
 
@@ -262,6 +274,7 @@ impl fmt::Write for ByteWriter<'_> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use serde::Serialize;
 
     #[derive(Serialize)]
     struct Sample {
@@ -318,6 +331,15 @@ mod tests {
             let mut compact = Vec::new();
             by_hand(&v, &mut JsonText::compact(&mut compact));
             prop_assert_eq!(String::from_utf8(compact).unwrap(), serde_json::to_string(&v).unwrap());
+        }
+
+        #[test]
+        fn pieces_escaped_as_one_string(pieces in proptest::collection::vec(any::<String>(), 0..4)) {
+            let mut out = Vec::new();
+            JsonText::compact(&mut out)
+                .str_from(|w| pieces.iter().try_for_each(|p| w.write_str(p)))
+                .unwrap();
+            prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&pieces.concat()).unwrap());
         }
 
         #[test]

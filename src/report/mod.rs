@@ -10,9 +10,10 @@ pub mod time;
 
 use serde::Serialize;
 
+use crate::audit::Codes;
 use crate::flow::Endpoint;
 use crate::ingest::DecodeCounters;
-use crate::proto::{App, AppSummary};
+use crate::proto::{App, Evidence};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -152,8 +153,8 @@ pub struct SightingReport<'a> {
     pub packets: u64,
 }
 
-/// One flow of the report (SPEC "JSON report"), borrowing its names from the audit. Written by
-/// `json::write_flow`, in this field order.
+/// One flow of the report (SPEC "JSON report"), borrowing its names from the audit and its
+/// evidence from the flow table. Written by `json::write_flow`, in this field order.
 #[derive(Clone, Debug)]
 pub struct FlowReport<'a> {
     pub id: u64,
@@ -170,21 +171,13 @@ pub struct FlowReport<'a> {
     pub bytes: Pair<u64>,
     pub first_ns: i64,
     pub last_ns: i64,
-    pub findings: Vec<&'static str>,
+    pub findings: Codes,
     /// TCP flags seen per direction (`crate::flow::seen` bits; TCP flows only).
     pub tcp_flags: Option<Pair<u8>>,
     pub seen_at: Pair<Vec<SightingReport<'a>>>,
     pub fragments: u64,
     /// The protocol evidence; its `sni` is the flow's `sni` field.
-    pub proto: AppSummary,
-}
-
-#[derive(Clone, Debug)]
-pub struct Finding {
-    pub code: &'static str,
-    pub severity: Severity,
-    pub flow: u64,
-    pub message: String,
+    pub proto: Evidence<'a>,
 }
 
 /// The names of TCP flags seen (`crate::flow::seen` bits), in the report's order.

@@ -225,17 +225,14 @@ pub fn write_text<W: Write>(audited: &Audited<'_>, mut out: W) -> io::Result<()>
             if let Some(flow) = audited.flow_report(i) {
                 writeln!(out, "  {}", flow_line(&flow))?;
             }
-            for f in audited
-                .findings_of(i)
-                .iter()
-                .filter(|f| f.code == code.as_str())
-            {
+            for f in audited.findings_of(i).filter(|f| f.code == *code) {
+                let message = f.message();
                 // The flow line above already names the flow: print what follows its 5-tuple.
-                let detail = match f.message.split_once(": ") {
+                let detail = match message.split_once(": ") {
                     Some((head, rest)) if head.starts_with("tcp ") || head.starts_with("udp ") => {
                         rest
                     }
-                    _ => f.message.as_str(),
+                    _ => message.as_str(),
                 };
                 for line in wrap(detail, 8, WIDTH) {
                     writeln!(out, "{line}")?;
