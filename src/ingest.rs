@@ -262,6 +262,14 @@ pub fn read_reader<R: Read + Send>(
     (summary, table)
 }
 
+/// Flows to make room for in a flow table's index, from the size of the capture: one per
+/// 8 KiB (a busy site's capture of calls and web traffic has one per ~9 KiB), at most 2^20.
+/// Too low only means the index grows as it would have anyway; too high costs one byte per
+/// slot (its control bytes) until the flows arrive.
+fn expected_flows(size: Option<u64>) -> usize {
+    size.map_or(0, |bytes| (bytes / 8192).min(1 << 20) as usize)
+}
+
 /// Frames handed to a shard worker at once.
 const BATCH_FRAMES: usize = 1024;
 /// Batches queued per shard before the reader waits.
@@ -321,12 +329,13 @@ fn observe<'a>(
 /// only worker of a pipeline gets every frame undecoded and keeps the decode counters too.
 fn shard_worker(
     file_index: u32,
-    max_flows: usize,
+    (max_flows, expected_flows): (usize, usize),
     only_worker: bool,
     rx: mpsc::Receiver<Batch>,
     free: mpsc::Sender<Batch>,
 ) -> (FlowTable, DecodeCounters) {
     let mut table = FlowTable::with_cap(max_flows);
+    table.reserve_index(expected_flows);
     let mut counters = DecodeCounters::default();
     for mut batch in rx {
         for m in &batch.frames {
@@ -485,7 +494,9 @@ fn read_from<R: Read + Send>(
     progress: bool,
     shards: usize,
 ) {
+    let expected = expected_flows(size);
     if shards <= 1 {
+        table.reserve_index(expected);
         read_into(file_index, src, size, summary, Sink::Table(table), progress);
         warn_unsupported_linktypes(summary);
         return;
@@ -498,7 +509,10 @@ fn read_from<R: Read + Send>(
     // read | decode and account: the reader passes every frame on undecoded, which balances
     // the two on two cores. The calling thread is the first worker (see `read_all`).
     let shards = shards - 1;
-    let max_flows = crate::flow::DEFAULT_MAX_FLOWS.div_ceil(shards);
+    let limits = (
+        crate::flow::DEFAULT_MAX_FLOWS.div_ceil(shards),
+        expected.div_ceil(shards),
+    );
     let reader_summary = &mut *summary;
     let results: Vec<(FlowTable, DecodeCounters)> = std::thread::scope(|scope| {
         let (free_tx, free_rx) = mpsc::channel::<Batch>();
@@ -522,18 +536,12 @@ fn read_from<R: Read + Send>(
         let others: Vec<_> = queues
             .map(|rx| {
                 let free = free_tx.clone();
-                scope.spawn(move || shard_worker(file_index, max_flows, false, rx, free))
+                scope.spawn(move || shard_worker(file_index, limits, false, rx, free))
             })
             .collect();
         let mut results = Vec::with_capacity(shards);
         if let Some(rx) = first {
-            results.push(shard_worker(
-                file_index,
-                max_flows,
-                shards == 1,
-                rx,
-                free_tx,
-            ));
+            results.push(shard_worker(file_index, limits, shards == 1, rx, free_tx));
         }
         results.extend(others.into_iter().map(|w| w.join().unwrap_or_default()));
         // The reader ended before the workers did: they stop when its queues close.

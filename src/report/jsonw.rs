@@ -113,11 +113,8 @@ impl<'b> JsonText<'b> {
         self.separate();
         self.out.push(b'"');
         self.out.extend_from_slice(name.as_bytes());
-        self.out.push(b'"');
-        self.out.push(b':');
-        if self.pretty {
-            self.out.push(b' ');
-        }
+        self.out
+            .extend_from_slice(if self.pretty { b"\": " } else { b"\":" });
     }
 
     /// Starts the next element of the current array (then write its value).
@@ -173,15 +170,16 @@ impl<'b> JsonText<'b> {
 
     /// A MAC address as lower-case colon-separated hex, as a string.
     pub fn mac(&mut self, m: [u8; 6]) {
-        self.out.push(b'"');
-        for (i, byte) in m.into_iter().enumerate() {
-            if i > 0 {
-                self.out.push(b':');
+        // Built in place, then one copy: two MACs per sighting, every flow.
+        let mut text = *b"\"00:00:00:00:00:00\"";
+        let body = text.get_mut(1..).unwrap_or_default();
+        for (byte, digits) in m.into_iter().zip(body.chunks_mut(3)) {
+            if let [hi, lo, ..] = digits {
+                *hi = hex_digit(byte >> 4);
+                *lo = hex_digit(byte & 0xf);
             }
-            self.out.push(hex_digit(byte >> 4));
-            self.out.push(hex_digit(byte & 0xf));
         }
-        self.out.push(b'"');
+        self.out.extend_from_slice(&text);
     }
 
     /// An RFC 3339 UTC time, as a string.
