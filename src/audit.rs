@@ -629,7 +629,9 @@ fn write_message<W: fmt::Write>(
     v: &Verdict<'_>,
     code: Code,
 ) -> fmt::Result {
-    let (_, fwd, rev) = oriented(state);
+    // Only two messages need the flow's state: most are written from the key and verdict
+    // alone, so the findings pass need not load every flow's state again.
+    let sides = || oriented(state);
     let client = key.sender(v.client_side);
     let server = key.sender(1 - v.client_side);
     let describe = |p: Option<ObservedPath>| p.map_or("nowhere", ObservedPath::as_str);
@@ -660,6 +662,7 @@ fn write_message<W: fmt::Write>(
     };
     match code {
         Code::AsymmetricRoute if v.asymmetric_by_points => {
+            let (_, fwd, rev) = sides();
             w.write_str("forward seen at ")?;
             write_point_names(w, input, fwd)?;
             w.write_str(", reverse seen at ")?;
@@ -702,12 +705,15 @@ fn write_message<W: fmt::Write>(
                 ],
             )
         }
-        Code::OneSidedFlow => write!(
-            w,
-            "{} packets sent over {:.1} s, no reply seen at any capture point",
-            fwd.packets,
-            (fwd.last_ns - fwd.first_ns) as f64 / 1e9
-        ),
+        Code::OneSidedFlow => {
+            let (_, fwd, _) = sides();
+            write!(
+                w,
+                "{} packets sent over {:.1} s, no reply seen at any capture point",
+                fwd.packets,
+                (fwd.last_ns - fwd.first_ns) as f64 / 1e9
+            )
+        }
         Code::MediaOverTcp => write_parts(
             w,
             &[
