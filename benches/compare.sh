@@ -6,8 +6,8 @@
 # Environment: RUNS (default 5) timed runs per command, in interleaved rounds after one warm-up
 # run of each so the page cache is warm (benches/interleaved_times.py), TSHARK_RUNS (default 1:
 # tshark takes ~1 min on 450 MB), SIZE (default 450M), FORMAT (pcapng|pcap), DATA (default /work/bench-data), CALLPATH (default: release build of
-# this checkout), SKIP_TSHARK=1. Prints a markdown table: median seconds, ratio to tcpdump and
-# to ndpiReader, peak RSS (/usr/bin/time -v "Maximum resident set size").
+# this checkout), SKIP_TSHARK=1. Prints a markdown table: median seconds, ratio to tcpdump (of
+# the medians, and the median of each round's own ratio) and to ndpiReader, peak RSS (/usr/bin/time -v "Maximum resident set size").
 #
 # Needs: /usr/bin/time, ndpiReader (libndpi-bin), tcpdump, tshark, capinfos, python3
 # (apt-get install -y time libndpi-bin tcpdump tshark).
@@ -70,13 +70,18 @@ for i, name in enumerate(names):
         m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", line)
         if m:
             rss = int(m.group(1)) / 1024
-    rows[name] = (statistics.median(times), min(times), max(times), len(times), rss)
+    rows[name] = (statistics.median(times), min(times), max(times), len(times), rss, times)
 tcpdump = rows.get("tcpdump -w /dev/null", (None,))[0]
 ndpi = rows.get("ndpiReader", (None,))[0]
-print("| command | median s | min s | max s | runs | ÷ tcpdump | ÷ ndpiReader | peak RSS MB |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|")
-for name, (med, lo, hi, n, rss) in rows.items():
+tcpdump_times = rows.get("tcpdump -w /dev/null", (None,) * 6)[5]
+print("| command | median s | min s | max s | runs | ÷ tcpdump | ÷ tcpdump, per round | ÷ ndpiReader | peak RSS MB |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for name, (med, lo, hi, n, rss, times) in rows.items():
     rt = f"{med / tcpdump:.2f}" if tcpdump else "-"
+    # The ratio within each round (the commands of a round ran within seconds of each other,
+    # under the same load), then its median: the host's drift between rounds cancels out.
+    per_round = [t / d for t, d in zip(times, tcpdump_times or [])]
+    rr = f"{statistics.median(per_round):.2f}" if per_round and len(per_round) == n else "-"
     rn = f"{med / ndpi:.2f}" if ndpi else "-"
-    print(f"| {name} | {med:.3f} | {lo:.3f} | {hi:.3f} | {n} | {rt} | {rn} | {rss:.1f} |")
+    print(f"| {name} | {med:.3f} | {lo:.3f} | {hi:.3f} | {n} | {rt} | {rr} | {rn} | {rss:.1f} |")
 EOF
