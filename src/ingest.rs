@@ -275,22 +275,30 @@ const BATCH_FRAMES: usize = 1024;
 /// Batches queued per shard before the reader waits.
 const BATCH_QUEUE: usize = 4;
 
-/// Where one frame of a batch is, and what the reader knew about it.
+/// A decoded TCP/UDP frame for a shard worker: what the flow table takes, with the payload
+/// (the only bytes the protocol probes read) copied into the batch's arena.
 #[derive(Clone, Copy)]
-struct FrameMeta {
+struct FlowFrame {
     ts_ns: i64,
     interface: u32,
-    linktype: u32,
-    orig_len: u32,
-    start: usize,
-    end: usize,
+    wire_len: u32,
+    src: std::net::IpAddr,
+    dst: std::net::IpAddr,
+    protocol: u8,
+    src_port: u16,
+    dst_port: u16,
+    tcp: Option<decode::TcpInfo>,
+    link: decode::LinkInfo,
+    fragment: bool,
+    payload_start: usize,
+    payload_end: usize,
 }
 
-/// Frames for one shard: their bytes copied back to back into one reusable arena.
+/// Frames for one shard: their payloads copied back to back into one reusable arena.
 #[derive(Default)]
 struct Batch {
     bytes: Vec<u8>,
-    frames: Vec<FrameMeta>,
+    frames: Vec<FlowFrame>,
 }
 
 /// The observation of a decoded TCP/UDP frame.
@@ -325,49 +333,42 @@ fn observe<'a>(
     });
 }
 
-/// A shard worker: decodes its frames (again, from the batch arena) and accounts them. The
-/// only worker of a pipeline gets every frame undecoded and keeps the decode counters too.
+/// A shard worker: accounts the frames the reader decoded for it.
 fn shard_worker(
     file_index: u32,
     (max_flows, expected_flows): (usize, usize),
-    only_worker: bool,
     rx: mpsc::Receiver<Batch>,
     free: mpsc::Sender<Batch>,
-) -> (FlowTable, DecodeCounters) {
+) -> FlowTable {
     let mut table = FlowTable::with_cap(max_flows);
     table.reserve_index(expected_flows);
-    let mut counters = DecodeCounters::default();
     for mut batch in rx {
-        for m in &batch.frames {
-            let data = batch.bytes.get(m.start..m.end).unwrap_or_default();
-            let decoded = decode::decode(m.linktype, data);
-            if only_worker {
-                counters.count(&decoded);
-            }
-            if let Decoded::Flow {
-                link,
-                src,
-                dst,
-                transport,
-                fragment,
-            } = decoded
-            {
-                let point = PointId {
-                    file: file_index,
-                    interface: m.interface,
-                };
-                let wire_len = m.orig_len.max(data.len() as u32);
-                observe(
-                    &mut table, src, dst, &transport, &link, point, m.ts_ns, wire_len, fragment,
-                );
-            }
+        for f in &batch.frames {
+            let transport = decode::Transport {
+                protocol: f.protocol,
+                src_port: f.src_port,
+                dst_port: f.dst_port,
+                tcp: f.tcp,
+                payload: batch
+                    .bytes
+                    .get(f.payload_start..f.payload_end)
+                    .unwrap_or_default(),
+            };
+            let point = PointId {
+                file: file_index,
+                interface: f.interface,
+            };
+            observe(
+                &mut table, f.src, f.dst, &transport, &f.link, point, f.ts_ns, f.wire_len,
+                f.fragment,
+            );
         }
         batch.bytes.clear();
         batch.frames.clear();
         // The reader may be gone already (end of file): then the batch is just dropped.
         let _ = free.send(batch);
     }
-    (table, counters)
+    table
 }
 
 /// Direction-free shard of a 5-tuple: both directions of a flow go to the same shard.
@@ -400,9 +401,9 @@ impl Sink<'_> {
         point: PointId,
         fragment: bool,
     ) {
+        let wire_len = frame.orig_len.max(frame.data.len() as u32);
         match self {
             Sink::Table(table) => {
-                let wire_len = frame.orig_len.max(frame.data.len() as u32);
                 observe(
                     table,
                     src,
@@ -416,32 +417,48 @@ impl Sink<'_> {
                 );
             }
             Sink::Shards { txs, current, free } => {
-                let s = shard_of(
-                    transport.protocol,
-                    Endpoint {
-                        ip: src,
-                        port: transport.src_port,
-                    },
-                    Endpoint {
-                        ip: dst,
-                        port: transport.dst_port,
-                    },
-                    txs.len(),
-                );
-                send(frame, s, txs, current, free);
+                let s = if txs.len() == 1 {
+                    0
+                } else {
+                    shard_of(
+                        transport.protocol,
+                        Endpoint {
+                            ip: src,
+                            port: transport.src_port,
+                        },
+                        Endpoint {
+                            ip: dst,
+                            port: transport.dst_port,
+                        },
+                        txs.len(),
+                    )
+                };
+                let (Some(batch), Some(tx)) = (current.get_mut(s), txs.get(s)) else {
+                    return;
+                };
+                let payload_start = batch.bytes.len();
+                batch.bytes.extend_from_slice(transport.payload);
+                batch.frames.push(FlowFrame {
+                    ts_ns: frame.ts_ns,
+                    interface: point.interface,
+                    wire_len,
+                    src,
+                    dst,
+                    protocol: transport.protocol,
+                    src_port: transport.src_port,
+                    dst_port: transport.dst_port,
+                    tcp: transport.tcp,
+                    link: *link,
+                    fragment,
+                    payload_start,
+                    payload_end: batch.bytes.len(),
+                });
+                if batch.frames.len() >= BATCH_FRAMES {
+                    let next = free.try_recv().unwrap_or_default();
+                    let full = std::mem::replace(batch, next);
+                    let _ = tx.send(full);
+                }
             }
-        }
-    }
-
-    /// The only worker of a pipeline decodes frames itself: the reader just passes them on.
-    fn pipes_undecoded(&self) -> bool {
-        matches!(self, Sink::Shards { txs, .. } if txs.len() == 1)
-    }
-
-    /// Passes a frame on undecoded (see `pipes_undecoded`).
-    fn undecoded(&mut self, frame: &crate::capture::Frame<'_>) {
-        if let Sink::Shards { txs, current, free } = self {
-            send(frame, 0, txs, current, free);
         }
     }
 
@@ -454,34 +471,6 @@ impl Sink<'_> {
                 }
             }
         }
-    }
-}
-
-/// Copies a frame into shard `s`'s batch; a full batch goes to the shard's queue.
-fn send(
-    frame: &crate::capture::Frame<'_>,
-    s: usize,
-    txs: &[mpsc::SyncSender<Batch>],
-    current: &mut [Batch],
-    free: &mpsc::Receiver<Batch>,
-) {
-    let (Some(batch), Some(tx)) = (current.get_mut(s), txs.get(s)) else {
-        return;
-    };
-    let start = batch.bytes.len();
-    batch.bytes.extend_from_slice(frame.data);
-    batch.frames.push(FrameMeta {
-        ts_ns: frame.ts_ns,
-        interface: frame.interface,
-        linktype: frame.linktype,
-        orig_len: frame.orig_len,
-        start,
-        end: batch.bytes.len(),
-    });
-    if batch.frames.len() >= BATCH_FRAMES {
-        let next = free.try_recv().unwrap_or_default();
-        let full = std::mem::replace(batch, next);
-        let _ = tx.send(full);
     }
 }
 
@@ -502,19 +491,19 @@ fn read_from<R: Read + Send>(
         return;
     }
     // A reader thread is one of the `shards` threads and feeds `shards - 1` workers, each
-    // owning a flow table. With several workers, it decodes enough to find each TCP/UDP
-    // frame's worker by a direction-free hash of its 5-tuple and copies the frame into that
-    // worker's batch: a flow's packets all reach one worker, in file order, so the tables
+    // owning a flow table. It reads and decodes every frame and counts it; each TCP/UDP frame
+    // goes, decoded, with a copy of its payload, to the worker a direction-free hash of its
+    // 5-tuple picks: a flow's packets all reach one worker, in file order, so the tables
     // (disjoint) are the same as one thread's. With one worker (two threads) it is a pipeline,
-    // read | decode and account: the reader passes every frame on undecoded, which balances
-    // the two on two cores. The calling thread is the first worker (see `read_all`).
+    // read and decode | account, the split that balances the two on two cores. The calling
+    // thread is the first worker (see `read_all`).
     let shards = shards - 1;
     let limits = (
         crate::flow::DEFAULT_MAX_FLOWS.div_ceil(shards),
         expected.div_ceil(shards),
     );
     let reader_summary = &mut *summary;
-    let results: Vec<(FlowTable, DecodeCounters)> = std::thread::scope(|scope| {
+    let tables: Vec<FlowTable> = std::thread::scope(|scope| {
         let (free_tx, free_rx) = mpsc::channel::<Batch>();
         let mut txs = Vec::with_capacity(shards);
         let mut queues = Vec::with_capacity(shards);
@@ -536,21 +525,20 @@ fn read_from<R: Read + Send>(
         let others: Vec<_> = queues
             .map(|rx| {
                 let free = free_tx.clone();
-                scope.spawn(move || shard_worker(file_index, limits, false, rx, free))
+                scope.spawn(move || shard_worker(file_index, limits, rx, free))
             })
             .collect();
         let mut results = Vec::with_capacity(shards);
         if let Some(rx) = first {
-            results.push(shard_worker(file_index, limits, shards == 1, rx, free_tx));
+            results.push(shard_worker(file_index, limits, rx, free_tx));
         }
         results.extend(others.into_iter().map(|w| w.join().unwrap_or_default()));
         // The reader ended before the workers did: they stop when its queues close.
         let _ = reader.join();
         results
     });
-    for (t, counters) in results {
+    for t in tables {
         table.merge(t);
-        summary.counters.add(&counters);
     }
     warn_unsupported_linktypes(summary);
 }
@@ -600,21 +588,17 @@ fn read_into<R: Read>(
             file: file_index,
             interface: frame.interface,
         };
-        if sink.pipes_undecoded() {
-            sink.undecoded(&frame);
-        } else {
-            let decoded = decode::decode(frame.linktype, frame.data);
-            counters.count(&decoded);
-            if let Decoded::Flow {
-                link,
-                src,
-                dst,
-                transport,
-                fragment,
-            } = decoded
-            {
-                sink.flow(&frame, src, dst, &transport, &link, point, fragment);
-            }
+        let decoded = decode::decode(frame.linktype, frame.data);
+        counters.count(&decoded);
+        if let Decoded::Flow {
+            link,
+            src,
+            dst,
+            transport,
+            fragment,
+        } = decoded
+        {
+            sink.flow(&frame, src, dst, &transport, &link, point, fragment);
         }
         if progress && packets % 65_536 == 0 {
             show_progress(&name, reader.bytes_read(), size, packets);
