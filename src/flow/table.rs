@@ -602,6 +602,17 @@ mod tests {
         }
     }
 
+    /// A UDP datagram with no payload (the flow table only counts it).
+    fn empty_udp() -> Transport<'static> {
+        Transport {
+            protocol: 17,
+            src_port: 0,
+            dst_port: 0,
+            tcp: None,
+            payload: &[],
+        }
+    }
+
     fn tcp(flags: u8) -> Transport<'static> {
         Transport {
             protocol: 6,
@@ -675,13 +686,7 @@ mod tests {
     #[test]
     fn first_sender_is_client_for_udp_and_sightings_are_grouped() {
         let mut t = FlowTable::new();
-        let udp = Transport {
-            protocol: 17,
-            src_port: 0,
-            dst_port: 0,
-            tcp: None,
-            payload: &[],
-        };
+        let udp = empty_udp();
         let mut link = LinkInfo {
             vlan: Some(100),
             ..LinkInfo::default()
@@ -731,13 +736,7 @@ mod tests {
 
     #[test]
     fn merge_adds_counts_and_keeps_sightings_apart() {
-        let udp = Transport {
-            protocol: 17,
-            src_port: 0,
-            dst_port: 0,
-            tcp: None,
-            payload: &[],
-        };
+        let udp = empty_udp();
         let link = LinkInfo::default();
         let mut a = FlowTable::new();
         a.update(&obs(ep(1, 1), ep(2, 2), &udp, &link, P0, 10, 10, false));
@@ -759,13 +758,7 @@ mod tests {
 
     #[test]
     fn sightings_are_capped() {
-        let udp = Transport {
-            protocol: 17,
-            src_port: 0,
-            dst_port: 0,
-            tcp: None,
-            payload: &[],
-        };
+        let udp = empty_udp();
         let mut t = FlowTable::new();
         for vlan in 0..20 {
             let link = LinkInfo {
@@ -784,13 +777,7 @@ mod tests {
 
     #[test]
     fn flows_beyond_the_cap_are_counted_not_kept() {
-        let udp = Transport {
-            protocol: 17,
-            src_port: 0,
-            dst_port: 0,
-            tcp: None,
-            payload: &[],
-        };
+        let udp = empty_udp();
         let link = LinkInfo::default();
         let mut t = FlowTable::with_cap(2);
         for i in 1..=4 {
@@ -804,13 +791,7 @@ mod tests {
 
     #[test]
     fn a_reserved_index_holds_the_same_flows_and_stays_within_the_cap() {
-        let udp = Transport {
-            protocol: 17,
-            src_port: 0,
-            dst_port: 0,
-            tcp: None,
-            payload: &[],
-        };
+        let udp = empty_udp();
         let link = LinkInfo::default();
         let fill = |t: &mut FlowTable| {
             for i in 1..=200u8 {
