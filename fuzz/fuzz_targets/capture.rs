@@ -8,7 +8,8 @@
 //!   more, and never more than `MAX_BLOCK_BYTES`), nor than the input;
 //! - the byte offset only grows and never passes the input's length; there are never more
 //!   frames than 16-byte record headers fit in the input;
-//! - after an error or the end, the reader stays done; warnings kept are capped.
+//! - after an error or the end, the reader stays done; warnings kept are capped;
+//! - the shortcut for plain EPBs gives exactly what the general path gives.
 #![no_main]
 
 use std::io::{Cursor, Read};
@@ -43,8 +44,15 @@ struct Outcome {
     bytes_read: u64,
 }
 
-fn read_all<R: Read>(src: R, input_len: usize) -> Result<Outcome, CaptureError> {
+fn read_all<R: Read>(
+    src: R,
+    input_len: usize,
+    general_only: bool,
+) -> Result<Outcome, CaptureError> {
     let mut r = CaptureReader::new(src)?;
+    if general_only {
+        r = r.general_path_only();
+    }
     let mut frames = Vec::new();
     let mut last_offset = r.bytes_read();
     let end = loop {
@@ -103,16 +111,22 @@ fuzz_target!(|data: &[u8]| {
     let Some((&chunk, input)) = data.split_first() else {
         return;
     };
-    let whole = read_all(Cursor::new(input), input.len());
+    let whole = read_all(Cursor::new(input), input.len(), false);
     let trickled = read_all(
         Trickle {
             data: input,
             chunk: usize::from(chunk % 64) + 1,
         },
         input.len(),
+        false,
     );
     assert_eq!(
         whole, trickled,
         "result depends on how the source hands out bytes"
+    );
+    let general = read_all(Cursor::new(input), input.len(), true);
+    assert_eq!(
+        whole, general,
+        "the EPB shortcut differs from the general path"
     );
 });
