@@ -159,7 +159,7 @@ impl CaptureSummary {
 /// One file is read from the calling thread, which builds the flow table itself (see
 /// `read_from`): called from the main thread, the per-flow heap state then comes from glibc's
 /// main heap, which grows 128 KiB at a time, where another thread's heap grows one page and one
-/// `mprotect` call at a time (4 600 calls for a 450 MB capture, 4 % of a one-thread run).
+/// `mprotect` call at a time (4 600 calls for a 450 MB capture, 3 % of a one-thread run).
 pub fn read_all(
     specs: &[CaptureSpec],
     show_progress: bool,
