@@ -67,6 +67,9 @@ impl Code {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Codes(u8);
 
+// One bit per code: a ninth code needs a wider `Codes`.
+const _: () = assert!(Code::ALL.len() <= u8::BITS as usize);
+
 impl Codes {
     pub fn contains(self, code: Code) -> bool {
         self.0 & Codes::bit(code) != 0
