@@ -6,7 +6,7 @@
 //! reading the capture. Keys here are written as they are (they are our own ASCII names) and
 //! string values are escaped exactly as serde_json escapes them (RFC 8259 section 7).
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::net::IpAddr;
 
 /// Deepest nesting tracked; the report nests at most 7 levels.
@@ -149,22 +149,9 @@ impl<'b> JsonText<'b> {
 
     /// An address in its canonical text form (RFC 5952 for IPv6), as a string.
     pub fn ip(&mut self, ip: IpAddr) {
+        // No character of an address needs escaping.
         self.out.push(b'"');
-        match ip {
-            IpAddr::V4(v4) => {
-                for (i, octet) in v4.octets().into_iter().enumerate() {
-                    if i > 0 {
-                        self.out.push(b'.');
-                    }
-                    self.out
-                        .extend_from_slice(itoa::Buffer::new().format(octet).as_bytes());
-                }
-            }
-            // No character of an IPv6 address needs escaping.
-            IpAddr::V6(v6) => {
-                let _ = write!(ByteWriter(self.out), "{v6}");
-            }
-        }
+        let _ = super::write_ip(&mut ByteWriter(self.out), ip);
         self.out.push(b'"');
     }
 
@@ -282,6 +269,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use serde::Serialize;
+    use std::fmt::Write as _;
 
     #[derive(Serialize)]
     struct Sample {
