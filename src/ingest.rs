@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::Path;
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
@@ -211,7 +212,7 @@ pub fn read_capture_with(
     if spec.is_stdin() {
         read_from(
             file_index,
-            io::stdin(),
+            CaptureReader::new(io::stdin()),
             None,
             &mut summary,
             &mut table,
@@ -224,7 +225,7 @@ pub fn read_capture_with(
                 let size = f.metadata().ok().map(|m| m.len());
                 read_from(
                     file_index,
-                    f,
+                    CaptureReader::new(f),
                     size,
                     &mut summary,
                     &mut table,
@@ -258,7 +259,7 @@ pub fn read_reader<R: Read + Send>(
 ) -> (CaptureSummary, FlowTable) {
     let mut summary = CaptureSummary::new(spec);
     let mut table = FlowTable::new();
-    read_from(file_index, src, None, &mut summary, &mut table, false, 1);
+    read_from(file_index, CaptureReader::new(src), None, &mut summary, &mut table, false, 1);
     (summary, table)
 }
 
@@ -339,10 +340,14 @@ fn shard_worker(
     (max_flows, expected_flows): (usize, usize),
     rx: mpsc::Receiver<Batch>,
     free: mpsc::Sender<Batch>,
-) -> FlowTable {
+) -> (FlowTable, Duration) {
     let mut table = FlowTable::with_cap(max_flows);
     table.reserve_index(expected_flows);
-    for mut batch in rx {
+    let mut idle = Duration::ZERO;
+    loop {
+        let wait = Instant::now();
+        let Ok(mut batch) = rx.recv() else { break };
+        idle += wait.elapsed();
         for f in &batch.frames {
             let transport = decode::Transport {
                 protocol: f.protocol,
@@ -368,7 +373,7 @@ fn shard_worker(
         // The reader may be gone already (end of file): then the batch is just dropped.
         let _ = free.send(batch);
     }
-    table
+    (table, idle)
 }
 
 /// Direction-free shard of a 5-tuple: both directions of a flow go to the same shard.
@@ -385,6 +390,8 @@ enum Sink<'t> {
         txs: Vec<mpsc::SyncSender<Batch>>,
         current: Vec<Batch>,
         free: mpsc::Receiver<Batch>,
+        /// Time the reader waited for a worker to take a batch.
+        blocked: Duration,
     },
 }
 
@@ -416,7 +423,12 @@ impl Sink<'_> {
                     fragment,
                 );
             }
-            Sink::Shards { txs, current, free } => {
+            Sink::Shards {
+                txs,
+                current,
+                free,
+                blocked,
+            } => {
                 let s = if txs.len() == 1 {
                     0
                 } else {
@@ -456,27 +468,41 @@ impl Sink<'_> {
                 if batch.frames.len() >= BATCH_FRAMES {
                     let next = free.try_recv().unwrap_or_default();
                     let full = std::mem::replace(batch, next);
-                    let _ = tx.send(full);
+                    if let Err(mpsc::TrySendError::Full(full)) = tx.try_send(full) {
+                        let wait = Instant::now();
+                        let _ = tx.send(full);
+                        *blocked += wait.elapsed();
+                    }
                 }
             }
         }
     }
 
-    /// Sends what is left and closes the shards' queues.
-    fn finish(self) {
-        if let Sink::Shards { txs, current, .. } = self {
-            for (tx, batch) in txs.iter().zip(current) {
-                if !batch.frames.is_empty() {
-                    let _ = tx.send(batch);
+    /// Sends what is left and closes the shards' queues; returns the time the reader waited
+    /// for the workers.
+    fn finish(self) -> Duration {
+        match self {
+            Sink::Shards {
+                txs,
+                current,
+                blocked,
+                ..
+            } => {
+                for (tx, batch) in txs.iter().zip(current) {
+                    if !batch.frames.is_empty() {
+                        let _ = tx.send(batch);
+                    }
                 }
+                blocked
             }
+            Sink::Table(_) => Duration::ZERO,
         }
     }
 }
 
 fn read_from<R: Read + Send>(
     file_index: u32,
-    src: R,
+    src: Result<CaptureReader<R>, CaptureError>,
     size: Option<u64>,
     summary: &mut CaptureSummary,
     table: &mut FlowTable,
@@ -503,7 +529,7 @@ fn read_from<R: Read + Send>(
         expected.div_ceil(shards),
     );
     let reader_summary = &mut *summary;
-    let tables: Vec<FlowTable> = std::thread::scope(|scope| {
+    let tables: Vec<(FlowTable, Duration)> = std::thread::scope(|scope| {
         let (free_tx, free_rx) = mpsc::channel::<Batch>();
         let mut txs = Vec::with_capacity(shards);
         let mut queues = Vec::with_capacity(shards);
@@ -517,6 +543,7 @@ fn read_from<R: Read + Send>(
             txs,
             current,
             free: free_rx,
+            blocked: Duration::ZERO,
         };
         let reader =
             scope.spawn(move || read_into(file_index, src, size, reader_summary, sink, progress));
@@ -534,10 +561,21 @@ fn read_from<R: Read + Send>(
         }
         results.extend(others.into_iter().map(|w| w.join().unwrap_or_default()));
         // The reader ended before the workers did: they stop when its queues close.
-        let _ = reader.join();
+        let reader_blocked = reader.join().unwrap_or_default();
+        if std::env::var_os("CALLPATH_TIMINGS").is_some() {
+            let idle: Vec<String> = results
+                .iter()
+                .map(|(_, idle)| format!("{:.3}", idle.as_secs_f64()))
+                .collect();
+            eprintln!(
+                "callpath: timing: reader blocked {:.3} s, workers idle {} s",
+                reader_blocked.as_secs_f64(),
+                idle.join(" ")
+            );
+        }
         results
     });
-    for t in tables {
+    for (t, _) in tables {
         table.merge(t);
     }
     warn_unsupported_linktypes(summary);
@@ -545,18 +583,18 @@ fn read_from<R: Read + Send>(
 
 fn read_into<R: Read>(
     file_index: u32,
-    src: R,
+    src: Result<CaptureReader<R>, CaptureError>,
     size: Option<u64>,
     summary: &mut CaptureSummary,
     mut sink: Sink<'_>,
     progress: bool,
-) {
+) -> Duration {
     let name = summary.spec.path.clone();
-    let mut reader = match CaptureReader::new(src) {
+    let mut reader = match src {
         Ok(r) => r,
         Err(e) => {
             summary.errors.push(format!("{name}: {e}"));
-            return;
+            return Duration::ZERO;
         }
     };
     summary.format = Some(reader.format());
@@ -604,7 +642,7 @@ fn read_into<R: Read>(
             show_progress(&name, reader.bytes_read(), size, packets);
         }
     }
-    sink.finish();
+    let blocked = sink.finish();
     if progress {
         eprint!("\r\x1b[2K");
     }
@@ -623,6 +661,7 @@ fn read_into<R: Read>(
         .collect();
     summary.warnings_total = reader.warnings_total();
     summary.counters = counters;
+    blocked
 }
 
 /// A warning for frames of link types we do not decode (once the decode counters of every
@@ -736,7 +775,7 @@ mod tests {
         let spec = CaptureSpec::parse("x.pcap");
         let mut summary = CaptureSummary::new(&spec);
         let mut table = FlowTable::new();
-        read_from(0, bytes, None, &mut summary, &mut table, false, shards);
+        read_from(0, CaptureReader::new(bytes), None, &mut summary, &mut table, false, shards);
         (
             summary.packets,
             format!("{:?}", summary.counters),
