@@ -259,7 +259,15 @@ pub fn read_reader<R: Read + Send>(
 ) -> (CaptureSummary, FlowTable) {
     let mut summary = CaptureSummary::new(spec);
     let mut table = FlowTable::new();
-    read_from(file_index, CaptureReader::new(src), None, &mut summary, &mut table, false, 1);
+    read_from(
+        file_index,
+        CaptureReader::new(src),
+        None,
+        &mut summary,
+        &mut table,
+        false,
+        1,
+    );
     (summary, table)
 }
 
@@ -775,7 +783,15 @@ mod tests {
         let spec = CaptureSpec::parse("x.pcap");
         let mut summary = CaptureSummary::new(&spec);
         let mut table = FlowTable::new();
-        read_from(0, CaptureReader::new(bytes), None, &mut summary, &mut table, false, shards);
+        read_from(
+            0,
+            CaptureReader::new(bytes),
+            None,
+            &mut summary,
+            &mut table,
+            false,
+            shards,
+        );
         (
             summary.packets,
             format!("{:?}", summary.counters),

@@ -181,7 +181,7 @@ fn separate(buf: &mut Vec<u8>) {
 }
 
 fn path_or_null(w: &mut JsonText<'_>, p: Option<ObservedPath>) {
-    w.opt_str(p.map(ObservedPath::as_str));
+    w.opt_name(p.map(ObservedPath::as_str));
 }
 
 fn pair_u64(w: &mut JsonText<'_>, name: &str, p: Pair<u64>) {
@@ -236,10 +236,10 @@ fn sightings(w: &mut JsonText<'_>, name: &str, list: &[SightingReport<'_>]) {
         }
         if let Some(t) = s.packet_type {
             w.key("packet_type");
-            w.str(t);
+            w.name(t);
         }
         w.key("path");
-        w.str(s.path.as_str());
+        w.name(s.path.as_str());
         w.key("packets");
         w.u64(s.packets);
         w.end_object();
@@ -330,7 +330,7 @@ fn proto(w: &mut JsonText<'_>, e: &Evidence<'_>) {
             w.element();
             w.begin_object();
             w.key("kind");
-            w.str(a.kind.as_str());
+            w.name(a.kind.as_str());
             w.key("ip");
             w.ip(a.ip);
             w.key("port");
@@ -381,11 +381,11 @@ fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
     w.key("id");
     w.u64(f.id);
     w.key("transport");
-    w.str(f.transport);
+    w.name(f.transport);
     endpoint(w, "client", f.client);
     endpoint(w, "server", f.server);
     w.key("app");
-    w.str(f.app.as_str());
+    w.name(f.app.as_str());
     w.key("sni");
     w.opt_str(f.proto.sni);
     w.key("o365");
@@ -410,7 +410,7 @@ fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
         w.key("end");
         w.str(o.end);
         w.key("role");
-        w.str(o.role.as_str());
+        w.name(o.role.as_str());
         w.end_object();
     }
     w.key("path");
@@ -421,7 +421,7 @@ fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
     path_or_null(w, f.path.reverse);
     w.end_object();
     w.key("expected_path");
-    w.opt_str(f.expected_path);
+    w.opt_name(f.expected_path);
     pair_u64(w, "packets", f.packets);
     pair_u64(w, "bytes", f.bytes);
     w.key("first_seen");
@@ -432,7 +432,7 @@ fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
     w.begin_array();
     for code in f.findings.iter() {
         w.element();
-        w.str(code.as_str());
+        w.name(code.as_str());
     }
     w.end_array();
     if let Some(flags) = f.tcp_flags {
@@ -443,7 +443,7 @@ fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
             w.begin_array();
             for flag in super::tcp_flag_names(bits) {
                 w.element();
-                w.str(flag);
+                w.name(flag);
             }
             w.end_array();
         }
@@ -464,9 +464,9 @@ fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
 
 fn finding_fields(w: &mut JsonText<'_>, f: &Finding<'_>) -> io::Result<()> {
     w.key("code");
-    w.str(f.code.as_str());
+    w.name(f.code.as_str());
     w.key("severity");
-    w.str(f.severity().as_str());
+    w.name(f.severity().as_str());
     w.key("flow");
     w.u64(f.flow);
     w.key("message");

@@ -139,6 +139,24 @@ impl<'b> JsonText<'b> {
         escape_into(self.out, s);
     }
 
+    /// One of our own names (a path, an app, a finding code) as a string value: written
+    /// unescaped, as keys are. Text from a capture, a site profile or the ranges file goes
+    /// through `str`.
+    #[inline(always)]
+    pub fn name(&mut self, s: &'static str) {
+        debug_assert!(!needs_escape(s.as_bytes()), "{s:?}");
+        self.out.push(b'"');
+        self.out.extend_from_slice(s.as_bytes());
+        self.out.push(b'"');
+    }
+
+    pub fn opt_name(&mut self, s: Option<&'static str>) {
+        match s {
+            Some(s) => self.name(s),
+            None => self.null(),
+        }
+    }
+
     pub fn opt_str(&mut self, s: Option<&str>) {
         match s {
             Some(s) => self.str(s),
@@ -164,7 +182,16 @@ impl<'b> JsonText<'b> {
     pub fn ip(&mut self, ip: IpAddr) {
         // No character of an address needs escaping.
         self.out.push(b'"');
-        let _ = super::write_ip(&mut ByteWriter(self.out), ip);
+        match ip {
+            IpAddr::V4(v4) => {
+                let (text, len) = super::ipv4_text(v4);
+                self.out
+                    .extend_from_slice(text.get(..len).unwrap_or_default());
+            }
+            IpAddr::V6(_) => {
+                let _ = super::write_ip(&mut ByteWriter(self.out), ip);
+            }
+        }
         self.out.push(b'"');
     }
 

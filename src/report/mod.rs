@@ -212,16 +212,58 @@ pub fn sll_packet_type_name(t: u8) -> &'static str {
 pub fn write_ip<W: std::fmt::Write>(w: &mut W, ip: std::net::IpAddr) -> std::fmt::Result {
     match ip {
         std::net::IpAddr::V4(v4) => {
-            for (i, octet) in v4.octets().into_iter().enumerate() {
-                if i > 0 {
-                    w.write_str(".")?;
-                }
-                w.write_str(itoa::Buffer::new().format(octet))?;
-            }
-            Ok(())
+            let (text, len) = ipv4_text(v4);
+            // Only ASCII digits and dots were written.
+            w.write_str(
+                std::str::from_utf8(text.get(..len).unwrap_or_default()).unwrap_or_default(),
+            )
         }
         std::net::IpAddr::V6(v6) => write!(w, "{v6}"),
     }
+}
+
+/// Each octet's decimal digits followed by a dot, and how many of the 4 bytes that is.
+// Built at compile time: `n < 256` indexes the table.
+#[allow(clippy::indexing_slicing)]
+const OCTET_DOT: [([u8; 4], usize); 256] = {
+    let mut table = [([0u8; 4], 0usize); 256];
+    let mut n = 0;
+    while n < 256 {
+        let octet = n as u8;
+        let (hundreds, tens, ones) = (
+            b'0' + octet / 100,
+            b'0' + octet / 10 % 10,
+            b'0' + octet % 10,
+        );
+        table[n] = if octet >= 100 {
+            ([hundreds, tens, ones, b'.'], 4)
+        } else if octet >= 10 {
+            ([tens, ones, b'.', 0], 3)
+        } else {
+            ([ones, b'.', 0, 0], 2)
+        };
+        n += 1;
+    }
+    table
+};
+
+/// Dotted-decimal text of `v4` in a fixed buffer, and its length: four table lookups and
+/// fixed-size stores, then one copy (two addresses per flow).
+pub(crate) fn ipv4_text(v4: std::net::Ipv4Addr) -> ([u8; 16], usize) {
+    let mut text = [0u8; 16];
+    let mut len = 0;
+    for octet in v4.octets() {
+        let Some(&(digits, n)) = OCTET_DOT.get(usize::from(octet)) else {
+            continue;
+        };
+        // `len` is at most 12 here: the 4 bytes always fit.
+        if let Some(slot) = text.get_mut(len..len + 4) {
+            slot.copy_from_slice(&digits);
+        }
+        len += n;
+    }
+    // Without the last octet's dot.
+    (text, len - 1)
 }
 
 /// Formats a MAC address as lower-case colon-separated hex.
