@@ -271,6 +271,12 @@ impl<R: Read> CaptureReader<R> {
 
     /// The next packet, `Ok(None)` at the end of the file. After an error the reader is done.
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
+        // Nearly every frame: a plain EPB wholly in the buffer (see `plain_epb`).
+        if self.format == Format::Pcapng && !self.general_only && !self.finished {
+            if let Some(loc) = self.plain_epb() {
+                return Ok(Some(self.frame_at(loc)));
+            }
+        }
         if self.finished {
             return Ok(None);
         }
@@ -401,11 +407,6 @@ impl<R: Read> CaptureReader<R> {
     }
 
     fn next_pcapng_packet(&mut self) -> Result<Option<FrameLoc>, CaptureError> {
-        if !self.general_only {
-            if let Some(loc) = self.plain_epb() {
-                return Ok(Some(loc));
-            }
-        }
         loop {
             if !self.fill(12)? {
                 if self.end == self.start {
