@@ -130,6 +130,11 @@ fn mac(data: &[u8], at: usize) -> Option<[u8; 6]> {
 }
 
 /// Decodes one frame of the given link type.
+///
+/// Inlined with the Ethernet and IPv4 steps into the reader's loop: as separate calls, the
+/// decoded frame (~100 bytes) was built field by field on the stack, then copied out with wide
+/// loads, each a store-forwarding stall; 60 % of the time of `decode` on a plain UDP frame.
+#[inline(always)]
 pub fn decode(linktype: u32, data: &[u8]) -> Decoded<'_> {
     let mut link = LinkInfo::default();
     let l3 = match linktype {
@@ -156,30 +161,54 @@ pub fn decode(linktype: u32, data: &[u8]) -> Decoded<'_> {
 
 /// Ethernet II with any number (up to `MAX_VLAN_TAGS`) of 802.1Q / 802.1ad tags; the outermost
 /// VLAN id is kept (IEEE 802.1Q §9.6).
+#[inline(always)]
 fn ethernet<'a>(data: &'a [u8], link: &mut LinkInfo) -> Option<(u16, &'a [u8])> {
-    link.dst_mac = Some(mac(data, 0)?);
-    link.src_mac = Some(mac(data, 6)?);
-    let mut ethertype = be16(data, 12)?;
+    let Some(header) = data.get(..14) else {
+        // Cut inside the header: the MACs as far as the bytes go.
+        link.dst_mac = mac(data, 0);
+        link.src_mac = mac(data, 6);
+        return None;
+    };
+    let [d0, d1, d2, d3, d4, d5, s0, s1, s2, s3, s4, s5, t0, t1]: [u8; 14] =
+        header.try_into().ok()?;
+    let mut ethertype = u16::from_be_bytes([t0, t1]);
     let mut at = 14;
+    let mut vlan = None;
     let mut tags = 0;
-    while matches!(
-        ethertype,
-        ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD
-    ) && tags < MAX_VLAN_TAGS
-    {
-        let tci = be16(data, at)?;
-        if link.vlan.is_none() {
-            link.vlan = Some(tci & 0x0fff);
+    let l3 = loop {
+        let tagged = matches!(
+            ethertype,
+            ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD
+        );
+        if !tagged || tags == MAX_VLAN_TAGS {
+            break data.get(at..).map(|rest| (ethertype, rest));
         }
-        ethertype = be16(data, at + 2)?;
+        let Some(tci) = be16(data, at) else {
+            break None;
+        };
+        vlan = vlan.or(Some(tci & 0x0fff));
+        let Some(next) = be16(data, at + 2) else {
+            break None;
+        };
+        ethertype = next;
         at += 4;
         tags += 1;
-    }
-    Some((ethertype, data.get(at..)?))
+    };
+    // The link part in one store: built field by field in place, it was read back wider than
+    // it was written (a store-forwarding stall) when the decoded frame was moved on.
+    *link = LinkInfo {
+        vlan,
+        src_mac: Some([s0, s1, s2, s3, s4, s5]),
+        dst_mac: Some([d0, d1, d2, d3, d4, d5]),
+        ifindex: None,
+        sll_packet_type: None,
+    };
+    l3
 }
 
 /// Linux cooked capture v1 (LINKTYPE_LINUX_SLL): packet type, ARPHRD, address length, 8-byte
 /// address, protocol. For Ethernet-like devices the address is the sender's MAC.
+#[inline(never)]
 fn sll<'a>(data: &'a [u8], link: &mut LinkInfo) -> Option<(u16, &'a [u8])> {
     let packet_type = be16(data, 0)?;
     let addr_len = be16(data, 4)?;
@@ -193,6 +222,7 @@ fn sll<'a>(data: &'a [u8], link: &mut LinkInfo) -> Option<(u16, &'a [u8])> {
 
 /// Linux cooked capture v2 (LINKTYPE_LINUX_SLL2): protocol, reserved, interface index, ARPHRD,
 /// packet type, address length, 8-byte address.
+#[inline(never)]
 fn sll2<'a>(data: &'a [u8], link: &mut LinkInfo) -> Option<(u16, &'a [u8])> {
     let protocol = be16(data, 0)?;
     link.ifindex = Some(be32(data, 4)?);
@@ -204,6 +234,7 @@ fn sll2<'a>(data: &'a [u8], link: &mut LinkInfo) -> Option<(u16, &'a [u8])> {
 }
 
 /// BSD loopback (DLT_NULL: family in the writer's byte order; DLT_LOOP: big-endian).
+#[inline(never)]
 fn null_loopback(data: &[u8]) -> Option<(u16, &[u8])> {
     let raw: [u8; 4] = data.get(..4)?.try_into().ok()?;
     let le = u32::from_le_bytes(raw);
@@ -227,6 +258,7 @@ fn raw_ip(data: &[u8]) -> Option<(u16, &[u8])> {
     }
 }
 
+#[inline(always)]
 fn ip(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
     if ethertype == ETHERTYPE_IPV4 {
         if let Some(d) = ipv4_fast(data, link) {
@@ -241,7 +273,7 @@ fn ip(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
 /// header whose length matches the IP payload, or a complete TCP header. Anything else returns
 /// None and goes through etherparse, so the result is always the one etherparse gives (a
 /// property test checks that).
-#[inline]
+#[inline(always)]
 fn ipv4_fast(data: &[u8], link: LinkInfo) -> Option<Decoded<'_>> {
     let h: &[u8; 20] = data.get(..20)?.try_into().ok()?;
     if h[0] != 0x45 {
@@ -298,6 +330,7 @@ fn ipv4_fast(data: &[u8], link: LinkInfo) -> Option<Decoded<'_>> {
     })
 }
 
+#[inline(never)]
 fn ip_etherparse(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
     let sliced = LaxSlicedPacket::from_ether_type(EtherType(ethertype), data);
     let malformed = |layer| Decoded::Malformed { layer, link };
@@ -502,7 +535,57 @@ mod tests {
         }
     }
 
+    /// Ethernet as it was read field by field before `ethernet` read the header in one piece.
+    fn ethernet_by_fields<'a>(data: &'a [u8], link: &mut LinkInfo) -> Option<(u16, &'a [u8])> {
+        link.dst_mac = Some(mac(data, 0)?);
+        link.src_mac = Some(mac(data, 6)?);
+        let mut ethertype = be16(data, 12)?;
+        let mut at = 14;
+        let mut tags = 0;
+        while matches!(
+            ethertype,
+            ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD
+        ) && tags < MAX_VLAN_TAGS
+        {
+            let tci = be16(data, at)?;
+            if link.vlan.is_none() {
+                link.vlan = Some(tci & 0x0fff);
+            }
+            ethertype = be16(data, at + 2)?;
+            at += 4;
+            tags += 1;
+        }
+        Some((ethertype, data.get(at..)?))
+    }
+
     proptest::proptest! {
+        /// Any bytes, and headers with up to 5 VLAN tags cut anywhere: the same link info,
+        /// ethertype and rest as the field-by-field reading.
+        #[test]
+        fn ethernet_same_as_field_by_field(
+            tags in proptest::collection::vec(
+                (proptest::sample::select(vec![0x8100u16, 0x88a8, 0x9100, 0x0800, 0x86dd]),
+                 proptest::num::u16::ANY), 0..6),
+            head in proptest::collection::vec(proptest::num::u8::ANY, 12),
+            first in proptest::sample::select(vec![0x8100u16, 0x88a8, 0x0800, 0x0806]),
+            tail in proptest::collection::vec(proptest::num::u8::ANY, 0..8),
+            cut in 0usize..48,
+        ) {
+            let mut f = head.clone();
+            f.extend_from_slice(&first.to_be_bytes());
+            for (ethertype, tci) in &tags {
+                f.extend_from_slice(&tci.to_be_bytes());
+                f.extend_from_slice(&ethertype.to_be_bytes());
+            }
+            f.extend_from_slice(&tail);
+            f.truncate(cut);
+            let (mut a, mut b) = (LinkInfo::default(), LinkInfo::default());
+            let ra = ethernet(&f, &mut a);
+            let rb = ethernet_by_fields(&f, &mut b);
+            proptest::prop_assert_eq!(ra, rb);
+            proptest::prop_assert_eq!(a, b);
+        }
+
         /// The direct IPv4 path gives exactly what etherparse gives, on valid packets and on
         /// any corruption of them.
         #[test]

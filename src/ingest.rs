@@ -404,7 +404,7 @@ enum Sink<'t> {
 }
 
 impl Sink<'_> {
-    #[inline]
+    #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn flow(
         &mut self,

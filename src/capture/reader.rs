@@ -270,6 +270,10 @@ impl<R: Read> CaptureReader<R> {
     }
 
     /// The next packet, `Ok(None)` at the end of the file. After an error the reader is done.
+    ///
+    /// The common case is inlined into the caller's loop, the frame staying in registers (see
+    /// `decode::decode`); the rest is `next_frame_general`.
+    #[inline(always)]
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
         // Nearly every frame: a plain EPB wholly in the buffer (see `plain_epb`).
         if self.format == Format::Pcapng && !self.general_only && !self.finished {
@@ -277,6 +281,11 @@ impl<R: Read> CaptureReader<R> {
                 return Ok(Some(self.frame_at(loc)));
             }
         }
+        self.next_frame_general()
+    }
+
+    #[inline(never)]
+    fn next_frame_general(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
         if self.finished {
             return Ok(None);
         }
@@ -494,7 +503,7 @@ impl<R: Read> CaptureReader<R> {
     /// the buffer, of an interface its section describes, with lengths that need no warning.
     /// None for anything else, which the general path then reads; for the blocks taken here
     /// it would give the same frame (a property test compares the two).
-    #[inline]
+    #[inline(always)]
     fn plain_epb(&mut self) -> Option<FrameLoc> {
         const HEADER: usize = 28;
         if self.big_endian {
