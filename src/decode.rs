@@ -261,8 +261,15 @@ fn raw_ip(data: &[u8]) -> Option<(u16, &[u8])> {
 #[inline(always)]
 fn ip(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
     if ethertype == ETHERTYPE_IPV4 {
-        if let Some(d) = ipv4_fast(data, link) {
-            return d;
+        if let Some((src, dst, transport)) = ipv4_fast(data) {
+            // Built here, in place: see `decode`.
+            return Decoded::Flow {
+                link,
+                src,
+                dst,
+                transport,
+                fragment: false,
+            };
         }
     }
     ip_etherparse(ethertype, data, link)
@@ -274,7 +281,7 @@ fn ip(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
 /// None and goes through etherparse, so the result is always the one etherparse gives (a
 /// property test checks that).
 #[inline(always)]
-fn ipv4_fast(data: &[u8], link: LinkInfo) -> Option<Decoded<'_>> {
+fn ipv4_fast(data: &[u8]) -> Option<(IpAddr, IpAddr, Transport<'_>)> {
     let h: &[u8; 20] = data.get(..20)?.try_into().ok()?;
     if h[0] != 0x45 {
         return None;
@@ -321,13 +328,11 @@ fn ipv4_fast(data: &[u8], link: LinkInfo) -> Option<Decoded<'_>> {
         }
         _ => return None,
     };
-    Some(Decoded::Flow {
-        link,
-        src: IpAddr::V4(std::net::Ipv4Addr::new(h[12], h[13], h[14], h[15])),
-        dst: IpAddr::V4(std::net::Ipv4Addr::new(h[16], h[17], h[18], h[19])),
+    Some((
+        IpAddr::V4(std::net::Ipv4Addr::new(h[12], h[13], h[14], h[15])),
+        IpAddr::V4(std::net::Ipv4Addr::new(h[16], h[17], h[18], h[19])),
         transport,
-        fragment: false,
-    })
+    ))
 }
 
 #[inline(never)]
@@ -617,7 +622,8 @@ mod tests {
             p.truncate(p.len().saturating_sub(cut % 8 * (cut / 50)));
             let link = LinkInfo::default();
             let slow = ip_etherparse(ETHERTYPE_IPV4, &p, link);
-            if let Some(fast) = ipv4_fast(&p, link) {
+            if let Some((src, dst, transport)) = ipv4_fast(&p) {
+                let fast = Decoded::Flow { link, src, dst, transport, fragment: false };
                 proptest::prop_assert_eq!(fast, slow);
             }
             proptest::prop_assert_eq!(ip(ETHERTYPE_IPV4, &p, link), slow);
