@@ -212,7 +212,7 @@ pub fn read_capture_with(
     if spec.is_stdin() {
         read_from(
             file_index,
-            CaptureReader::new(io::stdin()),
+            io::stdin(),
             None,
             &mut summary,
             &mut table,
@@ -225,7 +225,7 @@ pub fn read_capture_with(
                 let size = f.metadata().ok().map(|m| m.len());
                 read_from(
                     file_index,
-                    CaptureReader::new(f),
+                    f,
                     size,
                     &mut summary,
                     &mut table,
@@ -259,15 +259,7 @@ pub fn read_reader<R: Read + Send>(
 ) -> (CaptureSummary, FlowTable) {
     let mut summary = CaptureSummary::new(spec);
     let mut table = FlowTable::new();
-    read_from(
-        file_index,
-        CaptureReader::new(src),
-        None,
-        &mut summary,
-        &mut table,
-        false,
-        1,
-    );
+    read_from(file_index, src, None, &mut summary, &mut table, false, 1);
     (summary, table)
 }
 
@@ -510,7 +502,7 @@ impl Sink<'_> {
 
 fn read_from<R: Read + Send>(
     file_index: u32,
-    src: Result<CaptureReader<R>, CaptureError>,
+    src: R,
     size: Option<u64>,
     summary: &mut CaptureSummary,
     table: &mut FlowTable,
@@ -591,14 +583,14 @@ fn read_from<R: Read + Send>(
 
 fn read_into<R: Read>(
     file_index: u32,
-    src: Result<CaptureReader<R>, CaptureError>,
+    src: R,
     size: Option<u64>,
     summary: &mut CaptureSummary,
     mut sink: Sink<'_>,
     progress: bool,
 ) -> Duration {
     let name = summary.spec.path.clone();
-    let mut reader = match src {
+    let mut reader = match CaptureReader::new(src) {
         Ok(r) => r,
         Err(e) => {
             summary.errors.push(format!("{name}: {e}"));
@@ -783,15 +775,7 @@ mod tests {
         let spec = CaptureSpec::parse("x.pcap");
         let mut summary = CaptureSummary::new(&spec);
         let mut table = FlowTable::new();
-        read_from(
-            0,
-            CaptureReader::new(bytes),
-            None,
-            &mut summary,
-            &mut table,
-            false,
-            shards,
-        );
+        read_from(0, bytes, None, &mut summary, &mut table, false, shards);
         (
             summary.packets,
             format!("{:?}", summary.counters),
