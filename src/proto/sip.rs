@@ -200,7 +200,8 @@ pub fn parse(data: &[u8]) -> Option<Message<'_>> {
         let avail = data.get(he..).unwrap_or(&[]);
         let bl = m.content_length.unwrap_or(avail.len()).min(avail.len());
         m.body = avail.get(..bl).unwrap_or(&[]);
-        m.wire_len = he + m.content_length.unwrap_or(avail.len());
+        // Content-Length is the sender's word: up to usize::MAX (a fuzzer found it overflowing).
+        m.wire_len = he.saturating_add(m.content_length.unwrap_or(avail.len()));
     } else {
         m.wire_len = data.len();
     }
@@ -305,6 +306,15 @@ m=audio 30000 RTP/AVP 0 8\r\n";
             (Some("abc@x"), Some("<sip:a@b>"), Some("<sip:c@d>"))
         );
         assert_eq!(m.wire_len, msg.len() - "SIP/2.0 100 Trying\r\n".len());
+    }
+
+    #[test]
+    fn huge_content_length_does_not_overflow() {
+        let msg = b"SIP/2.0 200 OK\r\ni: abc@x\r\nContent-Length: 18446744073709551615\r\n\r\nbody";
+        let m = parse(msg).unwrap();
+        assert_eq!(m.content_length, Some(usize::MAX));
+        assert_eq!(m.body, b"body");
+        assert_eq!(m.wire_len, usize::MAX);
     }
 
     #[test]
