@@ -130,6 +130,17 @@ pub struct CaptureSummary {
     pub warnings_total: u64,
     pub errors: Vec<String>,
     pub counters: DecodeCounters,
+    /// Where a file split across threads waited (`CALLPATH_TIMINGS`); None on one thread.
+    pub stalls: Option<PipelineStalls>,
+}
+
+/// Waits of a file read by a reader thread feeding workers: which stage bounds the read.
+#[derive(Clone, Debug, Default)]
+pub struct PipelineStalls {
+    /// The reader, on full worker queues.
+    pub reader_blocked: Duration,
+    /// Each worker, on an empty queue.
+    pub workers_idle: Vec<Duration>,
 }
 
 impl CaptureSummary {
@@ -145,6 +156,7 @@ impl CaptureSummary {
             warnings_total: 0,
             errors: Vec::new(),
             counters: DecodeCounters::default(),
+            stalls: None,
         }
     }
 
@@ -529,7 +541,7 @@ fn read_from<R: Read + Send>(
         expected.div_ceil(shards),
     );
     let reader_summary = &mut *summary;
-    let tables: Vec<(FlowTable, Duration)> = std::thread::scope(|scope| {
+    let tables: (Duration, Vec<(FlowTable, Duration)>) = std::thread::scope(|scope| {
         let (free_tx, free_rx) = mpsc::channel::<Batch>();
         let mut txs = Vec::with_capacity(shards);
         let mut queues = Vec::with_capacity(shards);
@@ -562,22 +574,18 @@ fn read_from<R: Read + Send>(
         results.extend(others.into_iter().map(|w| w.join().unwrap_or_default()));
         // The reader ended before the workers did: they stop when its queues close.
         let reader_blocked = reader.join().unwrap_or_default();
-        if std::env::var_os("CALLPATH_TIMINGS").is_some() {
-            let idle: Vec<String> = results
-                .iter()
-                .map(|(_, idle)| format!("{:.3}", idle.as_secs_f64()))
-                .collect();
-            eprintln!(
-                "callpath: timing: reader blocked {:.3} s, workers idle {} s",
-                reader_blocked.as_secs_f64(),
-                idle.join(" ")
-            );
-        }
-        results
+        (reader_blocked, results)
     });
-    for (t, _) in tables {
+    let (reader_blocked, tables) = tables;
+    let mut workers_idle = Vec::with_capacity(tables.len());
+    for (t, idle) in tables {
         table.merge(t);
+        workers_idle.push(idle);
     }
+    summary.stalls = Some(PipelineStalls {
+        reader_blocked,
+        workers_idle,
+    });
     warn_unsupported_linktypes(summary);
 }
 

@@ -47,6 +47,25 @@ impl Timings {
             *t = std::time::Instant::now();
         }
     }
+
+    /// Where each file split across threads waited while it was read.
+    fn stalls(&self, captures: &[CaptureSummary]) {
+        if self.0.is_none() {
+            return;
+        }
+        for s in captures.iter().filter_map(|c| c.stalls.as_ref()) {
+            let idle: Vec<String> = s
+                .workers_idle
+                .iter()
+                .map(|d| format!("{:.3}", d.as_secs_f64()))
+                .collect();
+            eprintln!(
+                "callpath: timing: reader blocked {:.3} s, workers idle {} s",
+                s.reader_blocked.as_secs_f64(),
+                idle.join(" ")
+            );
+        }
+    }
 }
 
 /// Report output: one concrete `BufWriter` over the file or stdout, so the header's many small
@@ -90,6 +109,7 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
     let mut timings = Timings::from_env();
     let (captures, table) = ingest::read_all(&config.captures, !args.quiet, &pool);
     timings.lap("read");
+    timings.stalls(&captures);
     let input = AuditInput {
         site: &config.site,
         ranges: &config.ranges,

@@ -197,18 +197,9 @@ impl<'b> JsonText<'b> {
 
     /// A MAC address as lower-case colon-separated hex, as a string.
     pub fn mac(&mut self, m: [u8; 6]) {
-        // Built in registers from a table, then one copy: two MACs per sighting, every flow.
-        let [a, b, c, d, e, f] = m.map(|byte| {
-            HEX_PAIRS
-                .get(usize::from(byte))
-                .copied()
-                .unwrap_or_default()
-        });
-        let text = [
-            b'"', a[0], a[1], b':', b[0], b[1], b':', c[0], c[1], b':', d[0], d[1], b':', e[0],
-            e[1], b':', f[0], f[1], b'"',
-        ];
-        self.out.extend_from_slice(&text);
+        self.out.push(b'"');
+        self.out.extend_from_slice(&super::mac_bytes(m));
+        self.out.push(b'"');
     }
 
     /// An RFC 3339 UTC time, as a string.
@@ -248,28 +239,6 @@ fn escape_into(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     escape_body(out, s);
     out.push(b'"');
-}
-
-/// Each byte's two lower-case hex digits.
-// Built at compile time: `n < 256` indexes the table.
-#[allow(clippy::indexing_slicing)]
-const HEX_PAIRS: [[u8; 2]; 256] = {
-    let mut table = [[0u8; 2]; 256];
-    let mut n = 0;
-    while n < 256 {
-        table[n] = [hex_digit((n >> 4) as u8), hex_digit((n & 0xf) as u8)];
-        n += 1;
-    }
-    table
-};
-
-/// The lower-case hex digit of `n` (0 to 15).
-const fn hex_digit(n: u8) -> u8 {
-    if n < 10 {
-        b'0' + n
-    } else {
-        b'a' + (n - 10)
-    }
 }
 
 /// Whether any of the 8 bytes of `word` is a control character, `"` or `\\`: the "has a byte
@@ -332,8 +301,8 @@ fn escape_slow(out: &mut Vec<u8>, bytes: &[u8]) {
         out.push(short);
         if short == b'u' {
             out.extend_from_slice(b"00");
-            out.push(hex_digit(b >> 4));
-            out.push(hex_digit(b & 0xf));
+            out.push(super::hex_digit(b >> 4));
+            out.push(super::hex_digit(b & 0xf));
         }
         start = i + 1;
     }
