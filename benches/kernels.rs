@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr};
 
 use callpath::capture::CaptureReader;
-use callpath::decode::{self, Decoded, LinkInfo, Transport};
+use callpath::decode::{self, Decoded, LinkInfo, TransportLayer};
 use callpath::flow::{Endpoint, FlowTable, Observation, PointId};
 use callpath::proto::{self, AppState, Payload};
 use callpath::ranges::Ranges;
@@ -158,7 +158,7 @@ fn bench_flow_table(c: &mut Criterion) {
     let payload = [
         0x80u8, 111, 0, 1, 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0,
     ];
-    let transport = Transport {
+    let transport = TransportLayer {
         protocol: 17,
         src_port: 50000,
         dst_port: 3478,

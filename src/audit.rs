@@ -478,11 +478,7 @@ fn verdict<'a>(input: &'a AuditInput<'a>, key: &FlowKey, state: &FlowState) -> V
     let site = input.site;
     let client_internal = stays_inside(site, client.ip);
     let server_internal = stays_inside(site, server.ip);
-    let transport = if key.protocol == TCP {
-        proto::Transport::Tcp
-    } else {
-        proto::Transport::Udp
-    };
+    let transport = proto::Transport::of_protocol(key.protocol);
     // The Office 365 endpoint is the external one; the server's port is what the endpoint
     // sets list (worldwide set 11: UDP 3478-3481, set 12: TCP 443).
     let o365 = match (client_internal, server_internal) {

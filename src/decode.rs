@@ -34,6 +34,33 @@ const MAX_VLAN_TAGS: usize = 4;
 pub const IPPROTO_TCP: u8 = 6;
 pub const IPPROTO_UDP: u8 = 17;
 
+/// The transport of a flow: TCP or UDP, the two IP protocols that make flows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    Udp,
+    Tcp,
+}
+
+impl Transport {
+    /// The transport of a flow's IP protocol number: a flow is TCP (6) or UDP (17), so
+    /// anything but 6 is UDP.
+    pub fn of_protocol(protocol: u8) -> Transport {
+        if protocol == IPPROTO_TCP {
+            Transport::Tcp
+        } else {
+            Transport::Udp
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Udp => "udp",
+            Transport::Tcp => "tcp",
+        }
+    }
+}
+
 /// TCP flags kept per packet (RFC 9293 §3.1).
 pub mod tcp_flag {
     pub const FIN: u8 = 0x01;
@@ -65,7 +92,7 @@ pub struct TcpInfo {
 
 /// The transport part of a packet: what makes a flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Transport<'a> {
+pub struct TransportLayer<'a> {
     /// IP protocol number: 6 (TCP) or 17 (UDP).
     pub protocol: u8,
     pub src_port: u16,
@@ -83,7 +110,7 @@ pub enum Decoded<'a> {
         link: LinkInfo,
         src: IpAddr,
         dst: IpAddr,
-        transport: Transport<'a>,
+        transport: TransportLayer<'a>,
         /// First fragment of a fragmented datagram.
         fragment: bool,
     },
@@ -281,7 +308,7 @@ fn ip(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
 /// None and goes through etherparse, so the result is always the one etherparse gives (a
 /// property test checks that).
 #[inline(always)]
-fn ipv4_fast(data: &[u8]) -> Option<(IpAddr, IpAddr, Transport<'_>)> {
+fn ipv4_fast(data: &[u8]) -> Option<(IpAddr, IpAddr, TransportLayer<'_>)> {
     let h: &[u8; 20] = data.get(..20)?.try_into().ok()?;
     if h[0] != 0x45 {
         return None;
@@ -299,7 +326,7 @@ fn ipv4_fast(data: &[u8]) -> Option<(IpAddr, IpAddr, Transport<'_>)> {
             if usize::from(u16::from_be_bytes([u[4], u[5]])) != l4.len() {
                 return None;
             }
-            Transport {
+            TransportLayer {
                 protocol,
                 src_port: u16::from_be_bytes([u[0], u[1]]),
                 dst_port: u16::from_be_bytes([u[2], u[3]]),
@@ -313,7 +340,7 @@ fn ipv4_fast(data: &[u8]) -> Option<(IpAddr, IpAddr, Transport<'_>)> {
             if header_len < 20 {
                 return None;
             }
-            Transport {
+            TransportLayer {
                 protocol,
                 src_port: u16::from_be_bytes([t[0], t[1]]),
                 dst_port: u16::from_be_bytes([t[2], t[3]]),
@@ -392,14 +419,14 @@ fn ip_etherparse(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
         return Decoded::LaterFragment { link };
     }
     let transport = match &sliced.transport {
-        Some(TransportSlice::Udp(udp)) => Transport {
+        Some(TransportSlice::Udp(udp)) => TransportLayer {
             protocol,
             src_port: udp.source_port(),
             dst_port: udp.destination_port(),
             tcp: None,
             payload: udp.payload(),
         },
-        Some(TransportSlice::Tcp(tcp)) => Transport {
+        Some(TransportSlice::Tcp(tcp)) => TransportLayer {
             protocol,
             src_port: tcp.source_port(),
             dst_port: tcp.destination_port(),
@@ -482,12 +509,12 @@ fn tcp_flags(tcp: &etherparse::TcpSlice<'_>) -> u8 {
 
 /// Ports from the first bytes of a transport header that etherparse did not slice. A TCP header
 /// whose data offset is below 5 words (RFC 9293 §3.1) is malformed.
-fn fallback_transport(protocol: u8, data: &[u8], fragmented: bool) -> Option<Transport<'_>> {
+fn fallback_transport(protocol: u8, data: &[u8], fragmented: bool) -> Option<TransportLayer<'_>> {
     let src_port = be16(data, 0)?;
     let dst_port = be16(data, 2)?;
     if protocol == IPPROTO_UDP {
         // A first fragment: the UDP payload continues in later fragments.
-        return Some(Transport {
+        return Some(TransportLayer {
             protocol,
             src_port,
             dst_port,
@@ -507,7 +534,7 @@ fn fallback_transport(protocol: u8, data: &[u8], fragmented: bool) -> Option<Tra
         }
         _ => None,
     };
-    Some(Transport {
+    Some(TransportLayer {
         protocol,
         src_port,
         dst_port,
@@ -527,7 +554,7 @@ mod tests {
         0, 2, 0x13, 0x88, 0x0d, 0x96, 0x00, 0x0c, 0x00, 0x00, 0xde, 0xad, 0xbe, 0xef,
     ];
 
-    fn flow(d: Decoded<'_>) -> (LinkInfo, IpAddr, IpAddr, Transport<'_>) {
+    fn flow(d: Decoded<'_>) -> (LinkInfo, IpAddr, IpAddr, TransportLayer<'_>) {
         match d {
             Decoded::Flow {
                 link,

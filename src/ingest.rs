@@ -321,7 +321,7 @@ fn observe<'a>(
     table: &mut FlowTable,
     src: std::net::IpAddr,
     dst: std::net::IpAddr,
-    transport: &'a decode::Transport<'a>,
+    transport: &'a decode::TransportLayer<'a>,
     link: &'a decode::LinkInfo,
     point: PointId,
     ts_ns: i64,
@@ -361,7 +361,7 @@ fn shard_worker(
         let Ok(mut batch) = rx.recv() else { break };
         idle += wait.elapsed();
         for f in &batch.frames {
-            let transport = decode::Transport {
+            let transport = decode::TransportLayer {
                 protocol: f.protocol,
                 src_port: f.src_port,
                 dst_port: f.dst_port,
@@ -415,7 +415,7 @@ impl Sink<'_> {
         frame: &crate::capture::Frame<'_>,
         src: std::net::IpAddr,
         dst: std::net::IpAddr,
-        transport: &decode::Transport<'_>,
+        transport: &decode::TransportLayer<'_>,
         link: &decode::LinkInfo,
         point: PointId,
         fragment: bool,

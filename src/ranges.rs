@@ -114,7 +114,7 @@ impl fmt::Display for Instance {
 }
 
 /// Transport of a flow, for matching an endpoint set's `tcpPorts` / `udpPorts`.
-pub use crate::proto::Transport;
+pub use crate::decode::Transport;
 
 /// Why a port list did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

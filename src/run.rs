@@ -230,11 +230,7 @@ fn interface_stats(
     let mut flow_no: u64 = 0;
     for (key, state) in table.into_flows() {
         flow_no += 1;
-        let transport = if key.protocol == crate::decode::IPPROTO_TCP {
-            Transport::Tcp
-        } else {
-            Transport::Udp
-        };
+        let transport = Transport::of_protocol(key.protocol);
         let o365 = config
             .ranges
             .lookup(key.a.ip, transport, key.a.port)

@@ -12,7 +12,7 @@ use hashbrown::HashTable;
 use rustc_hash::FxHasher;
 
 use super::key::{Endpoint, FlowKey};
-use crate::decode::{tcp_flag, LinkInfo, Transport, IPPROTO_TCP};
+use crate::decode::{tcp_flag, LinkInfo, TransportLayer};
 use crate::proto::{self, tls, AppState, Payload};
 
 /// Distinct sightings (capture point, ifindex, VLAN, MACs) kept per side of a flow. Real
@@ -270,7 +270,7 @@ impl FlowState {
 pub struct Observation<'a> {
     pub src: Endpoint,
     pub dst: Endpoint,
-    pub transport: &'a Transport<'a>,
+    pub transport: &'a TransportLayer<'a>,
     pub link: &'a LinkInfo,
     pub point: PointId,
     pub ts_ns: i64,
@@ -459,11 +459,7 @@ impl FlowTable {
             }
         }
         flow.app.observe(&Payload {
-            transport: if transport.protocol == IPPROTO_TCP {
-                proto::Transport::Tcp
-            } else {
-                proto::Transport::Udp
-            },
+            transport: proto::Transport::of_protocol(transport.protocol),
             side,
             src_port: transport.src_port,
             dst_port: transport.dst_port,
@@ -609,8 +605,8 @@ mod tests {
     }
 
     /// A UDP datagram with no payload (the flow table only counts it).
-    fn empty_udp() -> Transport<'static> {
-        Transport {
+    fn empty_udp() -> TransportLayer<'static> {
+        TransportLayer {
             protocol: 17,
             src_port: 0,
             dst_port: 0,
@@ -619,8 +615,8 @@ mod tests {
         }
     }
 
-    fn tcp(flags: u8) -> Transport<'static> {
-        Transport {
+    fn tcp(flags: u8) -> TransportLayer<'static> {
+        TransportLayer {
             protocol: 6,
             src_port: 0,
             dst_port: 0,
@@ -633,7 +629,7 @@ mod tests {
     fn obs<'a>(
         src: Endpoint,
         dst: Endpoint,
-        transport: &'a Transport<'a>,
+        transport: &'a TransportLayer<'a>,
         link: &'a LinkInfo,
         point: PointId,
         ts_ns: i64,
@@ -836,8 +832,8 @@ mod tests {
         crate::proto::tests::hex(crate::proto::tls::tests::TEAMS_CH)
     }
 
-    fn tcp_seg(seq: u32, flags: u8, payload: &[u8]) -> Transport<'_> {
-        Transport {
+    fn tcp_seg(seq: u32, flags: u8, payload: &[u8]) -> TransportLayer<'_> {
+        TransportLayer {
             protocol: 6,
             src_port: 50000,
             dst_port: 443,
@@ -846,8 +842,8 @@ mod tests {
         }
     }
 
-    fn udp_dgram(payload: &[u8]) -> Transport<'_> {
-        Transport {
+    fn udp_dgram(payload: &[u8]) -> TransportLayer<'_> {
+        TransportLayer {
             protocol: 17,
             src_port: 50000,
             dst_port: 3478,
@@ -866,7 +862,7 @@ mod tests {
     }
 
     /// One packet from `src` to `dst`, seen at P0.
-    fn send(t: &mut FlowTable, src: Endpoint, dst: Endpoint, tr: &Transport<'_>, ts: i64) {
+    fn send(t: &mut FlowTable, src: Endpoint, dst: Endpoint, tr: &TransportLayer<'_>, ts: i64) {
         let link = LinkInfo::default();
         let len = 60 + tr.payload.len() as u32;
         t.update(&obs(src, dst, tr, &link, P0, ts, len, false));

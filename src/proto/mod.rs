@@ -49,12 +49,7 @@ impl App {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Transport {
-    Udp,
-    Tcp,
-}
+pub use crate::decode::Transport;
 
 /// One TCP/UDP payload of one packet, borrowed from the capture buffer.
 #[derive(Clone, Copy, Debug)]
