@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::capture::{CaptureReader, Format, Interface};
+use crate::capture::{CaptureReader, Format, FrameSource, Interface};
 use crate::decode::{self, Decoded, Layer};
 use crate::error::CaptureError;
 use crate::flow::{Endpoint, FlowTable, Observation, PointId};

@@ -5,7 +5,7 @@ mod support;
 
 use std::io::Cursor;
 
-use callpath::capture::CaptureReader;
+use callpath::capture::{CaptureReader, FrameSource};
 use proptest::prelude::*;
 use support::builder::*;
 

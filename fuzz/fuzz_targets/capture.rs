@@ -15,7 +15,7 @@
 use std::io::{Cursor, Read};
 
 use callpath::capture::{
-    CaptureReader, Format, MAX_BLOCK_BYTES, MAX_PACKET_BYTES, MAX_WARNINGS_KEPT,
+    CaptureReader, Format, FrameSource, MAX_BLOCK_BYTES, MAX_PACKET_BYTES, MAX_WARNINGS_KEPT,
 };
 use callpath::error::CaptureError;
 use libfuzzer_sys::fuzz_target;

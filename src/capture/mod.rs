@@ -1,15 +1,36 @@
-//! Capture files: pcap and pcapng records -> borrowed `Frame`s, with interfaces and warnings.
+//! Where frames come from: the `FrameSource` trait the pipeline reads, and its sources (capture
+//! files in `file.rs`), with the `Frame`, `Interface` and `Format` they describe.
 //!
-//! The format is detected by its magic number, never by the file name. Reading streams through
+//! A file's format is detected by its magic number, never by its name. Reading streams through
 //! one buffer; a frame borrows its bytes from that buffer until the next call.
 
-mod reader;
+mod file;
 
-pub use reader::{
+pub use file::{
     CaptureReader, MAX_BLOCK_BYTES, MAX_INTERFACES, MAX_PACKET_BYTES, MAX_WARNINGS_KEPT,
 };
 
 use serde::Serialize;
+
+use crate::error::{CaptureError, CaptureWarning};
+
+/// A source of frames: a capture file today (`CaptureReader`), a live interface later. The
+/// pipeline reads frames through this trait and nothing else, so it never knows which it has.
+pub trait FrameSource {
+    /// The next frame, borrowed until the next call; `None` at the end. An error ends the
+    /// source: what was read before it stays valid.
+    fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError>;
+    /// The container format of the frames.
+    fn format(&self) -> Format;
+    /// Interfaces seen so far; a frame's `interface` indexes this list.
+    fn interfaces(&self) -> &[Interface];
+    /// Warnings kept word for word (at most `MAX_WARNINGS_KEPT`).
+    fn warnings(&self) -> &[CaptureWarning];
+    /// All warnings, including those not kept word for word.
+    fn warnings_total(&self) -> u64;
+    /// Bytes consumed so far (progress).
+    fn bytes_read(&self) -> u64;
+}
 
 /// The container format of a capture file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

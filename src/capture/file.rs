@@ -1,4 +1,5 @@
-//! Streaming reader of pcap and pcapng files through one growable buffer.
+//! The capture-file `FrameSource`: a streaming reader of pcap and pcapng files through one
+//! growable buffer.
 //!
 //! Formats: pcap (draft-ietf-opsawg-pcap), micro- and nanosecond, either byte order, and the
 //! "modified" (Kuznetzov) variant; pcapng (draft-ietf-opsawg-pcapng) with any number of sections
@@ -11,7 +12,7 @@ use std::io::{ErrorKind, Read};
 
 use pcap_parser::pcapng::Block;
 
-use super::{Format, Frame, Interface, TsUnit};
+use super::{Format, Frame, FrameSource, Interface, TsUnit};
 use crate::error::{CaptureError, CaptureWarning, Position};
 
 /// The largest pcapng block (or pcap record) accepted. Larger lengths are corruption.
@@ -92,29 +93,6 @@ impl<R: Read> CaptureReader<R> {
     pub fn general_path_only(mut self) -> Self {
         self.general_only = true;
         self
-    }
-
-    pub fn format(&self) -> Format {
-        self.format
-    }
-
-    pub fn interfaces(&self) -> &[Interface] {
-        &self.interfaces
-    }
-
-    /// Warnings kept word for word (at most `MAX_WARNINGS_KEPT`).
-    pub fn warnings(&self) -> &[CaptureWarning] {
-        &self.warnings
-    }
-
-    /// All warnings, including those not kept word for word.
-    pub fn warnings_total(&self) -> u64 {
-        self.warnings_total
-    }
-
-    /// Bytes of the file consumed so far.
-    pub fn bytes_read(&self) -> u64 {
-        self.offset
     }
 
     fn position(&self) -> Position {
@@ -807,6 +785,33 @@ impl<R: Read> CaptureReader<R> {
                 format!("captured length {caplen} exceeds the interface's snaplen {snaplen}"),
             );
         }
+    }
+}
+
+impl<R: Read> FrameSource for CaptureReader<R> {
+    #[inline(always)]
+    fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
+        CaptureReader::next_frame(self)
+    }
+
+    fn format(&self) -> Format {
+        self.format
+    }
+
+    fn interfaces(&self) -> &[Interface] {
+        &self.interfaces
+    }
+
+    fn warnings(&self) -> &[CaptureWarning] {
+        &self.warnings
+    }
+
+    fn warnings_total(&self) -> u64 {
+        self.warnings_total
+    }
+
+    fn bytes_read(&self) -> u64 {
+        self.offset
     }
 }
 
