@@ -28,8 +28,9 @@ pub enum Command {
     Interfaces(InterfacesArgs),
 }
 
+/// What every command reads: the captures, the site profile, the ranges, the threads.
 #[derive(clap::Args, Debug)]
-pub struct AuditArgs {
+pub struct InputArgs {
     /// Capture files (pcap or pcapng, detected by content): PATH or LABEL=PATH; `-` is stdin.
     /// LABEL names the capture point of every packet in that file (e.g. er0=er-tap.pcap).
     #[arg(required = true, value_name = "CAPTURE")]
@@ -41,6 +42,16 @@ pub struct AuditArgs {
     /// bundled worldwide snapshot).
     #[arg(long, value_name = "FILE")]
     pub ranges: Option<PathBuf>,
+    /// Threads (default: all cores). One file: one reads it, the others account its flows;
+    /// several files: read in parallel. The result is the same for any number.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Report format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
@@ -50,10 +61,6 @@ pub struct AuditArgs {
     /// Lowest finding severity that makes the exit status 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
-    /// Threads (default: all cores). One file: one reads it, the others account its flows;
-    /// several files: read in parallel. The report is the same for any number.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
     /// No progress bar on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -61,30 +68,29 @@ pub struct AuditArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct InterfacesArgs {
-    #[arg(required = true, value_name = "CAPTURE")]
-    pub captures: Vec<String>,
-    /// Site profile, to show the path each capture point is assigned.
-    #[arg(long, value_name = "FILE")]
-    pub site: Option<PathBuf>,
-    /// Office 365 endpoints file (default: bundled snapshot).
-    #[arg(long, value_name = "FILE")]
-    pub ranges: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format: a table, a JSON array, or one JSON object per line.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    /// A summary for a terminal.
     Text,
+    /// One pretty-printed JSON document.
     Json,
+    /// One JSON object per line, each with its "type".
     Ndjson,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
+    /// Exit 1 on error findings.
     Error,
+    /// Exit 1 on warning or error findings.
     Warning,
+    /// Never exit 1 for findings.
     Never,
 }

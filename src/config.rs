@@ -3,42 +3,42 @@
 
 use anyhow::{bail, Context, Result};
 
-use crate::cli::FailOn;
-use crate::ingest::CaptureSpec;
+use crate::audit::Severity;
+use crate::cli::{FailOn, InputArgs, OutputFormat};
+use crate::pipeline::CaptureSpec;
 use crate::ranges::Ranges;
-use crate::report::Severity;
+use crate::report;
 use crate::site::Site;
 
 pub struct Config {
     pub captures: Vec<CaptureSpec>,
     pub site: Site,
     pub ranges: Ranges,
+    /// Lowest severity that makes the exit status 1; None: never.
     pub fail_on: Option<Severity>,
     pub threads: Option<usize>,
 }
 
 impl Config {
-    pub fn new(
-        captures: &[String],
-        site: Option<&std::path::Path>,
-        ranges: Option<&std::path::Path>,
-        fail_on: FailOn,
-        threads: Option<usize>,
-    ) -> Result<Config> {
-        let captures: Vec<CaptureSpec> = captures.iter().map(|c| CaptureSpec::parse(c)).collect();
+    pub fn new(input: &InputArgs, fail_on: FailOn) -> Result<Config> {
+        let captures: Vec<CaptureSpec> = input
+            .captures
+            .iter()
+            .map(|c| CaptureSpec::parse(c))
+            .collect();
         if captures.iter().filter(|c| c.is_stdin()).count() > 1 {
             bail!("standard input (-) can be read only once");
         }
-        if threads == Some(0) {
+        if input.threads == Some(0) {
             bail!("--threads must be at least 1");
         }
-        let site = match site {
+        let site = match &input.site {
             Some(p) => {
                 Site::load(p).with_context(|| format!("bad site profile {}", p.display()))?
             }
             None => Site::default(),
         };
-        let ranges = match ranges {
+        let ranges = match &input.ranges {
             Some(p) => {
                 Ranges::load(p).with_context(|| format!("bad ranges file {}", p.display()))?
             }
@@ -54,7 +54,16 @@ impl Config {
             site,
             ranges,
             fail_on,
-            threads,
+            threads: input.threads,
         })
+    }
+}
+
+/// The report format of an `--format` flag.
+pub fn report_format(f: OutputFormat) -> report::Format {
+    match f {
+        OutputFormat::Text => report::Format::Text,
+        OutputFormat::Json => report::Format::Json,
+        OutputFormat::Ndjson => report::Format::Ndjson,
     }
 }

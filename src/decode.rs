@@ -8,6 +8,9 @@ use std::net::IpAddr;
 
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 
+mod counters;
+pub use counters::DecodeCounters;
+
 /// Link types (https://www.tcpdump.org/linktypes.html).
 pub mod linktype {
     pub const NULL: u32 = 0;

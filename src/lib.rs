@@ -1,10 +1,13 @@
 //! callpath: audit packet captures of Teams / Skype for Business traffic against the paths
 //! (ExpressRoute, Internet, local) Microsoft's call flows expect.
 //!
-//! The pipeline: `capture` (pcap/pcapng records) -> `decode` (link, IP, transport) ->
-//! `proto` (what the payload is) -> `flow` (bidirectional flow table) -> `audit` (paths,
-//! expectations, findings, with `site` and `ranges`) -> `report`.
+//! The stages, each a module, arrows one way (ARCHITECTURE.md): `capture` (frames from a
+//! `FrameSource`) -> `decode` (link, IP, transport) -> `proto` (what the payload is) -> `flow`
+//! (bidirectional flow table), run by `pipeline` -> `audit` (paths, expectations, findings as
+//! data, with `site` and `ranges`) -> `report` (documents). `cli`, `config` and `run` drive them.
 
+// No unsafe code anywhere in the library.
+#![forbid(unsafe_code)]
 // Captures are untrusted: no input may reach a panic (issue 6). Tests may unwrap.
 #![cfg_attr(
     not(test),
@@ -23,7 +26,8 @@ pub mod config;
 pub mod decode;
 pub mod error;
 pub mod flow;
-pub mod ingest;
+pub mod mac;
+pub mod pipeline;
 pub mod proto;
 pub mod ranges;
 pub mod report;

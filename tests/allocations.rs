@@ -9,7 +9,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use callpath::ingest::{self, CaptureSpec};
+use callpath::pipeline::{self, CaptureSpec};
 use support::builder::*;
 use support::payloads;
 
@@ -98,11 +98,17 @@ fn allocations_reading(bytes: &[u8], threads: usize) -> (u64, u64) {
     let path = dir.path().join("calls.pcapng");
     std::fs::write(&path, bytes).unwrap();
     let spec = CaptureSpec::parse(path.to_str().unwrap());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     let (summary, table) = if threads == 1 {
-        ingest::read_reader(0, &spec, bytes)
+        pipeline::read_reader(0, &spec, bytes)
     } else {
-        ingest::read_capture_with(0, &spec, false, threads)
+        let captured = pipeline::read_all(std::slice::from_ref(&spec), false, &pool);
+        let [summary] = <[_; 1]>::try_from(captured.captures).unwrap();
+        (summary, captured.table)
     };
     let after = ALLOCATIONS.load(Ordering::Relaxed);
     assert!(summary.errors.is_empty(), "{:?}", summary.errors);

@@ -1,4 +1,4 @@
-//! The whole pipeline on one capture: bytes -> ingest (through a `Cursor`) -> audit -> the
+//! The whole pipeline on one capture: bytes -> pipeline (through a `Cursor`) -> audit -> the
 //! json, ndjson and text reports.
 //!
 //! Properties, besides "no panic, no abort":
@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use callpath::audit::{self, AuditInput};
 use callpath::capture::CaptureReader;
-use callpath::ingest::{self, CaptureSpec};
+use callpath::pipeline::{self, CaptureSpec};
 use callpath::ranges::Ranges;
 use callpath::report;
 use callpath::site::Site;
@@ -36,7 +36,7 @@ fuzz_target!(|data: &[u8]| {
         label: None,
         path: "fuzz.pcap".into(),
     };
-    let (summary, table) = ingest::read_reader(0, &spec, Cursor::new(data));
+    let (summary, table) = pipeline::read_reader(0, &spec, Cursor::new(data));
     assert_eq!(
         summary.packets,
         frames(data),
@@ -57,8 +57,9 @@ fuzz_target!(|data: &[u8]| {
         ranges,
         captures: &captures,
     };
-    let rep = audit::audit(&input, table);
-    let flows: Vec<_> = rep.flow_reports().collect();
+    let audited = audit::audit(&input, table);
+    let rep = report::build(&audited);
+    let flows: Vec<_> = (0..rep.len()).filter_map(|i| rep.flow(i)).collect();
     let in_flows: u64 = flows
         .iter()
         .map(|f| f.packets.forward + f.packets.reverse)
@@ -70,19 +71,19 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(captures[0].failed(), !rep.header.captures[0].errors.is_empty());
 
     let mut json = Vec::new();
-    report::json::write_json(&rep, &mut json).expect("json report");
+    report::write(report::Format::Json, &rep, &mut json).expect("json report");
     let v: serde_json::Value = serde_json::from_slice(&json).expect("json report parses");
     assert_eq!(v["flows"].as_array().map(Vec::len), Some(flows.len()));
     assert_eq!(v["summary"]["flows"].as_u64(), Some(flows.len() as u64));
 
     let mut nd = Vec::new();
-    report::json::write_ndjson(&rep, &mut nd).expect("ndjson report");
+    report::write(report::Format::Ndjson, &rep, &mut nd).expect("ndjson report");
     for line in nd.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
         let v: serde_json::Value = serde_json::from_slice(line).expect("ndjson line parses");
         assert!(v["type"].is_string());
     }
 
     let mut text = Vec::new();
-    report::text::write_text(&rep, &mut text).expect("text report");
+    report::write(report::Format::Text, &rep, &mut text).expect("text report");
     assert!(std::str::from_utf8(&text).is_ok());
 });

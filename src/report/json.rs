@@ -1,4 +1,5 @@
-//! The `json` (one document) and `ndjson` (one object per line, each with `"type"`) writers.
+//! The `json` writer (one pretty document), and the flow and finding records it shares with
+//! the `ndjson` writer.
 //!
 //! Flows and findings are built and written one at a time from the audit, so writing the
 //! report of a million flows needs the memory of one flow report, not of all of them.
@@ -8,8 +9,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::jsonw::JsonText;
-use super::{FlowReport, ObservedPath, Pair, SightingReport};
-use crate::audit::{Audited, Finding};
+use super::message;
+use super::model::{tcp_flag_names, FlowReport, SightingReport};
+use super::Report;
+use crate::audit::{Finding, ObservedPath, Pair};
 use crate::flow::Endpoint;
 use crate::proto::{Evidence, SipSummary};
 
@@ -104,7 +107,7 @@ fn pretty_at<T: Serialize>(value: &T, indent: usize, out: &mut Vec<u8>) -> io::R
 /// Serializes the items `0..n` in chunks built in parallel and hands each chunk's text, in
 /// order, to `emit(out, text, items)`; `item(i, buf)` appends item `i` and returns how many
 /// elements it wrote.
-fn write_chunks<W, F, E>(out: &mut W, n: usize, item: F, mut emit: E) -> io::Result<()>
+pub(super) fn write_chunks<W, F, E>(out: &mut W, n: usize, item: F, mut emit: E) -> io::Result<()>
 where
     W: Write,
     F: Fn(usize, &mut Vec<u8>) -> io::Result<usize> + Sync,
@@ -377,7 +380,7 @@ fn proto(w: &mut JsonText<'_>, e: &Evidence<'_>) {
 }
 
 /// The fields of one flow (SPEC "JSON report"), into the object `w` has open.
-fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
+pub(super) fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
     w.key("id");
     w.u64(f.id);
     w.key("transport");
@@ -441,7 +444,7 @@ fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
         for (name, bits) in [("forward", flags.forward), ("reverse", flags.reverse)] {
             w.key(name);
             w.begin_array();
-            for flag in super::tcp_flag_names(bits) {
+            for flag in tcp_flag_names(bits) {
                 w.element();
                 w.name(flag);
             }
@@ -462,7 +465,7 @@ fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
     proto(w, &f.proto);
 }
 
-fn finding_fields(w: &mut JsonText<'_>, f: &Finding<'_>) -> io::Result<()> {
+pub(super) fn finding_fields(w: &mut JsonText<'_>, f: &Finding<'_>) -> io::Result<()> {
     w.key("code");
     w.name(f.code.as_str());
     w.key("severity");
@@ -470,7 +473,7 @@ fn finding_fields(w: &mut JsonText<'_>, f: &Finding<'_>) -> io::Result<()> {
     w.key("flow");
     w.u64(f.flow);
     w.key("message");
-    w.str_from(|text| f.write_message(text))
+    w.str_from(|text| message::write_message(text, f))
         .map_err(|_| io::Error::other("cannot format a finding's message"))
 }
 
@@ -494,8 +497,8 @@ pub fn write_finding(buf: &mut Vec<u8>, f: &Finding<'_>) -> io::Result<()> {
 }
 
 /// Writes the report as one pretty-printed JSON document (SPEC's field order).
-pub fn write_json<W: Write>(audited: &Audited<'_>, mut out: W) -> io::Result<()> {
-    let h = &audited.header;
+pub fn write_json<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()> {
+    let h = &report.header;
     let mut head = Vec::new();
     head.extend_from_slice(b"{\n");
     let mut field = |name: &str, value: &dyn erased::Field| -> io::Result<()> {
@@ -511,8 +514,8 @@ pub fn write_json<W: Write>(audited: &Audited<'_>, mut out: W) -> io::Result<()>
     field("summary", &h.summary)?;
     head.extend_from_slice(b"  \"flows\": ");
     out.write_all(&head)?;
-    write_array(&mut out, audited.len(), |i, buf| {
-        Ok(match audited.flow_report(i) {
+    write_array(&mut out, report.len(), |i, buf| {
+        Ok(match report.flow(i) {
             Some(f) => {
                 write_flow(buf, &f);
                 1
@@ -521,84 +524,13 @@ pub fn write_json<W: Write>(audited: &Audited<'_>, mut out: W) -> io::Result<()>
         })
     })?;
     out.write_all(b",\n  \"findings\": ")?;
-    write_array(&mut out, audited.len(), |i, buf| {
-        audited.findings_of(i).try_fold(0, |n, f| {
+    write_array(&mut out, report.len(), |i, buf| {
+        report.findings_of(i).try_fold(0, |n, f| {
             write_finding(buf, &f)?;
             Ok(n + 1)
         })
     })?;
     out.write_all(b"\n}\n")
-}
-
-#[derive(Serialize)]
-struct Typed<'a, T: Serialize> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(flatten)]
-    value: &'a T,
-}
-
-/// Writes one JSON object per line: a `report` header (tool, ranges, site), one `capture` per
-/// file, one `flow` per flow, one `finding` per finding, then the `summary`.
-pub fn write_ndjson<W: Write>(audited: &Audited<'_>, mut out: W) -> io::Result<()> {
-    #[derive(Serialize)]
-    struct Header<'a> {
-        tool: &'a super::Tool,
-        ranges: &'a super::RangesInfo,
-        site: &'a super::SiteInfo,
-    }
-    let h = &audited.header;
-    let header = Header {
-        tool: &h.tool,
-        ranges: &h.ranges,
-        site: &h.site,
-    };
-    line(&mut out, "report", &header)?;
-    for c in &h.captures {
-        line(&mut out, "capture", c)?;
-    }
-    let as_is = |out: &mut W, text: &[u8], _| out.write_all(text);
-    write_chunks(
-        &mut out,
-        audited.len(),
-        |i, buf| match audited.flow_report(i) {
-            Some(f) => {
-                let mut w = JsonText::compact(buf);
-                w.begin_object();
-                w.key("type");
-                w.str("flow");
-                flow_fields(&mut w, &f);
-                w.end_object();
-                buf.push(b'\n');
-                Ok(1)
-            }
-            None => Ok(0),
-        },
-        as_is,
-    )?;
-    write_chunks(
-        &mut out,
-        audited.len(),
-        |i, buf| {
-            audited.findings_of(i).try_fold(0, |n, f| {
-                let mut w = JsonText::compact(buf);
-                w.begin_object();
-                w.key("type");
-                w.str("finding");
-                finding_fields(&mut w, &f)?;
-                w.end_object();
-                buf.push(b'\n');
-                Ok(n + 1)
-            })
-        },
-        as_is,
-    )?;
-    line(&mut out, "summary", &h.summary)
-}
-
-fn line<W: Write, T: Serialize>(out: &mut W, kind: &'static str, value: &T) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, &Typed { kind, value })?;
-    out.write_all(b"\n")
 }
 
 #[cfg(test)]

@@ -198,7 +198,7 @@ impl<'b> JsonText<'b> {
     /// A MAC address as lower-case colon-separated hex, as a string.
     pub fn mac(&mut self, m: [u8; 6]) {
         self.out.push(b'"');
-        self.out.extend_from_slice(&super::mac_bytes(m));
+        self.out.extend_from_slice(&crate::mac::bytes(m));
         self.out.push(b'"');
     }
 
@@ -301,8 +301,8 @@ fn escape_slow(out: &mut Vec<u8>, bytes: &[u8]) {
         out.push(short);
         if short == b'u' {
             out.extend_from_slice(b"00");
-            out.push(super::hex_digit(b >> 4));
-            out.push(super::hex_digit(b & 0xf));
+            out.push(crate::mac::hex_digit(b >> 4));
+            out.push(crate::mac::hex_digit(b & 0xf));
         }
         start = i + 1;
     }

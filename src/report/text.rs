@@ -3,8 +3,10 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::{FlowReport, ObservedPath, Severity};
-use crate::audit::{Audited, Code};
+use super::message;
+use super::model::{CaptureReport, FlowReport, Header};
+use super::Report;
+use crate::audit::{Code, ObservedPath, Severity};
 
 /// Flows listed per finding code before "... and N more".
 const FLOWS_PER_CODE: usize = 20;
@@ -109,65 +111,35 @@ fn flow_line(f: &FlowReport) -> String {
     .to_string()
 }
 
-pub fn write_text<W: Write>(audited: &Audited<'_>, mut out: W) -> io::Result<()> {
-    let report = &audited.header;
-    let site = report.site.name.as_deref().unwrap_or("(no site profile)");
+/// Writes the text report: the run's header and captures, the summary, the findings by code
+/// (most severe first), then the top flows by bytes.
+pub fn write_text<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()> {
+    write_header(&mut out, &report.header)?;
+    write_findings(&mut out, report)?;
+    write_top_flows(&mut out, report)
+}
+
+/// The first line (tool, site, ranges), each capture with its interfaces and problems, and
+/// the summary line.
+fn write_header<W: Write>(out: &mut W, h: &Header<'_>) -> io::Result<()> {
+    let site = h.site.name.unwrap_or("(no site profile)");
+    let as_of = h
+        .ranges
+        .as_of
+        .map(|d| format!(" as of {d}"))
+        .unwrap_or_default();
     writeln!(
         out,
-        "callpath {}: site {}, Office 365 ranges {} {}{}",
-        report.tool.version,
-        site,
-        report.ranges.source,
-        report.ranges.instance,
-        report
-            .ranges
-            .as_of
-            .as_ref()
-            .map(|d| format!(" as of {d}"))
-            .unwrap_or_default()
+        "callpath {}: site {site}, Office 365 ranges {} {}{as_of}",
+        h.tool.version, h.ranges.source, h.ranges.instance,
     )?;
     writeln!(out)?;
     writeln!(out, "Captures")?;
-    for c in &report.captures {
-        let name = match &c.label {
-            Some(l) => format!("{l}={}", c.path),
-            None => c.path.clone(),
-        };
-        writeln!(
-            out,
-            "  {name}  {}  {} packets",
-            c.format.unwrap_or("unreadable"),
-            c.packets
-        )?;
-        for i in &c.interfaces {
-            writeln!(
-                out,
-                "    {:<24} {:<10} {:<13} {} packets",
-                i.name.as_deref().unwrap_or("-"),
-                linktype_name(i.linktype),
-                i.path.unwrap_or("-"),
-                i.packets
-            )?;
-        }
-        let d = &c.decode;
-        let not_flow = d.other_ip + d.not_ip + d.later_fragments;
-        let malformed = d.malformed_link + d.malformed_ip + d.malformed_transport;
-        if not_flow + malformed + d.unsupported_linktype + d.snaplen_cut > 0 {
-            writeln!(
-                out,
-                "    not TCP/UDP {not_flow}, malformed {malformed}, cut by snaplen {}, unsupported link type {}",
-                d.snaplen_cut, d.unsupported_linktype
-            )?;
-        }
-        for w in &c.warnings {
-            writeln!(out, "    warning: {w}")?;
-        }
-        for e in &c.errors {
-            writeln!(out, "    error: {e}")?;
-        }
+    for c in &h.captures {
+        write_capture(out, c)?;
     }
     writeln!(out)?;
-    let apps: Vec<String> = report
+    let apps: Vec<String> = h
         .summary
         .apps
         .iter()
@@ -176,13 +148,55 @@ pub fn write_text<W: Write>(audited: &Audited<'_>, mut out: W) -> io::Result<()>
     writeln!(
         out,
         "Summary: {} flows ({}), {} packets",
-        report.summary.flows,
+        h.summary.flows,
         apps.join(", "),
-        report.summary.packets
+        h.summary.packets
+    )
+}
+
+fn write_capture<W: Write>(out: &mut W, c: &CaptureReport<'_>) -> io::Result<()> {
+    let name = match c.label {
+        Some(l) => format!("{l}={}", c.path),
+        None => c.path.to_string(),
+    };
+    writeln!(
+        out,
+        "  {name}  {}  {} packets",
+        c.format.unwrap_or("unreadable"),
+        c.packets
     )?;
-    let verdicts = (0..audited.len()).filter_map(|i| audited.verdict(i).map(|v| (i, v)));
+    for i in &c.interfaces {
+        writeln!(
+            out,
+            "    {:<24} {:<10} {:<13} {} packets",
+            i.name.unwrap_or("-"),
+            linktype_name(i.linktype),
+            i.path.unwrap_or("-"),
+            i.packets
+        )?;
+    }
+    let d = c.decode;
+    let (not_flow, malformed) = (d.not_flow(), d.malformed());
+    if not_flow + malformed + d.unsupported_linktype + d.snaplen_cut > 0 {
+        writeln!(
+            out,
+            "    not TCP/UDP {not_flow}, malformed {malformed}, cut by snaplen {}, unsupported link type {}",
+            d.snaplen_cut, d.unsupported_linktype
+        )?;
+    }
+    for w in c.warnings {
+        writeln!(out, "    warning: {w}")?;
+    }
+    for e in c.errors {
+        writeln!(out, "    error: {e}")?;
+    }
+    Ok(())
+}
+
+/// The findings line, then per code (most severe first) its flows, each with what was found.
+fn write_findings<W: Write>(out: &mut W, report: &Report<'_>) -> io::Result<()> {
     let mut by_code: BTreeMap<Code, Vec<usize>> = BTreeMap::new();
-    for (i, v) in verdicts {
+    for (i, v) in report.audited.verdicts().iter().enumerate() {
         for code in v.codes() {
             by_code.entry(code).or_default().push(i);
         }
@@ -191,15 +205,14 @@ pub fn write_text<W: Write>(audited: &Audited<'_>, mut out: W) -> io::Result<()>
     for (code, flows) in &by_code {
         *by_severity.entry(code.severity()).or_insert(0) += flows.len();
     }
+    let count = |s| by_severity.get(&s).copied().unwrap_or(0);
     writeln!(
         out,
         "Findings: {} errors, {} warnings, {} info",
-        by_severity.get(&Severity::Error).copied().unwrap_or(0),
-        by_severity.get(&Severity::Warning).copied().unwrap_or(0),
-        by_severity.get(&Severity::Info).copied().unwrap_or(0)
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info)
     )?;
-
-    // Findings grouped by code, most severe first.
     let mut codes: Vec<(&Code, &Vec<usize>)> = by_code.iter().collect();
     codes.sort_by(|a, b| {
         b.0.severity()
@@ -212,38 +225,46 @@ pub fn write_text<W: Write>(audited: &Audited<'_>, mut out: W) -> io::Result<()>
             "(paths forward/reverse then expected: er, inet, local, ? unknown, split)"
         )?;
     }
-    for (code, flows) in codes {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "{} ({}): {} flows",
-            code.as_str(),
-            code.severity().as_str(),
-            flows.len()
-        )?;
-        for &i in flows.iter().take(FLOWS_PER_CODE) {
-            if let Some(flow) = audited.flow_report(i) {
-                writeln!(out, "  {}", flow_line(&flow))?;
-            }
-            for f in audited.findings_of(i).filter(|f| f.code == *code) {
-                let message = f.message();
-                // The flow line above already names the flow: print what follows its 5-tuple.
-                let detail = match message.split_once(": ") {
-                    Some((head, rest)) if head.starts_with("tcp ") || head.starts_with("udp ") => {
-                        rest
-                    }
-                    _ => message.as_str(),
-                };
-                for line in wrap(detail, 8, WIDTH) {
-                    writeln!(out, "{line}")?;
-                }
-            }
+    for (&code, flows) in codes {
+        write_code(out, report, code, flows)?;
+    }
+    Ok(())
+}
+
+/// One finding code: its flows (at most `FLOWS_PER_CODE`), each line followed by the detail.
+fn write_code<W: Write>(
+    out: &mut W,
+    report: &Report<'_>,
+    code: Code,
+    flows: &[usize],
+) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} ({}): {} flows",
+        code.as_str(),
+        code.severity().as_str(),
+        flows.len()
+    )?;
+    for &i in flows.iter().take(FLOWS_PER_CODE) {
+        if let Some(flow) = report.flow(i) {
+            writeln!(out, "  {}", flow_line(&flow))?;
         }
-        if flows.len() > FLOWS_PER_CODE {
-            writeln!(out, "  ... and {} more", flows.len() - FLOWS_PER_CODE)?;
+        // The flow line above already names the flow: print only what was found.
+        for f in report.findings_of(i).filter(|f| f.code == code) {
+            for line in wrap(&message::detail(&f), 8, WIDTH) {
+                writeln!(out, "{line}")?;
+            }
         }
     }
+    if flows.len() > FLOWS_PER_CODE {
+        writeln!(out, "  ... and {} more", flows.len() - FLOWS_PER_CODE)?;
+    }
+    Ok(())
+}
 
+/// The `TOP_FLOWS` flows with the most bytes (ties by flow number).
+fn write_top_flows<W: Write>(out: &mut W, report: &Report<'_>) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "Top flows by bytes")?;
     writeln!(
@@ -251,12 +272,13 @@ pub fn write_text<W: Write>(audited: &Audited<'_>, mut out: W) -> io::Result<()>
         "  {:<5} {:<3} {:<44} {:<5} {:<6} {:>5}/{:<5} {:<5}      bytes",
         "flow", "", "client -> server", "app", "o365", "fwd", "rev", "exp"
     )?;
-    let mut top: Vec<usize> = (0..audited.len()).collect();
+    let audited = report.audited;
+    let mut top: Vec<usize> = (0..report.len()).collect();
     top.sort_by(|&a, &b| audited.bytes(b).cmp(&audited.bytes(a)).then(a.cmp(&b)));
     for f in top
         .into_iter()
         .take(TOP_FLOWS)
-        .filter_map(|i| audited.flow_report(i))
+        .filter_map(|i| report.flow(i))
     {
         writeln!(
             out,

@@ -1,0 +1,187 @@
+//! Findings as data: for each finding code of a flow, the facts that explain it (which
+//! direction, which paths, which capture points, which endpoint set). `report::message` is
+//! the one place these become words.
+
+use super::code::{Code, Severity};
+use super::path::{Direction, ObservedPath, PathPair};
+use super::verdict::{oriented, points, Verdict};
+use super::AuditInput;
+use crate::decode::Transport;
+use crate::flow::{Endpoint, FlowKey, FlowState, Side, MAX_SIGHTINGS_PER_SIDE};
+use crate::proto::App;
+use crate::ranges::Match;
+
+/// One finding of one flow.
+#[derive(Clone, Copy, Debug)]
+pub struct Finding<'a> {
+    pub code: Code,
+    /// The flow's `id`.
+    pub flow: u64,
+    pub transport: Transport,
+    pub client: Endpoint,
+    pub server: Endpoint,
+    /// The Office 365 endpoint set of the external end.
+    pub o365: Option<Match<'a>>,
+    pub detail: Detail<'a>,
+}
+
+impl Finding<'_> {
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
+}
+
+/// Why a direction over ExpressRoute was not expected there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnexpectedReason {
+    /// The remote end is in an Office 365 endpoint set not routed over ExpressRoute.
+    SetNotRouted,
+    /// The remote end is in no ExpressRoute-routed Office 365 endpoint set.
+    NotOffice365,
+    /// The site profile says the site has no ExpressRoute.
+    SiteWithoutExpressroute,
+}
+
+/// The facts behind one finding, per code.
+#[derive(Clone, Copy, Debug)]
+pub enum Detail<'a> {
+    /// `asymmetric-route`: each direction over a different edge path.
+    AsymmetricPaths {
+        forward: Option<ObservedPath>,
+        reverse: Option<ObservedPath>,
+    },
+    /// `asymmetric-route` from capture points no path rule names: the points each direction
+    /// was seen at.
+    AsymmetricPoints {
+        forward: PointNames<'a>,
+        reverse: PointNames<'a>,
+    },
+    /// `expressroute-bypassed`: the direction that went over the Internet.
+    ExpressrouteBypassed { direction: Direction },
+    /// `unexpected-expressroute`: the direction that went over ExpressRoute, and why it should
+    /// not have.
+    UnexpectedExpressroute {
+        direction: Direction,
+        reason: UnexpectedReason,
+    },
+    /// `one-sided-flow`: what the one direction sent.
+    OneSided { packets: u64, duration_ns: i64 },
+    /// `media-over-tcp`: the media app recognised on TCP.
+    MediaOverTcp { app: App },
+    /// `path-split`: the direction seen on both edge paths.
+    PathSplit { direction: Direction },
+    /// `unknown-path`: the paths as far as they were determined.
+    UnknownPath {
+        forward: Option<ObservedPath>,
+        reverse: Option<ObservedPath>,
+    },
+}
+
+/// The capture points a direction was seen at, named when asked: sorted, each once.
+#[derive(Clone, Copy)]
+pub struct PointNames<'a> {
+    input: &'a AuditInput<'a>,
+    side: &'a Side,
+}
+
+impl std::fmt::Debug for PointNames<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> PointNames<'a> {
+    /// The names, sorted, each once.
+    pub fn iter(&self) -> impl Iterator<Item = &'a str> {
+        let mut names = [""; MAX_SIGHTINGS_PER_SIDE];
+        let mut len = 0;
+        for (slot, p) in names.iter_mut().zip(points(self.side)) {
+            *slot = self.input.point_name(p).shown;
+            len += 1;
+        }
+        if let Some(seen) = names.get_mut(..len) {
+            seen.sort_unstable();
+        }
+        let mut previous = None;
+        names.into_iter().take(len).filter(move |&name| {
+            let repeated = previous == Some(name);
+            previous = Some(name);
+            !repeated
+        })
+    }
+}
+
+/// The direction whose path is `wanted`: forward if it is, else reverse.
+fn direction_of(path: PathPair, wanted: ObservedPath) -> Direction {
+    if path.forward == Some(wanted) {
+        Direction::Forward
+    } else {
+        Direction::Reverse
+    }
+}
+
+/// The finding `code` of a flow (one of its verdict's codes).
+pub(super) fn finding<'a>(
+    input: &'a AuditInput<'a>,
+    id: u64,
+    key: &FlowKey,
+    state: &'a FlowState,
+    v: &Verdict<'a>,
+    code: Code,
+) -> Finding<'a> {
+    let client_side = v.ends.client_side;
+    let path = v.path;
+    // Only two details read the flow's state: most are made from the key and verdict alone,
+    // so the findings pass need not load every flow's state again.
+    let sides = || oriented(state, client_side);
+    let detail = match code {
+        Code::AsymmetricRoute if v.asymmetric_by_points => {
+            let (fwd, rev) = sides();
+            Detail::AsymmetricPoints {
+                forward: PointNames { input, side: fwd },
+                reverse: PointNames { input, side: rev },
+            }
+        }
+        Code::AsymmetricRoute => Detail::AsymmetricPaths {
+            forward: path.forward,
+            reverse: path.reverse,
+        },
+        Code::ExpressrouteBypassed => Detail::ExpressrouteBypassed {
+            direction: direction_of(path, ObservedPath::Internet),
+        },
+        Code::UnexpectedExpressroute => Detail::UnexpectedExpressroute {
+            direction: direction_of(path, ObservedPath::Expressroute),
+            reason: if v.ends.o365.is_some() {
+                UnexpectedReason::SetNotRouted
+            } else if input.site.expressroute {
+                UnexpectedReason::NotOffice365
+            } else {
+                UnexpectedReason::SiteWithoutExpressroute
+            },
+        },
+        Code::OneSidedFlow => {
+            let (fwd, _) = sides();
+            Detail::OneSided {
+                packets: fwd.packets,
+                duration_ns: fwd.last_ns - fwd.first_ns,
+            }
+        }
+        Code::MediaOverTcp => Detail::MediaOverTcp { app: v.app },
+        Code::PathSplit => Detail::PathSplit {
+            direction: direction_of(path, ObservedPath::Split),
+        },
+        Code::UnknownPath => Detail::UnknownPath {
+            forward: path.forward,
+            reverse: path.reverse,
+        },
+    };
+    Finding {
+        code,
+        flow: id,
+        transport: Transport::of_protocol(key.protocol),
+        client: key.sender(client_side),
+        server: key.sender(1 - client_side),
+        o365: v.ends.o365,
+        detail,
+    }
+}

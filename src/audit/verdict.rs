@@ -1,0 +1,238 @@
+//! The verdict on one flow: who its ends are, the observed path of each direction, the
+//! expected path (SPEC "Expected path of a flow") and its finding codes (SPEC "Findings").
+
+use super::code::{Code, Codes};
+use super::path::{direction_path, sighting_path, stays_inside, FlowFacts, ObservedPath, PathPair};
+use super::AuditInput;
+use crate::decode::Transport;
+use crate::flow::{FlowKey, FlowState, PointId, Side};
+use crate::proto::App;
+use crate::ranges::Match;
+use crate::site::PathName;
+
+/// Who the ends of a flow are: which side is the client, which ends stay inside the site, and
+/// the Office 365 endpoint set of the external end. The audit and the `interfaces` statistics
+/// both start from this.
+#[derive(Clone, Copy, Debug)]
+pub struct Ends<'r> {
+    pub client_side: u8,
+    pub client_internal: bool,
+    pub server_internal: bool,
+    pub o365: Option<Match<'r>>,
+}
+
+impl Ends<'_> {
+    /// Whether the end sending on `side` is inside the site.
+    pub fn sender_internal(&self, side: u8) -> bool {
+        if side == self.client_side {
+            self.client_internal
+        } else {
+            self.server_internal
+        }
+    }
+
+    fn local(&self) -> bool {
+        self.client_internal && self.server_internal
+    }
+
+    pub(super) fn facts(&self, key: &FlowKey) -> FlowFacts {
+        FlowFacts {
+            local: self.local(),
+            internal_ip: match (self.client_internal, self.server_internal) {
+                (true, false) => Some(key.sender(self.client_side).ip),
+                (false, true) => Some(key.sender(1 - self.client_side).ip),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// The ends of a flow.
+pub fn ends<'a>(input: &AuditInput<'a>, key: &FlowKey, state: &FlowState) -> Ends<'a> {
+    let client_side = state.client_side();
+    let client = key.sender(client_side);
+    let server = key.sender(1 - client_side);
+    let client_internal = stays_inside(input.site, client.ip);
+    let server_internal = stays_inside(input.site, server.ip);
+    let transport = Transport::of_protocol(key.protocol);
+    let ranges = input.ranges;
+    // The Office 365 endpoint is the external one; the server's port is what the endpoint
+    // sets list (worldwide set 11: UDP 3478-3481, set 12: TCP 443).
+    let o365 = match (client_internal, server_internal) {
+        (true, true) => None,
+        (true, false) => ranges.lookup(server.ip, transport, server.port),
+        (false, true) => ranges.lookup(client.ip, transport, server.port),
+        (false, false) => ranges
+            .lookup(server.ip, transport, server.port)
+            .or_else(|| ranges.lookup(client.ip, transport, server.port)),
+    };
+    Ends {
+        client_side,
+        client_internal,
+        server_internal,
+        o365,
+    }
+}
+
+/// What the audit decided about one flow: small, kept for every flow; the report's strings are
+/// built from it (and the flow state) only while the report is written.
+#[derive(Clone, Copy, Debug)]
+pub struct Verdict<'r> {
+    pub ends: Ends<'r>,
+    pub path: PathPair,
+    pub expected: Option<PathName>,
+    pub app: App,
+    pub codes: Codes,
+    /// `asymmetric-route` was found from capture points (no path rule named them).
+    pub asymmetric_by_points: bool,
+}
+
+impl Verdict<'_> {
+    pub fn has(&self, code: Code) -> bool {
+        self.codes.contains(code)
+    }
+
+    pub fn codes(&self) -> impl Iterator<Item = Code> {
+        self.codes.iter()
+    }
+}
+
+/// The client's side, then the (forward, reverse) sides.
+pub(super) fn oriented(state: &FlowState, client_side: u8) -> (&Side, &Side) {
+    let [side0, side1] = &state.sides;
+    if client_side == 0 {
+        (side0, side1)
+    } else {
+        (side1, side0)
+    }
+}
+
+/// SPEC "Expected path of a flow": local between internal ends; from an internal end to
+/// Office 365, ExpressRoute when the endpoint set is routed over it and the site has it, else
+/// the Internet; nothing expected between two external ends.
+fn expected_path(input: &AuditInput<'_>, ends: &Ends<'_>) -> Option<PathName> {
+    if ends.local() {
+        Some(PathName::Local)
+    } else if ends.client_internal || ends.server_internal {
+        match &ends.o365 {
+            Some(m) if m.express_route && input.site.expressroute => Some(PathName::Expressroute),
+            _ => Some(PathName::Internet),
+        }
+    } else {
+        None
+    }
+}
+
+/// A direction's observed path from the paths of its sightings.
+fn side_path(
+    input: &AuditInput<'_>,
+    facts: &FlowFacts,
+    side: &Side,
+    sender_internal: bool,
+    receiver_internal: bool,
+) -> Option<ObservedPath> {
+    let mut paths = [ObservedPath::Unknown; crate::flow::MAX_SIGHTINGS_PER_SIDE];
+    let mut n = 0;
+    for (slot, s) in paths.iter_mut().zip(&side.sightings) {
+        *slot = sighting_path(input, facts, sender_internal, receiver_internal, s);
+        n += 1;
+    }
+    direction_path(paths.get(..n).unwrap_or_default(), facts)
+}
+
+/// Audits one flow.
+pub(super) fn verdict<'a>(input: &AuditInput<'a>, key: &FlowKey, state: &FlowState) -> Verdict<'a> {
+    let ends = ends(input, key, state);
+    let (fwd, rev) = oriented(state, ends.client_side);
+    let facts = ends.facts(key);
+    let (ci, si) = (ends.client_internal, ends.server_internal);
+    let path = PathPair {
+        forward: side_path(input, &facts, fwd, ci, si),
+        reverse: side_path(input, &facts, rev, si, ci),
+    };
+    let expected = expected_path(input, &ends);
+    let app = state.app.app();
+    let (codes, asymmetric_by_points) = codes(key, &ends, fwd, rev, path, expected, app);
+    Verdict {
+        ends,
+        path,
+        expected,
+        app,
+        codes,
+        asymmetric_by_points,
+    }
+}
+
+/// SPEC "Findings": the codes of one flow, and whether `asymmetric-route` came from capture
+/// points rather than path rules.
+fn codes(
+    key: &FlowKey,
+    ends: &Ends<'_>,
+    fwd: &Side,
+    rev: &Side,
+    path: PathPair,
+    expected: Option<PathName>,
+    app: App,
+) -> (Codes, bool) {
+    let local = ends.local();
+    let crossing_edge = ends.client_internal != ends.server_internal;
+    let tcp = Transport::of_protocol(key.protocol) == Transport::Tcp;
+    let (pf, pr) = (path.forward, path.reverse);
+    let either = |p: ObservedPath| pf == Some(p) || pr == Some(p);
+    let mut codes = Codes::default();
+    let mut by_points = false;
+    if ObservedPath::is_edge(pf) && ObservedPath::is_edge(pr) && pf != pr {
+        codes.insert(Code::AsymmetricRoute);
+    } else if !local
+        && fwd.packets > 0
+        && rev.packets > 0
+        && !ObservedPath::is_edge(pf)
+        && !ObservedPath::is_edge(pr)
+        && seen_at_different_points(fwd, rev)
+    {
+        codes.insert(Code::AsymmetricRoute);
+        by_points = true;
+    }
+    if expected == Some(PathName::Expressroute) && either(ObservedPath::Internet) {
+        codes.insert(Code::ExpressrouteBypassed);
+    }
+    if expected == Some(PathName::Internet) && either(ObservedPath::Expressroute) {
+        codes.insert(Code::UnexpectedExpressroute);
+    }
+    if crossing_edge && rev.packets == 0 && one_sided_evidence(tcp, fwd) {
+        codes.insert(Code::OneSidedFlow);
+    }
+    if tcp && matches!(app, App::Rtp | App::Rtcp | App::Stun) {
+        codes.insert(Code::MediaOverTcp);
+    }
+    if either(ObservedPath::Split) {
+        codes.insert(Code::PathSplit);
+    }
+    if crossing_edge && either(ObservedPath::Unknown) {
+        codes.insert(Code::UnknownPath);
+    }
+    (codes, by_points)
+}
+
+/// Capture points a side was seen at.
+pub(super) fn points(side: &Side) -> impl Iterator<Item = PointId> + '_ {
+    side.sightings.iter().map(|s| s.point)
+}
+
+/// Each direction was seen at a capture point the other was not: with no path rule naming
+/// them, the directions still took different routes (SPEC: asymmetric from capture points).
+fn seen_at_different_points(fwd: &Side, rev: &Side) -> bool {
+    let only_fwd = points(fwd).any(|p| !points(rev).any(|q| q == p));
+    let only_rev = points(rev).any(|p| !points(fwd).any(|q| q == p));
+    only_fwd && only_rev
+}
+
+/// SPEC `one-sided-flow`: TCP, a SYN and its retries (or any two segments) with no reply; UDP,
+/// several packets over seconds with no reply. A single packet proves nothing.
+fn one_sided_evidence(tcp: bool, fwd: &Side) -> bool {
+    if tcp {
+        fwd.packets >= 2
+    } else {
+        fwd.packets >= 3 && fwd.last_ns - fwd.first_ns >= 1_000_000_000
+    }
+}

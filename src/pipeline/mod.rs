@@ -1,0 +1,207 @@
+//! The run of one set of captures: every file (or shard of a file) read into one flow table,
+//! with what each file gave besides its flows (`CaptureSummary`).
+//!
+//! Frames come from a `capture::FrameSource`; the loop that decodes and accounts them is in
+//! `read.rs`, the split of one file over threads in `shard.rs`. Files are read in parallel
+//! (rayon, one task per file) and their tables merged in command-line order, so the result
+//! does not depend on which file finished first. A thread that panics becomes an error of its
+//! file (exit status 2), never a silent loss of its flows.
+
+mod progress;
+mod read;
+mod shard;
+mod timings;
+
+use std::io::{self, IsTerminal, Read};
+use std::path::Path;
+use std::time::Duration;
+
+use rayon::prelude::*;
+
+use crate::capture::{Format, Interface};
+use crate::decode::DecodeCounters;
+use crate::flow::FlowTable;
+
+pub use timings::Timings;
+
+/// One `CAPTURE` argument: `PATH` or `LABEL=PATH`; `-` is standard input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaptureSpec {
+    pub label: Option<String>,
+    pub path: String,
+}
+
+impl CaptureSpec {
+    /// `LABEL=PATH` when the text before the first `=` looks like a label (no path separator)
+    /// and the whole argument is not itself an existing file.
+    pub fn parse(arg: &str) -> CaptureSpec {
+        if let Some((label, path)) = arg.split_once('=') {
+            let looks_like_label = !label.is_empty()
+                && !label.contains(['/', '\\'])
+                && !path.is_empty()
+                && !Path::new(arg).exists();
+            if looks_like_label {
+                return CaptureSpec {
+                    label: Some(label.to_string()),
+                    path: path.to_string(),
+                };
+            }
+        }
+        CaptureSpec {
+            label: None,
+            path: arg.to_string(),
+        }
+    }
+
+    pub fn is_stdin(&self) -> bool {
+        self.path == "-"
+    }
+}
+
+/// What reading one capture file gave, besides its flows.
+#[derive(Clone, Debug)]
+pub struct CaptureSummary {
+    pub spec: CaptureSpec,
+    pub format: Option<Format>,
+    pub packets: u64,
+    pub bytes_read: u64,
+    pub interfaces: Vec<Interface>,
+    /// Per interface: packets seen on it.
+    pub interface_packets: Vec<u64>,
+    pub warnings: Vec<String>,
+    pub warnings_total: u64,
+    pub errors: Vec<String>,
+    pub counters: DecodeCounters,
+    /// Where a file split across threads waited (`CALLPATH_TIMINGS`); None on one thread.
+    pub stalls: Option<PipelineStalls>,
+}
+
+/// Waits of a file read by a reader thread feeding workers: which stage bounds the read.
+#[derive(Clone, Debug, Default)]
+pub struct PipelineStalls {
+    /// The reader, on full worker queues.
+    pub reader_blocked: Duration,
+    /// Each worker, on an empty queue.
+    pub workers_idle: Vec<Duration>,
+}
+
+impl CaptureSummary {
+    fn new(spec: &CaptureSpec) -> Self {
+        CaptureSummary {
+            spec: spec.clone(),
+            format: None,
+            packets: 0,
+            bytes_read: 0,
+            interfaces: Vec::new(),
+            interface_packets: Vec::new(),
+            warnings: Vec::new(),
+            warnings_total: 0,
+            errors: Vec::new(),
+            counters: DecodeCounters::default(),
+            stalls: None,
+        }
+    }
+
+    /// A structural error (or a thread that panicked): the file was not entirely read.
+    pub fn failed(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// Records a thread of this file that panicked: its flows are missing from the table.
+    fn thread_panicked(&mut self, what: &str, panic: &(dyn std::any::Any + Send)) {
+        let message = panic
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(no message)");
+        self.errors.push(format!(
+            "{}: internal error: the {what} thread panicked ({message}); flows it held are \
+             missing from the report",
+            self.spec.path
+        ));
+    }
+}
+
+/// Everything a run read: one summary per capture (command-line order) and the merged flows.
+pub struct Captured {
+    pub captures: Vec<CaptureSummary>,
+    pub table: FlowTable,
+}
+
+/// Reads every capture into one flow table, with the threads of `pool`: several files in
+/// parallel (one task per file), or one file split across them (see `shard.rs`).
+///
+/// One file is read from the calling thread, which builds the flow table itself: called from
+/// the main thread, the per-flow heap state then comes from glibc's main heap, which grows in
+/// large steps, where another thread's heap grows one page and one `mprotect` call at a time.
+pub fn read_all(specs: &[CaptureSpec], show_progress: bool, pool: &rayon::ThreadPool) -> Captured {
+    let progress = show_progress && io::stderr().is_terminal();
+    let threads = pool.current_num_threads();
+    if let [spec] = specs {
+        let (summary, table) = read::read_capture(0, spec, progress, threads);
+        return Captured {
+            captures: vec![summary],
+            table,
+        };
+    }
+    // Fewer files than threads: split each file across the spare threads.
+    let shards = (threads / specs.len().max(1)).max(1);
+    let results: Vec<(CaptureSummary, FlowTable)> = pool.install(|| {
+        specs
+            .par_iter()
+            .enumerate()
+            .map(|(i, spec)| read::read_capture(i as u32, spec, false, shards))
+            .collect()
+    });
+    let mut table = FlowTable::new();
+    let mut captures = Vec::with_capacity(results.len());
+    for (summary, t) in results {
+        table.merge(t);
+        captures.push(summary);
+    }
+    Captured { captures, table }
+}
+
+/// Reads one capture from any byte source (a `Cursor` in tests and fuzz targets) as a file is
+/// read, on one thread; `spec` only names it in messages.
+pub fn read_reader<R: Read + Send>(
+    file_index: u32,
+    spec: &CaptureSpec,
+    src: R,
+) -> (CaptureSummary, FlowTable) {
+    read::read_bytes(file_index, spec, src, 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capture_spec_label_and_path() {
+        assert_eq!(
+            CaptureSpec::parse("er0=/tmp/x.pcap"),
+            CaptureSpec {
+                label: Some("er0".into()),
+                path: "/tmp/x.pcap".into()
+            }
+        );
+        assert_eq!(CaptureSpec::parse("x.pcap").label, None);
+        assert_eq!(CaptureSpec::parse("./a=b.pcap").label, None);
+        assert!(CaptureSpec::parse("-").is_stdin());
+    }
+
+    #[test]
+    fn a_panic_becomes_an_error_of_its_file() {
+        let mut s = CaptureSummary::new(&CaptureSpec::parse("x.pcap"));
+        let payload = std::panic::catch_unwind(|| panic!("boom")).unwrap_err();
+        s.thread_panicked("reader", payload.as_ref());
+        assert!(s.failed());
+        assert_eq!(
+            s.errors,
+            [
+                "x.pcap: internal error: the reader thread panicked (boom); flows it held are \
+              missing from the report"
+            ]
+        );
+    }
+}

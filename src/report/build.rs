@@ -1,0 +1,177 @@
+//! The report model from the audit's results: the header (tool, ranges, site, captures,
+//! summary) once, and each flow's report when a writer asks for it.
+
+use std::collections::BTreeMap;
+
+use super::model::{
+    CaptureReport, FlowReport, Header, InterfaceReport, O365Report, OnpremReport, RangesInfo,
+    SightingReport, SiteInfo, Summary, Tool,
+};
+use crate::audit::{Audited, AuditedFlow, Direction, Finding, Pair, SeenAt, Severity};
+use crate::decode::Transport;
+use crate::site::PathName;
+
+/// A report ready to be written: the audit's results and the header built from them.
+pub struct Report<'a> {
+    pub audited: &'a Audited<'a>,
+    pub header: Header<'a>,
+}
+
+/// Builds the report of an audited run.
+pub fn build<'a>(audited: &'a Audited<'a>) -> Report<'a> {
+    let ranges = audited.ranges();
+    let header = Header {
+        tool: Tool {
+            name: "callpath",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        ranges: RangesInfo {
+            source: ranges.source(),
+            instance: ranges.instance().as_str(),
+            as_of: ranges.as_of(),
+        },
+        site: SiteInfo {
+            name: audited.site().name.as_deref(),
+        },
+        captures: capture_reports(audited),
+        summary: summary(audited),
+    };
+    Report { audited, header }
+}
+
+fn summary(audited: &Audited<'_>) -> Summary {
+    let mut findings = BTreeMap::new();
+    let mut apps = BTreeMap::new();
+    for v in audited.verdicts() {
+        for c in v.codes() {
+            *findings.entry(c.as_str()).or_insert(0) += 1;
+        }
+        *apps.entry(v.app.as_str()).or_insert(0) += 1;
+    }
+    let captures = audited.captures();
+    Summary {
+        flows: audited.len(),
+        packets: captures.iter().map(|c| c.packets).sum(),
+        findings,
+        apps,
+        warnings: captures.iter().map(|c| c.warnings_total).sum(),
+        errors: captures.iter().map(|c| c.errors.len()).sum(),
+    }
+}
+
+fn capture_reports<'a>(audited: &Audited<'a>) -> Vec<CaptureReport<'a>> {
+    audited
+        .captures()
+        .iter()
+        .map(|c| CaptureReport {
+            path: c.path,
+            label: c.label,
+            format: c.format,
+            packets: c.packets,
+            interfaces: c
+                .interfaces
+                .iter()
+                .map(|i| InterfaceReport {
+                    name: i.name,
+                    linktype: i.linktype,
+                    path: i.path.map(PathName::as_str),
+                    packets: i.packets,
+                })
+                .collect(),
+            decode: c.decode,
+            warnings: c.warnings,
+            errors: c.errors,
+        })
+        .collect()
+}
+
+impl<'a> Report<'a> {
+    /// Flows in the report.
+    pub fn len(&self) -> usize {
+        self.audited.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.audited.is_empty()
+    }
+
+    /// The report of flow `i` (0-based; its `id` is `i + 1`).
+    pub fn flow(&self, i: usize) -> Option<FlowReport<'_>> {
+        self.audited.flow(i).map(|f| flow_report(&f))
+    }
+
+    /// The findings of flow `i`, in `Code::ALL` order.
+    pub fn findings_of(&self, i: usize) -> impl Iterator<Item = Finding<'_>> {
+        self.audited.flow(i).into_iter().flat_map(|f| f.findings())
+    }
+
+    /// Whether any finding is at or above `fail_on`.
+    pub fn fails(&self, fail_on: Option<Severity>) -> bool {
+        self.audited.fails(fail_on)
+    }
+}
+
+fn sighting_report<'x>(s: SeenAt<'x>) -> SightingReport<'x> {
+    let sighting = s.sighting;
+    SightingReport {
+        capture_point: s.point.shown,
+        file: s.point.file,
+        interface: s.point.interface,
+        ifindex: sighting.ifindex,
+        vlan: sighting.vlan,
+        src_mac: sighting.src_mac,
+        dst_mac: sighting.dst_mac,
+        packet_type: sighting
+            .sll_packet_type
+            .map(super::model::sll_packet_type_name),
+        path: s.path,
+        packets: sighting.packets,
+    }
+}
+
+/// The report of one audited flow.
+fn flow_report<'x>(f: &AuditedFlow<'x>) -> FlowReport<'x> {
+    let v = f.verdict;
+    let sides = f.sides();
+    let tcp = f.transport() == Transport::Tcp;
+    FlowReport {
+        id: f.id,
+        transport: f.transport().as_str(),
+        client: f.client(),
+        server: f.server(),
+        app: v.app,
+        o365: v.ends.o365.map(|m| O365Report {
+            id: m.id,
+            service_area: m.service_area,
+            category: m.category.as_str(),
+            express_route: m.express_route,
+        }),
+        onprem: f.onprem().map(|o| OnpremReport {
+            end: if o.is_server { "server" } else { "client" },
+            role: o.role,
+        }),
+        path: v.path,
+        expected_path: v.expected.map(PathName::as_str),
+        packets: Pair {
+            forward: sides.forward.packets,
+            reverse: sides.reverse.packets,
+        },
+        bytes: Pair {
+            forward: sides.forward.bytes,
+            reverse: sides.reverse.bytes,
+        },
+        first_ns: f.state.first_ns(),
+        last_ns: f.state.last_ns(),
+        findings: v.codes,
+        tcp_flags: tcp.then_some(Pair {
+            forward: sides.forward.tcp_seen,
+            reverse: sides.reverse.tcp_seen,
+        }),
+        seen_at: Pair {
+            forward: f.seen_at(Direction::Forward).map(sighting_report).collect(),
+            reverse: f.seen_at(Direction::Reverse).map(sighting_report).collect(),
+        },
+        fragments: f.state.fragments,
+        proto: f.evidence(),
+    }
+}

@@ -1,0 +1,155 @@
+//! The one place findings become words: each finding's message, from the facts the audit
+//! recorded (`audit::Finding`). The JSON writers escape it straight into their output; the
+//! text report prints the detail under the flow's line.
+
+use std::fmt::{self, Write};
+
+use super::write_ip;
+use crate::audit::{Detail, Finding, ObservedPath, UnexpectedReason};
+
+/// The whole message: the flow, then what was found.
+/// `udp 10.0.0.1:50000 -> 52.112.0.1:3478 (Office 365 endpoint set 11, Skype Optimize): ...`
+pub fn write_message<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
+    write_flow(w, f)?;
+    w.write_str(": ")?;
+    write_detail(w, f)
+}
+
+/// The message as a `String`.
+pub fn message(f: &Finding<'_>) -> String {
+    let mut text = String::new();
+    // Writing into a `String` cannot fail.
+    let _ = write_message(&mut text, f);
+    text
+}
+
+/// The detail as a `String` (the text report shows the flow on its own line).
+pub fn detail(f: &Finding<'_>) -> String {
+    let mut text = String::new();
+    let _ = write_detail(&mut text, f);
+    text
+}
+
+fn write_u64<W: Write>(w: &mut W, n: u64) -> fmt::Result {
+    w.write_str(itoa::Buffer::new().format(n))
+}
+
+/// The flow a finding is about: transport, client -> server, Office 365 endpoint set.
+fn write_flow<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
+    w.write_str(f.transport.as_str())?;
+    w.write_str(" ")?;
+    write_ip(w, f.client.ip)?;
+    w.write_str(":")?;
+    write_u64(w, u64::from(f.client.port))?;
+    w.write_str(" -> ")?;
+    write_ip(w, f.server.ip)?;
+    w.write_str(":")?;
+    write_u64(w, u64::from(f.server.port))?;
+    if let Some(m) = &f.o365 {
+        w.write_str(" (Office 365 endpoint set ")?;
+        write_u64(w, u64::from(m.id))?;
+        for part in [", ", m.service_area, " ", m.category.as_str(), ")"] {
+            w.write_str(part)?;
+        }
+    }
+    Ok(())
+}
+
+fn describe(p: Option<ObservedPath>) -> &'static str {
+    p.map_or("nowhere", ObservedPath::as_str)
+}
+
+/// What was found, and what it means.
+pub fn write_detail<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
+    let parts = |w: &mut W, parts: &[&str]| parts.iter().try_for_each(|p| w.write_str(p));
+    match &f.detail {
+        Detail::AsymmetricPoints { forward, reverse } => {
+            w.write_str("forward seen at ")?;
+            write_list(w, forward.iter())?;
+            w.write_str(", reverse seen at ")?;
+            write_list(w, reverse.iter())?;
+            w.write_str("; the directions took different capture points")
+        }
+        Detail::AsymmetricPaths { forward, reverse } => parts(
+            w,
+            &[
+                "forward over ",
+                describe(*forward),
+                ", reverse over ",
+                describe(*reverse),
+                "; a stateful firewall on either path sees only half of the flow",
+            ],
+        ),
+        Detail::ExpressrouteBypassed { direction } => parts(
+            w,
+            &[
+                "expected over expressroute, but the ",
+                direction.as_str(),
+                " direction went over internet",
+            ],
+        ),
+        Detail::UnexpectedExpressroute { direction, reason } => parts(
+            w,
+            &[
+                "the ",
+                direction.as_str(),
+                " direction went over expressroute, but ",
+                match reason {
+                    UnexpectedReason::SetNotRouted => {
+                        "its endpoint set is not routed over ExpressRoute"
+                    }
+                    UnexpectedReason::NotOffice365 => {
+                        "the remote address is not in an ExpressRoute-routed Office 365 endpoint set"
+                    }
+                    UnexpectedReason::SiteWithoutExpressroute => {
+                        "the site profile says the site has no ExpressRoute"
+                    }
+                },
+            ],
+        ),
+        Detail::OneSided {
+            packets,
+            duration_ns,
+        } => write!(
+            w,
+            "{packets} packets sent over {:.1} s, no reply seen at any capture point",
+            *duration_ns as f64 / 1e9
+        ),
+        Detail::MediaOverTcp { app } => parts(
+            w,
+            &[
+                app.as_str(),
+                " carried over TCP; open UDP 3478-3481 to Office 365 so media uses UDP",
+            ],
+        ),
+        Detail::PathSplit { direction } => parts(
+            w,
+            &[
+                "the ",
+                direction.as_str(),
+                " direction was seen on both expressroute and internet",
+            ],
+        ),
+        Detail::UnknownPath { forward, reverse } => parts(
+            w,
+            &[
+                "path not determined (forward ",
+                describe(*forward),
+                ", reverse ",
+                describe(*reverse),
+                "); add a [[path]] rule for its capture point, VLAN or next-hop MAC",
+            ],
+        ),
+    }
+}
+
+/// Names separated by `, `.
+fn write_list<'n, W: Write>(w: &mut W, names: impl Iterator<Item = &'n str>) -> fmt::Result {
+    for (i, name) in names.enumerate() {
+        if i > 0 {
+            w.write_str(", ")?;
+        }
+        w.write_str(name)?;
+    }
+    Ok(())
+}

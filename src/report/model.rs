@@ -1,0 +1,160 @@
+//! The report document (SPEC "JSON report"): what the writers write, field order here being the
+//! order in the JSON output. Built by `build.rs` from the audit's results; borrowed, not owned.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::audit::{Codes, Pair, PathPair};
+use crate::decode::DecodeCounters;
+use crate::flow::Endpoint;
+use crate::proto::{App, Evidence};
+use crate::site::ServerRole;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RangesInfo<'a> {
+    pub source: &'a str,
+    pub instance: &'static str,
+    pub as_of: Option<&'a str>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SiteInfo<'a> {
+    pub name: Option<&'a str>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CaptureReport<'a> {
+    pub path: &'a str,
+    pub label: Option<&'a str>,
+    pub format: Option<&'static str>,
+    pub packets: u64,
+    pub interfaces: Vec<InterfaceReport<'a>>,
+    pub decode: &'a DecodeCounters,
+    pub warnings: &'a [String],
+    pub errors: &'a [String],
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct InterfaceReport<'a> {
+    pub name: Option<&'a str>,
+    pub linktype: u32,
+    pub path: Option<&'static str>,
+    pub packets: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub flows: usize,
+    pub packets: u64,
+    /// Finding code -> number of findings (sorted by code).
+    pub findings: BTreeMap<&'static str, usize>,
+    /// Flows per app (sorted by app name).
+    pub apps: BTreeMap<&'static str, usize>,
+    pub warnings: u64,
+    pub errors: usize,
+}
+
+/// Everything in the report before its `flows`.
+#[derive(Clone, Debug)]
+pub struct Header<'a> {
+    pub tool: Tool,
+    pub ranges: RangesInfo<'a>,
+    pub site: SiteInfo<'a>,
+    pub captures: Vec<CaptureReport<'a>>,
+    pub summary: Summary,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct O365Report<'a> {
+    pub id: u32,
+    pub service_area: &'a str,
+    pub category: &'static str,
+    pub express_route: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OnpremReport {
+    /// `client` or `server`: which end of the flow is the on-prem server.
+    pub end: &'static str,
+    pub role: ServerRole,
+}
+
+/// One place a direction of a flow was seen. Written by `json::write_flow`; field order there
+/// is the report's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SightingReport<'a> {
+    /// The capture point: the file's LABEL, else the pcapng interface name, else the file.
+    pub capture_point: &'a str,
+    pub file: &'a str,
+    pub interface: Option<&'a str>,
+    pub ifindex: Option<u32>,
+    pub vlan: Option<u16>,
+    pub src_mac: Option<[u8; 6]>,
+    pub dst_mac: Option<[u8; 6]>,
+    /// Linux cooked capture packet type: `host`, `broadcast`, `multicast`, `otherhost`,
+    /// `outgoing` (or `other`).
+    pub packet_type: Option<&'static str>,
+    /// The path this sighting was attributed to (SPEC "How a packet's path is decided").
+    pub path: crate::audit::ObservedPath,
+    pub packets: u64,
+}
+
+/// One flow of the report (SPEC "JSON report"), borrowing its names from the audit and its
+/// evidence from the flow table. Written by `json::write_flow`, in this field order.
+#[derive(Clone, Debug)]
+pub struct FlowReport<'a> {
+    pub id: u64,
+    pub transport: &'static str,
+    pub client: Endpoint,
+    pub server: Endpoint,
+    pub app: App,
+    pub o365: Option<O365Report<'a>>,
+    /// On-prem servers of the site profile (`[[server]]`) this flow talks to or from.
+    pub onprem: Option<OnpremReport>,
+    pub path: PathPair,
+    pub expected_path: Option<&'static str>,
+    pub packets: Pair<u64>,
+    pub bytes: Pair<u64>,
+    pub first_ns: i64,
+    pub last_ns: i64,
+    pub findings: Codes,
+    /// TCP flags seen per direction (`crate::flow::seen` bits; TCP flows only).
+    pub tcp_flags: Option<Pair<u8>>,
+    pub seen_at: Pair<Vec<SightingReport<'a>>>,
+    pub fragments: u64,
+    /// The protocol evidence; its `sni` is the flow's `sni` field.
+    pub proto: Evidence<'a>,
+}
+
+/// The names of TCP flags seen (`crate::flow::seen` bits), in the report's order.
+pub fn tcp_flag_names(seen: u8) -> impl Iterator<Item = &'static str> {
+    use crate::flow::seen;
+    [
+        (seen::SYN, "syn"),
+        (seen::SYN_ACK, "syn-ack"),
+        (seen::FIN, "fin"),
+        (seen::RST, "rst"),
+    ]
+    .into_iter()
+    .filter(move |(bit, _)| seen & bit != 0)
+    .map(|(_, name)| name)
+}
+
+/// The name of a Linux SLL packet type (packet(7): PACKET_HOST ... PACKET_OUTGOING).
+pub fn sll_packet_type_name(t: u8) -> &'static str {
+    match t {
+        0 => "host",
+        1 => "broadcast",
+        2 => "multicast",
+        3 => "otherhost",
+        4 => "outgoing",
+        _ => "other",
+    }
+}

@@ -1,0 +1,82 @@
+//! The `ndjson` writer: one JSON object per line, each with its `"type"`: the report header,
+//! each capture, each flow, each finding, then the summary.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::json::{finding_fields, flow_fields, write_chunks};
+use super::jsonw::JsonText;
+use super::model::{RangesInfo, SiteInfo, Tool};
+use super::Report;
+
+#[derive(Serialize)]
+struct Typed<'a, T: Serialize> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    value: &'a T,
+}
+
+/// Writes one JSON object per line: a `report` header (tool, ranges, site), one `capture` per
+/// file, one `flow` per flow, one `finding` per finding, then the `summary`.
+pub fn write_ndjson<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Header<'a> {
+        tool: &'a Tool,
+        ranges: &'a RangesInfo<'a>,
+        site: &'a SiteInfo<'a>,
+    }
+    let h = &report.header;
+    let header = Header {
+        tool: &h.tool,
+        ranges: &h.ranges,
+        site: &h.site,
+    };
+    line(&mut out, "report", &header)?;
+    for c in &h.captures {
+        line(&mut out, "capture", c)?;
+    }
+    let as_is = |out: &mut W, text: &[u8], _| out.write_all(text);
+    write_chunks(
+        &mut out,
+        report.len(),
+        |i, buf| match report.flow(i) {
+            Some(f) => {
+                let mut w = JsonText::compact(buf);
+                w.begin_object();
+                w.key("type");
+                w.str("flow");
+                flow_fields(&mut w, &f);
+                w.end_object();
+                buf.push(b'\n');
+                Ok(1)
+            }
+            None => Ok(0),
+        },
+        as_is,
+    )?;
+    write_chunks(
+        &mut out,
+        report.len(),
+        |i, buf| {
+            report.findings_of(i).try_fold(0, |n, f| {
+                let mut w = JsonText::compact(buf);
+                w.begin_object();
+                w.key("type");
+                w.str("finding");
+                finding_fields(&mut w, &f)?;
+                w.end_object();
+                buf.push(b'\n');
+                Ok(n + 1)
+            })
+        },
+        as_is,
+    )?;
+    line(&mut out, "summary", &h.summary)
+}
+
+fn line<W: Write, T: Serialize>(out: &mut W, kind: &'static str, value: &T) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, &Typed { kind, value })?;
+    out.write_all(b"\n")
+}
