@@ -211,3 +211,228 @@ impl<'x> AuditedFlow<'x> {
             .map(move |code| finding::finding(input, id, key, state, verdict, code))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{Interface, TsUnit};
+    use crate::decode::{DecodeCounters, LinkInfo, TransportLayer};
+    use crate::flow::{Observation, PointId};
+    use crate::pipeline::CaptureSpec;
+
+    const SITE: &str = r#"
+[site]
+name = "test"
+internal = ["10.0.0.0/8"]
+expressroute = true
+
+[[path]]
+name = "expressroute"
+interfaces = ["er0"]
+
+[[path]]
+name = "internet"
+interfaces = ["inet0"]
+macs = ["02:00:00:00:1e:01"]
+"#;
+
+    /// One capture file whose interfaces are named `names` (0, 1, ...).
+    fn capture(names: &[&str]) -> CaptureSummary {
+        CaptureSummary {
+            spec: CaptureSpec::parse("test.pcapng"),
+            format: None,
+            packets: 0,
+            bytes_read: 0,
+            interfaces: names
+                .iter()
+                .map(|n| Interface {
+                    name: Some(n.to_string()),
+                    linktype: 1,
+                    snaplen: 0,
+                    section: 0,
+                    ts_unit: TsUnit::Pow10(9),
+                    ts_offset_s: 0,
+                })
+                .collect(),
+            interface_packets: vec![0; names.len()],
+            warnings: Vec::new(),
+            warnings_total: 0,
+            errors: Vec::new(),
+            counters: DecodeCounters::default(),
+            stalls: None,
+        }
+    }
+
+    /// An empty UDP datagram from `src` to `dst` seen on interface `interface` at `ts_s`.
+    fn udp(table: &mut FlowTable, interface: u32, src: &str, dst: &str, ts_s: f64, mac: [u8; 6]) {
+        let src: std::net::SocketAddr = src.parse().unwrap();
+        let dst: std::net::SocketAddr = dst.parse().unwrap();
+        let transport = TransportLayer {
+            protocol: crate::decode::IPPROTO_UDP,
+            src_port: src.port(),
+            dst_port: dst.port(),
+            tcp: None,
+            payload: &[],
+        };
+        let link = LinkInfo {
+            src_mac: Some(mac),
+            dst_mac: Some(mac),
+            ..LinkInfo::default()
+        };
+        table.update(&Observation {
+            src: Endpoint {
+                ip: src.ip(),
+                port: src.port(),
+            },
+            dst: Endpoint {
+                ip: dst.ip(),
+                port: dst.port(),
+            },
+            transport: &transport,
+            link: &link,
+            point: PointId { file: 0, interface },
+            ts_ns: (ts_s * 1e9) as i64,
+            wire_len: 100,
+            fragment: false,
+        });
+    }
+
+    /// Runs `check` on the audit of `table` with the test site and the bundled ranges.
+    fn audited(names: &[&str], table: FlowTable, check: impl FnOnce(&Audited<'_>)) {
+        let site = Site::from_toml_str(SITE, "site.toml").unwrap();
+        let ranges = Ranges::bundled().unwrap();
+        let captures = [capture(names)];
+        let input = AuditInput {
+            site: &site,
+            ranges: &ranges,
+            captures: &captures,
+        };
+        check(&audit(&input, table));
+    }
+
+    const MAC: [u8; 6] = [2, 0, 0, 0, 0, 9];
+    const CLIENT: &str = "10.1.1.23:50014";
+    const MEDIA: &str = "52.112.30.9:3480";
+
+    #[test]
+    fn out_by_expressroute_back_by_the_internet() {
+        let mut t = FlowTable::new();
+        udp(&mut t, 0, CLIENT, MEDIA, 1.0, MAC);
+        udp(&mut t, 1, MEDIA, CLIENT, 1.1, MAC);
+        audited(&["er0", "inet0"], t, |a| {
+            let f = a.flow(0).unwrap();
+            let v = f.verdict;
+            assert_eq!(v.path.forward, Some(ObservedPath::Expressroute));
+            assert_eq!(v.path.reverse, Some(ObservedPath::Internet));
+            assert_eq!(v.expected, Some(crate::site::PathName::Expressroute));
+            assert_eq!(v.ends.o365.map(|m| m.id), Some(11));
+            let findings: Vec<Finding<'_>> = f.findings().collect();
+            assert_eq!(
+                findings.iter().map(|f| f.code).collect::<Vec<_>>(),
+                [Code::AsymmetricRoute, Code::ExpressrouteBypassed]
+            );
+            assert!(matches!(
+                findings[0].detail,
+                Detail::AsymmetricPaths {
+                    forward: Some(ObservedPath::Expressroute),
+                    reverse: Some(ObservedPath::Internet)
+                }
+            ));
+            assert!(matches!(
+                findings[1].detail,
+                Detail::ExpressrouteBypassed {
+                    direction: Direction::Reverse
+                }
+            ));
+            assert_eq!(findings[1].client.port, 50014);
+            assert!(a.fails(Some(Severity::Error)));
+        });
+    }
+
+    #[test]
+    fn directions_at_different_unnamed_capture_points_are_asymmetric() {
+        let mut t = FlowTable::new();
+        udp(&mut t, 0, CLIENT, MEDIA, 1.0, MAC);
+        udp(&mut t, 1, MEDIA, CLIENT, 1.1, MAC);
+        udp(&mut t, 2, MEDIA, CLIENT, 1.2, MAC);
+        audited(&["tap-a", "tap-c", "tap-b"], t, |a| {
+            let f = a.flow(0).unwrap();
+            assert_eq!(f.verdict.path.forward, Some(ObservedPath::Unknown));
+            let findings: Vec<Finding<'_>> = f.findings().collect();
+            let codes: Vec<Code> = findings.iter().map(|f| f.code).collect();
+            assert_eq!(codes, [Code::AsymmetricRoute, Code::UnknownPath]);
+            let Detail::AsymmetricPoints { forward, reverse } = findings[0].detail else {
+                panic!("{:?}", findings[0].detail);
+            };
+            assert_eq!(forward.iter().collect::<Vec<_>>(), ["tap-a"]);
+            // Sorted, each once.
+            assert_eq!(reverse.iter().collect::<Vec<_>>(), ["tap-b", "tap-c"]);
+        });
+    }
+
+    #[test]
+    fn udp_with_no_reply_for_seconds_is_one_sided() {
+        let mut t = FlowTable::new();
+        for ts in [1.0, 2.0, 3.5] {
+            udp(&mut t, 0, CLIENT, MEDIA, ts, MAC);
+        }
+        audited(&["er0"], t, |a| {
+            let f = a.flow(0).unwrap();
+            let one_sided = f.findings().find(|f| f.code == Code::OneSidedFlow).unwrap();
+            assert!(matches!(
+                one_sided.detail,
+                Detail::OneSided {
+                    packets: 3,
+                    duration_ns: 2_500_000_000
+                }
+            ));
+            assert_eq!(f.verdict.path.reverse, None);
+        });
+    }
+
+    #[test]
+    fn a_flow_between_internal_ends_is_local_and_fine() {
+        let mut t = FlowTable::new();
+        udp(&mut t, 1, CLIENT, "10.9.9.9:3478", 1.0, MAC);
+        udp(&mut t, 0, "10.9.9.9:3478", CLIENT, 1.1, MAC);
+        audited(&["er0", "inet0"], t, |a| {
+            let v = a.flow(0).unwrap().verdict;
+            assert_eq!(v.path.forward, Some(ObservedPath::Local));
+            assert_eq!(v.expected, Some(crate::site::PathName::Local));
+            assert!(v.codes.is_empty());
+            assert!(!a.fails(Some(Severity::Info)));
+        });
+    }
+
+    /// Issue 12: the `interfaces` statistics use the audit's rules. Multicast never leaves the
+    /// site (no next-hop MAC for it), and the Office 365 end is looked up with the server's
+    /// port: the media server's reply counts as Office 365 too.
+    #[test]
+    fn interface_statistics_follow_the_audit() {
+        let mut t = FlowTable::new();
+        udp(&mut t, 0, CLIENT, MEDIA, 1.0, MAC);
+        udp(&mut t, 0, MEDIA, CLIENT, 1.1, MAC);
+        udp(
+            &mut t,
+            0,
+            "10.1.1.5:5353",
+            "224.0.0.251:5353",
+            1.2,
+            [2, 0, 0, 0, 0, 7],
+        );
+        audited(&["lan0"], t, |a| {
+            let stats = interface_stats(a.input, &a.table);
+            let capture = stats.iter().find(|s| s.kind == PointKind::Capture).unwrap();
+            assert_eq!(capture.value, PointValue::Name("lan0".into()));
+            assert_eq!((capture.packets, capture.flows), (3, 2));
+            assert_eq!(capture.o365_share, 0.667);
+            let macs: Vec<&PointStats> = stats
+                .iter()
+                .filter(|s| s.kind == PointKind::NextHopMac)
+                .collect();
+            assert_eq!(macs.len(), 1, "{macs:?}");
+            assert_eq!(macs[0].value, PointValue::Mac(MAC));
+            assert_eq!(macs[0].packets, 2);
+        });
+    }
+}

@@ -153,3 +153,75 @@ fn write_list<'n, W: Write>(w: &mut W, names: impl Iterator<Item = &'n str>) -> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{Code, Direction};
+    use crate::decode::Transport;
+    use crate::flow::Endpoint;
+
+    fn finding(code: Code, detail: Detail<'static>) -> Finding<'static> {
+        Finding {
+            code,
+            flow: 7,
+            transport: Transport::Udp,
+            client: Endpoint {
+                ip: "10.10.1.22".parse().unwrap(),
+                port: 50012,
+            },
+            server: Endpoint {
+                ip: "2603:1063::9".parse().unwrap(),
+                port: 3479,
+            },
+            o365: None,
+            detail,
+        }
+    }
+
+    #[test]
+    fn the_flow_then_what_was_found() {
+        let f = finding(
+            Code::ExpressrouteBypassed,
+            Detail::ExpressrouteBypassed {
+                direction: Direction::Forward,
+            },
+        );
+        assert_eq!(
+            message(&f),
+            "udp 10.10.1.22:50012 -> 2603:1063::9:3479: expected over expressroute, but the \
+             forward direction went over internet"
+        );
+        assert_eq!(
+            detail(&f),
+            "expected over expressroute, but the forward direction went over internet"
+        );
+    }
+
+    #[test]
+    fn durations_and_missing_directions() {
+        let f = finding(
+            Code::OneSidedFlow,
+            Detail::OneSided {
+                packets: 3,
+                duration_ns: 2_460_000_000,
+            },
+        );
+        assert_eq!(
+            detail(&f),
+            "3 packets sent over 2.5 s, no reply seen at any capture point"
+        );
+        let f = finding(
+            Code::UnknownPath,
+            Detail::UnknownPath {
+                forward: Some(ObservedPath::Unknown),
+                reverse: None,
+            },
+        );
+        assert_eq!(
+            detail(&f),
+            "path not determined (forward unknown, reverse nowhere); add a [[path]] rule for \
+             its capture point, VLAN or next-hop MAC"
+        );
+    }
+}
