@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::jsonw::JsonText;
 use super::message;
-use super::model::{tcp_flag_names, FlowReport, SightingReport};
+use super::model::{tcp_flag_names, FlowReport, O365Report, OnpremReport, SightingReport};
 use super::Report;
 use crate::audit::{Finding, ObservedPath, Pair};
 use crate::flow::Endpoint;
@@ -379,6 +379,46 @@ fn proto(w: &mut JsonText<'_>, e: &Evidence<'_>) {
     w.end_object();
 }
 
+fn o365(w: &mut JsonText<'_>, o: Option<&O365Report<'_>>) {
+    let Some(o) = o else {
+        w.null();
+        return;
+    };
+    w.begin_object();
+    w.key("id");
+    w.u64(u64::from(o.id));
+    w.key("service_area");
+    w.str(o.service_area);
+    w.key("category");
+    w.str(o.category);
+    w.key("express_route");
+    w.bool(o.express_route);
+    w.end_object();
+}
+
+fn onprem(w: &mut JsonText<'_>, o: &OnpremReport) {
+    w.begin_object();
+    w.key("end");
+    w.str(o.end);
+    w.key("role");
+    w.name(o.role.as_str());
+    w.end_object();
+}
+
+fn tcp_flags(w: &mut JsonText<'_>, flags: Pair<u8>) {
+    w.begin_object();
+    for (name, bits) in [("forward", flags.forward), ("reverse", flags.reverse)] {
+        w.key(name);
+        w.begin_array();
+        for flag in tcp_flag_names(bits) {
+            w.element();
+            w.name(flag);
+        }
+        w.end_array();
+    }
+    w.end_object();
+}
+
 /// The fields of one flow (SPEC "JSON report"), into the object `w` has open.
 pub(super) fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
     w.key("id");
@@ -392,29 +432,10 @@ pub(super) fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
     w.key("sni");
     w.opt_str(f.proto.sni);
     w.key("o365");
-    match &f.o365 {
-        Some(o) => {
-            w.begin_object();
-            w.key("id");
-            w.u64(u64::from(o.id));
-            w.key("service_area");
-            w.str(o.service_area);
-            w.key("category");
-            w.str(o.category);
-            w.key("express_route");
-            w.bool(o.express_route);
-            w.end_object();
-        }
-        None => w.null(),
-    }
+    o365(w, f.o365.as_ref());
     if let Some(o) = &f.onprem {
         w.key("onprem");
-        w.begin_object();
-        w.key("end");
-        w.str(o.end);
-        w.key("role");
-        w.name(o.role.as_str());
-        w.end_object();
+        onprem(w, o);
     }
     w.key("path");
     w.begin_object();
@@ -440,17 +461,7 @@ pub(super) fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
     w.end_array();
     if let Some(flags) = f.tcp_flags {
         w.key("tcp_flags");
-        w.begin_object();
-        for (name, bits) in [("forward", flags.forward), ("reverse", flags.reverse)] {
-            w.key(name);
-            w.begin_array();
-            for flag in tcp_flag_names(bits) {
-                w.element();
-                w.name(flag);
-            }
-            w.end_array();
-        }
-        w.end_object();
+        tcp_flags(w, flags);
     }
     w.key("seen_at");
     w.begin_object();

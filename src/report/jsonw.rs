@@ -1,10 +1,11 @@
 //! A JSON text writer for the report's per-flow records: serde_json's pretty or compact layout,
 //! byte for byte, written straight into a buffer with no intermediate values.
 //!
-//! A large capture has hundreds of thousands of flows of ~2 KB of JSON each; going through
-//! serde (a struct of owned strings per flow, every key escaped at run time) took as long as
-//! reading the capture. Keys here are written as they are (they are our own ASCII names) and
-//! string values are escaped exactly as serde_json escapes them (RFC 8259 section 7).
+//! A large capture has hundreds of thousands of flows of a few kilobytes of JSON each; going
+//! through serde (a struct of owned strings per flow, every key escaped at run time) cost as
+//! much as reading the capture (benches/RESULTS.md). Keys here are written as they are (they
+//! are our own ASCII names) and string values are escaped exactly as serde_json escapes them
+//! (RFC 8259 section 7).
 
 use std::fmt;
 use std::net::IpAddr;
