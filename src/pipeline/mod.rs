@@ -169,7 +169,7 @@ pub fn read_reader<R: Read + Send>(
     spec: &CaptureSpec,
     src: R,
 ) -> (CaptureSummary, FlowTable) {
-    read::read_bytes(file_index, spec, src, 1)
+    read::read_source(file_index, spec, src, None, false, 1)
 }
 
 #[cfg(test)]

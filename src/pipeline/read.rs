@@ -15,88 +15,59 @@ use crate::error::CaptureError;
 use crate::flow::{FlowTable, PointId};
 
 /// Reads one capture file (or standard input), its flows split over `shards` threads when
-/// `shards > 1`. The result is the same for any number of shards. A thread that panics is an
-/// error of this file in its summary.
+/// `shards > 1`. The result is the same for any number of shards.
 pub(super) fn read_capture(
     file_index: u32,
     spec: &CaptureSpec,
     progress: bool,
     shards: usize,
 ) -> (CaptureSummary, FlowTable) {
-    let mut summary = CaptureSummary::new(spec);
-    let mut table = FlowTable::new();
     if spec.is_stdin() {
-        read_guarded(
-            file_index,
-            io::stdin(),
-            None,
-            &mut summary,
-            &mut table,
-            false,
-            shards,
-        );
-    } else {
-        match File::open(&spec.path) {
-            Ok(f) => {
-                let size = f.metadata().ok().map(|m| m.len());
-                read_guarded(
-                    file_index,
-                    f,
-                    size,
-                    &mut summary,
-                    &mut table,
-                    progress,
-                    shards,
-                );
-            }
-            Err(e) => summary
+        return read_source(file_index, spec, io::stdin(), None, false, shards);
+    }
+    match File::open(&spec.path) {
+        Ok(f) => {
+            let size = f.metadata().ok().map(|m| m.len());
+            read_source(file_index, spec, f, size, progress, shards)
+        }
+        Err(e) => {
+            let mut summary = CaptureSummary::new(spec);
+            summary
                 .errors
-                .push(format!("{}: cannot open: {e}", spec.path)),
+                .push(format!("{}: cannot open: {e}", spec.path));
+            (summary, FlowTable::new())
         }
     }
-    warn_full_table(&mut summary, &table);
-    (summary, table)
 }
 
-/// Reads one capture from any byte source, as `read_capture` reads a file.
-pub(super) fn read_bytes<R: Read + Send>(
+/// Reads one capture from any byte source of `size` bytes (if known). A thread that panics is
+/// an error of this capture in its summary, with what the table holds so far kept.
+pub(super) fn read_source<R: Read + Send>(
     file_index: u32,
     spec: &CaptureSpec,
     src: R,
+    size: Option<u64>,
+    progress: bool,
     shards: usize,
 ) -> (CaptureSummary, FlowTable) {
     let mut summary = CaptureSummary::new(spec);
     let mut table = FlowTable::new();
-    read_guarded(
-        file_index,
-        src,
-        None,
-        &mut summary,
-        &mut table,
-        false,
-        shards,
-    );
-    warn_full_table(&mut summary, &table);
-    (summary, table)
-}
-
-/// `read_from`, with a panic of the reading thread turned into an error of the file: what
-/// the table holds so far is kept.
-fn read_guarded<R: Read + Send>(
-    file_index: u32,
-    src: R,
-    size: Option<u64>,
-    summary: &mut CaptureSummary,
-    table: &mut FlowTable,
-    progress: bool,
-    shards: usize,
-) {
     let read = catch_unwind(AssertUnwindSafe(|| {
-        read_from(file_index, src, size, summary, table, progress, shards)
+        read_from(
+            file_index,
+            src,
+            size,
+            &mut summary,
+            &mut table,
+            progress,
+            shards,
+        )
     }));
     if let Err(panic) = read {
         summary.thread_panicked("reader", panic.as_ref());
     }
+    warn_full_table(&mut summary, &table);
+    (summary, table)
 }
 
 fn warn_full_table(summary: &mut CaptureSummary, table: &FlowTable) {
@@ -327,7 +298,7 @@ pub(super) mod tests {
     /// What one read gave, as comparable text.
     fn outcome(bytes: &[u8], shards: usize) -> (u64, String, Vec<String>, Vec<String>) {
         let spec = CaptureSpec::parse("x.pcap");
-        let (summary, table) = read_bytes(0, &spec, bytes, shards);
+        let (summary, table) = read_source(0, &spec, bytes, None, false, shards);
         (
             summary.packets,
             format!("{:?}", summary.counters),
@@ -391,7 +362,8 @@ pub(super) mod tests {
                 bytes: &bytes,
                 after: bytes.len() / 2,
             };
-            let (summary, _) = read_bytes(0, &CaptureSpec::parse("x.pcap"), src, shards);
+            let (summary, _) =
+                read_source(0, &CaptureSpec::parse("x.pcap"), src, None, false, shards);
             assert!(summary.failed(), "{shards} threads");
             assert!(
                 summary
