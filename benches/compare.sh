@@ -8,6 +8,8 @@
 # tshark takes ~1 min on 450 MB), SIZE (default 450M), FORMAT (pcapng|pcap), DATA (default /work/bench-data), CALLPATH (default: release build of
 # this checkout), SKIP_TSHARK=1. Prints a markdown table: median seconds, ratio to tcpdump (of
 # the medians, and the median of each round's own ratio) and to ndpiReader, peak RSS (/usr/bin/time -v "Maximum resident set size").
+# BEFORE=/path/to/an/older/callpath also times that build in the same rounds (one and all cores),
+# to tell whether a change made the whole tool slower or bigger.
 #
 # Needs: /usr/bin/time, ndpiReader (libndpi-bin), tcpdump, tshark, capinfos, python3
 # (apt-get install -y time libndpi-bin tcpdump tshark).
@@ -46,6 +48,10 @@ cmds=(
     "tcpdump -r $cap -w /dev/null"
     "tshark -r $cap -q -z conv,udp"
 )
+if [[ -n ${BEFORE:-} ]]; then
+    names+=("before --threads 1" "before (all cores)")
+    cmds+=("$BEFORE audit --format json -q --threads 1 $cap" "$BEFORE audit --format json -q $cap")
+fi
 
 echo "capture: $cap ($(du -h "$cap" | cut -f1), $(capinfos -c -M "$cap" 2>/dev/null | awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}') packets)" >&2
 
