@@ -1177,6 +1177,94 @@ mod tests {
         assert!(e.to_string().contains("/nonexistent/endpoints.json"));
     }
 
+    /// Every message the loader writes, word for word (the file, the set id, the field).
+    #[test]
+    fn error_messages_word_for_word() {
+        let set = |ips: &str, ports: &str, cat: &str| {
+            format!(
+                r#"[{{"id": 42, "serviceArea": "Skype", "ips": [{ips}], "tcpPorts": "{ports}",
+                   "expressRoute": true, "category": "{cat}", "required": true}}]"#
+            )
+        };
+        let cidr = |ip: &str| set(&format!("\"{ip}\""), "443", "Allow");
+        let cases = [
+            (
+                cidr("52.112.0.0"),
+                "f.json: endpoint set id 42: bad CIDR \"52.112.0.0\" in ips: no /prefix-length",
+            ),
+            (
+                cidr("1.2.3.4/"),
+                "f.json: endpoint set id 42: bad CIDR \"1.2.3.4/\" in ips: prefix length \"\" is \
+                 not a number",
+            ),
+            (
+                cidr("1.2.3.4/300"),
+                "f.json: endpoint set id 42: bad CIDR \"1.2.3.4/300\" in ips: prefix length 300 \
+                 is too long",
+            ),
+            (
+                cidr("52.112.0.0/33"),
+                "f.json: endpoint set id 42: bad CIDR \"52.112.0.0/33\" in ips: prefix length 33 \
+                 is over 32",
+            ),
+            (
+                cidr("2603:1063::/129"),
+                "f.json: endpoint set id 42: bad CIDR \"2603:1063::/129\" in ips: prefix length \
+                 129 is over 128",
+            ),
+            (
+                cidr("x/8"),
+                "f.json: endpoint set id 42: bad CIDR \"x/8\" in ips: \"x\" is not an IPv4 or \
+                 IPv6 address",
+            ),
+            (
+                set("", "443;80", "Allow"),
+                "f.json: endpoint set id 42: bad port list in tcpPorts \"443;80\": \"443;80\" is \
+                 not a port (0-65535)",
+            ),
+            (
+                set("", "5-3", "Allow"),
+                "f.json: endpoint set id 42: bad port list in tcpPorts \"5-3\": \"5-3\" is a \
+                 range whose start is above its end",
+            ),
+            (
+                set("", "443,", "Allow"),
+                "f.json: endpoint set id 42: bad port list in tcpPorts \"443,\": \"\" is empty \
+                 (stray comma)",
+            ),
+            (
+                set("", "1-x", "Allow"),
+                "f.json: endpoint set id 42: bad port list in tcpPorts \"1-x\": \"1-x\" is not a \
+                 port range a-b",
+            ),
+            (
+                set("", "443", "Turbo"),
+                "f.json: endpoint set id 42: unknown category \"Turbo\" (expected Optimize, Allow \
+                 or Default)",
+            ),
+            (
+                r#"[{"id": 1, "serviceArea": "A", "expressRoute": true, "category": "Allow", "required": true},
+                    {"id": 1, "serviceArea": "B", "expressRoute": true, "category": "Allow", "required": true}]"#
+                    .to_owned(),
+                "f.json: endpoint set id 1 is listed twice",
+            ),
+            (
+                "[\n{\"id\": 1,\n \"serviceArea\": 5}]".to_owned(),
+                "f.json:3:17: not an Office 365 endpoints web-service answer: invalid type: \
+                 integer `5`, expected a string",
+            ),
+        ];
+        for (json, want) in cases {
+            let got = Ranges::from_json_str(&json, "f.json").unwrap_err();
+            assert_eq!(got.to_string(), want, "{json}");
+        }
+        let e = Ranges::load(Path::new("/nonexistent/endpoints.json")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/nonexistent/endpoints.json: cannot read the Office 365 endpoints file"
+        );
+    }
+
     #[test]
     fn bundled_metadata() {
         let r = bundled();

@@ -1419,6 +1419,216 @@ address = "2001:db8::cc"
         assert!(msg.contains("already server[0] at line 24"), "{msg}");
     }
 
+    /// Every message the validator writes, word for word: SPEC promises errors that name the
+    /// file, line and key, and a refactoring must not change one byte of what users see.
+    #[test]
+    fn validation_messages_word_for_word() {
+        let cases = [
+            (
+                "name = \"contoso-hq\"",
+                "name = \" \"",
+                "site.toml:2: site.name: is empty",
+            ),
+            (
+                "\"10.0.0.0/8\"",
+                "\"10.0.0.0/x\"",
+                "site.toml:3: site.internal: \"10.0.0.0/x\" is not a prefix: prefix length \"x\" \
+                 is not a number",
+            ),
+            (
+                "\"10.0.0.0/8\"",
+                "\"10.0.0.0/300\"",
+                "site.toml:3: site.internal: \"10.0.0.0/300\" is not a prefix: prefix length 300 \
+                 is too long",
+            ),
+            (
+                "\"10.0.0.0/8\"",
+                "\"10.0.0/8\"",
+                "site.toml:3: site.internal: \"10.0.0/8\" is not a prefix: \"10.0.0\" is not an \
+                 IPv4 or IPv6 address",
+            ),
+            (
+                "\"192.0.2.0/26\"",
+                "\"192.0.2.0/33\"",
+                "site.toml:3: site.internal: \"192.0.2.0/33\" is not a prefix: the prefix length \
+                 is too long for the address family",
+            ),
+            (
+                "nat = [\"192.0.2.16/28\"]",
+                "nat = [\"192.0.2.17/28\"]",
+                "site.toml:12: path[0].nat: \"192.0.2.17/28\" is not a prefix: host bits are set \
+                 (did you mean 192.0.2.16/28?)",
+            ),
+            (
+                "name = \"internet\"",
+                "name = \"mpls\"",
+                "site.toml:15: path[1].name: \"mpls\" is not a path (expressroute, internet or \
+                 local)",
+            ),
+            (
+                "name = \"internet\"",
+                "name = \"expressroute\"",
+                "site.toml:15: path[1].name: \"expressroute\" is already the name of path[0] at \
+                 line 7",
+            ),
+            (
+                "interfaces = [\"er0\"]",
+                "interfaces = [\"\"]",
+                "site.toml:8: path[0].interfaces: an interface name is empty",
+            ),
+            (
+                "[\"inet0\", ",
+                "[\"er0\", ",
+                "site.toml:16: path[1].interfaces: interface \"er0\" is already listed under \
+                 path[0] at line 8",
+            ),
+            (
+                "[\"er0\"]",
+                "[\"er0\", \"er0\"]",
+                "site.toml:8: path[0].interfaces: interface \"er0\" is already listed under this \
+                 path at line 8",
+            ),
+            (
+                "ifindexes = [4]",
+                "ifindexes = [-4]",
+                "site.toml:17: path[1].ifindexes: -4 is not an interface index (0-4294967295)",
+            ),
+            (
+                "ifindexes = [4]",
+                "ifindexes = [3]",
+                "site.toml:17: path[1].ifindexes: ifindex 3 is already listed under path[0] at \
+                 line 9",
+            ),
+            (
+                "vlans = [100]",
+                "vlans = [100, 4096]",
+                "site.toml:10: path[0].vlans: 4096 is not a VLAN id (0-4095, IEEE 802.1Q)",
+            ),
+            (
+                "vlans = [200,",
+                "vlans = [100,",
+                "site.toml:18: path[1].vlans: VLAN 100 is already listed under path[0] at line 10",
+            ),
+            (
+                "vlans = [100]",
+                "vlans = [100, 100]",
+                "site.toml:10: path[0].vlans: VLAN 100 is already listed under this path at line \
+                 10",
+            ),
+            (
+                "\"02:00:00:00:0e:01\"",
+                "\"02:00:zz:00:0e:01\"",
+                "site.toml:11: path[0].macs: \"02:00:zz:00:0e:01\" is not a MAC address (six hex \
+                 bytes separated by ':' or '-')",
+            ),
+            (
+                "02-00-00-00-0F-01",
+                "02-00-00-00-0E-01",
+                "site.toml:19: path[1].macs: MAC 02:00:00:00:0e:01 is already listed under \
+                 path[0] at line 11",
+            ),
+            (
+                "\"192.0.2.32/28\"",
+                "\"192.0.2.16/28\"",
+                "site.toml:20: path[1].nat: 192.0.2.16/28 is already listed under path[0] \
+                 (expressroute) at line 12",
+            ),
+            (
+                "\"192.0.2.32/28\"",
+                "\"192.0.2.0/24\"",
+                "site.toml:20: path[1].nat: 192.0.2.0/24 overlaps NAT prefix 192.0.2.16/28 under \
+                 path[0] (expressroute) at line 12",
+            ),
+            (
+                "nat = [\"192.0.2.16/28\"]",
+                "nat = [\"192.0.2.16/28\", \"192.0.2.16/28\"]",
+                "site.toml:12: path[0].nat: 192.0.2.16/28 is already listed under this path at \
+                 line 12",
+            ),
+            (
+                "\"2001:db8:1::/48\"",
+                "\"192.0.2.40/29\"",
+                "site.toml:20: path[1].nat: 192.0.2.40/29 overlaps NAT prefix 192.0.2.32/28 under \
+                 this path at line 20",
+            ),
+            (
+                "role = \"front-end\"",
+                "role = \"gateway\"",
+                "site.toml:23: server[0].role: \"gateway\" is not a server role (front-end, edge, \
+                 conferencing, mediation, cloud-connector or sbc)",
+            ),
+            (
+                "address = \"10.30.0.10\"",
+                "address = \"10.30.0.0/24\"",
+                "site.toml:24: server[0].address: \"10.30.0.0/24\" is not an IPv4 or IPv6 address",
+            ),
+            (
+                "address = \"2001:db8::cc\"",
+                "address = \"::ffff:10.30.0.10\"",
+                "site.toml:28: server[1].address: 10.30.0.10 is already server[0] at line 24",
+            ),
+        ];
+        for (from, to, want) in cases {
+            assert!(EXAMPLE.contains(from), "{from}");
+            let got = parse(&EXAMPLE.replacen(from, to, 1)).unwrap_err();
+            assert_eq!(got.to_string(), want, "{from} -> {to}");
+        }
+    }
+
+    /// With several mistakes, the first one reported is the first in checking order: `[site]`,
+    /// then each `[[path]]` (name, interfaces, ifindexes, VLANs, MACs, NAT, whatever order the
+    /// file writes them in), then each `[[server]]` (role, address).
+    #[test]
+    fn first_mistake_in_checking_order() {
+        let cases = [
+            (
+                "[[server]]\nrole = \"x\"\naddress = \"x\"\n[site]\nname = \"\"\n",
+                "site.toml:5: site.name: is empty",
+            ),
+            (
+                "[site]\nname = \"\"\ninternal = [\"x\"]\n",
+                "site.toml:2: site.name: is empty",
+            ),
+            (
+                "[[path]]\nnat = [\"x\"]\nmacs = [\"x\"]\nvlans = [5000]\nifindexes = [-1]\n\
+                 interfaces = [\"\"]\nname = \"x\"\n",
+                "site.toml:7: path[0].name: \"x\" is not a path (expressroute, internet or local)",
+            ),
+            (
+                "[[path]]\nnat = [\"x\"]\nmacs = [\"x\"]\nvlans = [5000]\nifindexes = [-1]\n\
+                 interfaces = [\"\"]\nname = \"local\"\n",
+                "site.toml:6: path[0].interfaces: an interface name is empty",
+            ),
+            (
+                "[[path]]\nnat = [\"x\"]\nmacs = [\"x\"]\nvlans = [5000]\nifindexes = [-1]\n\
+                 name = \"local\"\n",
+                "site.toml:5: path[0].ifindexes: -1 is not an interface index (0-4294967295)",
+            ),
+            (
+                "[[path]]\nnat = [\"x\"]\nmacs = [\"x\"]\nvlans = [5000]\nname = \"local\"\n",
+                "site.toml:4: path[0].vlans: 5000 is not a VLAN id (0-4095, IEEE 802.1Q)",
+            ),
+            (
+                "[[path]]\nnat = [\"x\"]\nmacs = [\"x\"]\nname = \"local\"\n",
+                "site.toml:3: path[0].macs: \"x\" is not a MAC address (six hex bytes separated \
+                 by ':' or '-')",
+            ),
+            (
+                "[[server]]\naddress = \"x\"\nrole = \"x\"\n[[path]]\nname = \"local\"\n\
+                 vlans = [1, 1]\n",
+                "site.toml:6: path[0].vlans: VLAN 1 is already listed under this path at line 6",
+            ),
+            (
+                "[[server]]\naddress = \"x\"\nrole = \"x\"\n",
+                "site.toml:3: server[0].role: \"x\" is not a server role (front-end, edge, \
+                 conferencing, mediation, cloud-connector or sbc)",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse(text).unwrap_err().to_string(), want, "{text}");
+        }
+    }
+
     #[test]
     fn load_names_the_file() {
         let dir = tempfile::tempdir().unwrap();
