@@ -411,6 +411,10 @@ struct RawServer {
 }
 
 // ---- validation ----------------------------------------------------------------------------
+//
+// Checking order, which decides the one mistake reported when a profile has several: `[site]`,
+// then each `[[path]]` block (name, interfaces, ifindexes, vlans, macs, nat, whatever order the
+// file writes them in), then each `[[server]]` block (role, address).
 
 /// 1-based line of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
@@ -426,8 +430,67 @@ struct Validator<'a> {
     file: &'a str,
 }
 
-/// Where a rule was first seen: path block index and line.
+/// Where a value was first seen: block index and line.
 type Seen = (usize, usize);
+
+/// What is wrong with one value, before it is placed at its file, line and key.
+type Mistake = (SiteErrorKind, String);
+
+/// `[site]`, checked; `expressroute` is None when the profile does not say.
+#[derive(Default)]
+struct SiteTable {
+    name: Option<String>,
+    internal: Option<Vec<IpNetwork>>,
+    expressroute: Option<bool>,
+}
+
+/// What the `[[path]]` blocks checked so far list, and where. Each value may be listed once in
+/// the whole profile: listed under two paths, the path of its packets would depend on the order
+/// of the blocks.
+#[derive(Default)]
+struct Listed {
+    names: FxHashMap<PathName, Seen>,
+    interfaces: FxHashMap<String, Seen>,
+    ifindexes: FxHashMap<u32, Seen>,
+    vlans: FxHashMap<u16, Seen>,
+    macs: FxHashMap<[u8; 6], Seen>,
+    nat: Vec<NatSeen>,
+}
+
+/// A NAT prefix already listed: prefixes clash when they overlap, not only when equal.
+struct NatSeen {
+    net: IpNetwork,
+    seen: Seen,
+    path: PathName,
+}
+
+impl NatSeen {
+    /// Why `net`, listed in path block `i`, clashes with this prefix listed before it.
+    fn clash(&self, i: usize, net: IpNetwork) -> String {
+        let (j, l) = self.seen;
+        let place = if j == i {
+            "this path".to_owned()
+        } else {
+            format!("path[{j}] ({})", self.path)
+        };
+        let other = self.net;
+        if other == net {
+            format!("{net} is already listed under {place} at line {l}")
+        } else {
+            format!("{net} overlaps NAT prefix {other} under {place} at line {l}")
+        }
+    }
+}
+
+/// `path[1].macs`.
+fn path_key(i: usize, field: &str) -> String {
+    format!("path[{i}].{field}")
+}
+
+/// `server[0].role`.
+fn server_key(i: usize, field: &str) -> String {
+    format!("server[{i}].{field}")
+}
 
 impl Validator<'_> {
     fn err<T>(
@@ -446,218 +509,209 @@ impl Validator<'_> {
         })
     }
 
+    fn line(&self, span: std::ops::Range<usize>) -> usize {
+        line_of(self.text, span.start)
+    }
+
+    /// The whole profile, in the checking order above.
     fn site(&self, raw: RawProfile) -> Result<Site, SiteError> {
-        let (mut name, mut internal, mut expressroute) = (None, None, None);
-        if let Some(s) = raw.site {
-            if let Some(n) = s.name {
-                if n.get_ref().trim().is_empty() {
-                    return self.err(
-                        n.span(),
-                        "site.name".into(),
-                        SiteErrorKind::BadValue,
-                        "is empty".into(),
-                    );
-                }
-                name = Some(n.into_inner());
-            }
-            if let Some(list) = s.internal {
-                let mut nets = Vec::with_capacity(list.len());
-                for p in &list {
-                    nets.push(self.prefix(p, || "site.internal".into())?);
-                }
-                internal = Some(nets);
-            }
-            expressroute = s.expressroute;
+        let table = match raw.site {
+            Some(s) => self.site_table(s)?,
+            None => SiteTable::default(),
+        };
+        let paths = self.path_rules(&raw.path)?;
+        let servers = self.servers(&raw.server)?;
+        // Not said: the site has ExpressRoute when the profile describes a path over it.
+        let expressroute = table
+            .expressroute
+            .unwrap_or_else(|| paths.iter().any(|p| p.name == PathName::Expressroute));
+        Ok(Site {
+            name: table.name,
+            expressroute,
+            internal: table.internal.unwrap_or_else(default_internal),
+            paths,
+            servers,
+        })
+    }
+
+    /// `[site]`: a name that is not blank, the internal prefixes, the ExpressRoute flag.
+    fn site_table(&self, s: RawSite) -> Result<SiteTable, SiteError> {
+        let name = match &s.name {
+            Some(n) => Some(self.value(n, "site.name".into(), |v| site_name(v))?),
+            None => None,
+        };
+        let internal = match &s.internal {
+            Some(list) => Some(
+                list.iter()
+                    .map(|p| self.value(p, "site.internal".into(), |v| prefix(v)))
+                    .collect::<Result<_, _>>()?,
+            ),
+            None => None,
+        };
+        Ok(SiteTable {
+            name,
+            internal,
+            expressroute: s.expressroute,
+        })
+    }
+
+    /// Each `[[path]]` block in turn, against what the blocks before it list.
+    fn path_rules(&self, raw: &[RawPath]) -> Result<Vec<PathRule>, SiteError> {
+        let mut listed = Listed::default();
+        let mut rules = Vec::with_capacity(raw.len());
+        for (i, p) in raw.iter().enumerate() {
+            rules.push(self.path_rule(i, p, &mut listed)?);
         }
+        Ok(rules)
+    }
 
-        let mut paths: Vec<PathRule> = Vec::with_capacity(raw.path.len());
-        let mut names: FxHashMap<PathName, Seen> = FxHashMap::default();
-        let mut ifaces: FxHashMap<String, Seen> = FxHashMap::default();
-        let mut ifindexes: FxHashMap<u32, Seen> = FxHashMap::default();
-        let mut vlans: FxHashMap<u16, Seen> = FxHashMap::default();
-        let mut macs: FxHashMap<[u8; 6], Seen> = FxHashMap::default();
-        let mut nats: Vec<(IpNetwork, Seen)> = Vec::new();
+    /// One `[[path]]` block, field by field (struct fields are evaluated in the order written).
+    fn path_rule(&self, i: usize, p: &RawPath, listed: &mut Listed) -> Result<PathRule, SiteError> {
+        let name = self.unique_path_name(i, &p.name, &mut listed.names)?;
+        Ok(PathRule {
+            name,
+            interfaces: self.list(
+                i,
+                "interfaces",
+                &p.interfaces,
+                &mut listed.interfaces,
+                |v| interface_name(v),
+                |v| format!("interface {v:?}"),
+            )?,
+            ifindexes: self.list(
+                i,
+                "ifindexes",
+                &p.ifindexes,
+                &mut listed.ifindexes,
+                |v| ifindex(*v),
+                |ix| format!("ifindex {ix}"),
+            )?,
+            vlans: self.list(
+                i,
+                "vlans",
+                &p.vlans,
+                &mut listed.vlans,
+                |v| vlan_id(*v),
+                |vid| format!("VLAN {vid}"),
+            )?,
+            macs: self.list(
+                i,
+                "macs",
+                &p.macs,
+                &mut listed.macs,
+                |v| mac_address(v),
+                |mac| format!("MAC {}", format_mac(*mac)),
+            )?,
+            nat: self.nat_pools(i, name, &p.nat, &mut listed.nat)?,
+        })
+    }
 
-        for (i, p) in raw.path.iter().enumerate() {
-            let key = |field: &str| format!("path[{i}].{field}");
-            let name = PathName::parse(p.name.get_ref()).map_or_else(
-                || {
-                    self.err(
-                        p.name.span(),
-                        key("name"),
-                        SiteErrorKind::UnknownPath,
-                        format!(
-                            "{:?} is not a path (expressroute, internet or local)",
-                            p.name.get_ref()
-                        ),
-                    )
-                },
-                Ok,
-            )?;
-            let line = line_of(self.text, p.name.span().start);
-            if let Some(&(j, l)) = names.get(&name) {
+    /// `name`: a path, named by one block only.
+    fn unique_path_name(
+        &self,
+        i: usize,
+        s: &Spanned<String>,
+        names: &mut FxHashMap<PathName, Seen>,
+    ) -> Result<PathName, SiteError> {
+        let name = self.value(s, path_key(i, "name"), |v| path_name(v))?;
+        if let Some(&(j, l)) = names.get(&name) {
+            return self.err(
+                s.span(),
+                path_key(i, "name"),
+                SiteErrorKind::Duplicate,
+                format!(
+                    "{:?} is already the name of path[{j}] at line {l}",
+                    name.as_str()
+                ),
+            );
+        }
+        names.insert(name, (i, self.line(s.span())));
+        Ok(name)
+    }
+
+    /// One list of a `[[path]]` block (`interfaces`, `ifindexes`, `vlans`, `macs`): each value
+    /// must pass `rule` and not be listed before (`what` names it in that error).
+    fn list<R, K: Clone + std::hash::Hash + Eq>(
+        &self,
+        i: usize,
+        field: &str,
+        raw: &[Spanned<R>],
+        seen: &mut FxHashMap<K, Seen>,
+        rule: impl Fn(&R) -> Result<K, Mistake>,
+        what: impl Fn(&K) -> String,
+    ) -> Result<Vec<K>, SiteError> {
+        let mut values = Vec::with_capacity(raw.len());
+        for s in raw {
+            let v = self.value(s, path_key(i, field), &rule)?;
+            self.unique(seen, v.clone(), s.span(), i, path_key(i, field), || {
+                what(&v)
+            })?;
+            values.push(v);
+        }
+        Ok(values)
+    }
+
+    /// `nat`: source-NAT pools. No two may overlap, in one block or across blocks: an address
+    /// in two pools would name two paths.
+    fn nat_pools(
+        &self,
+        i: usize,
+        path: PathName,
+        raw: &[Spanned<String>],
+        listed: &mut Vec<NatSeen>,
+    ) -> Result<Vec<IpNetwork>, SiteError> {
+        let mut pools = Vec::with_capacity(raw.len());
+        for s in raw {
+            let net = self.value(s, path_key(i, "nat"), |v| prefix(v))?;
+            if let Some(first) = listed.iter().find(|o| overlaps(&o.net, &net)) {
+                let message = first.clash(i, net);
                 return self.err(
-                    p.name.span(),
-                    key("name"),
-                    SiteErrorKind::Duplicate,
-                    format!(
-                        "{:?} is already the name of path[{j}] at line {l}",
-                        name.as_str()
-                    ),
-                );
-            }
-            names.insert(name, (i, line));
-            let mut rule = PathRule {
-                name,
-                interfaces: Vec::new(),
-                ifindexes: Vec::new(),
-                vlans: Vec::new(),
-                macs: Vec::new(),
-                nat: Vec::new(),
-            };
-
-            for s in &p.interfaces {
-                let v = s.get_ref();
-                if v.is_empty() {
-                    return self.err(
-                        s.span(),
-                        key("interfaces"),
-                        SiteErrorKind::BadValue,
-                        "an interface name is empty".into(),
-                    );
-                }
-                self.unique(
-                    &mut ifaces,
-                    v.clone(),
                     s.span(),
-                    i,
-                    key("interfaces"),
-                    || format!("interface {v:?}"),
-                )?;
-                rule.interfaces.push(v.clone());
+                    path_key(i, "nat"),
+                    SiteErrorKind::Duplicate,
+                    message,
+                );
             }
-
-            for s in &p.ifindexes {
-                let v = *s.get_ref();
-                let Ok(ix) = u32::try_from(v) else {
-                    return self.err(
-                        s.span(),
-                        key("ifindexes"),
-                        SiteErrorKind::BadIfindex,
-                        format!("{v} is not an interface index (0-4294967295)"),
-                    );
-                };
-                self.unique(&mut ifindexes, ix, s.span(), i, key("ifindexes"), || {
-                    format!("ifindex {ix}")
-                })?;
-                rule.ifindexes.push(ix);
-            }
-
-            for s in &p.vlans {
-                let v = *s.get_ref();
-                // IEEE 802.1Q: the VLAN identifier is a 12-bit field.
-                let vid = match u16::try_from(v) {
-                    Ok(vid) if vid <= 4095 => vid,
-                    _ => {
-                        return self.err(
-                            s.span(),
-                            key("vlans"),
-                            SiteErrorKind::BadVlan,
-                            format!("{v} is not a VLAN id (0-4095, IEEE 802.1Q)"),
-                        )
-                    }
-                };
-                self.unique(&mut vlans, vid, s.span(), i, key("vlans"), || {
-                    format!("VLAN {vid}")
-                })?;
-                rule.vlans.push(vid);
-            }
-
-            for s in &p.macs {
-                let Some(mac) = parse_mac(s.get_ref()) else {
-                    return self.err(
-                        s.span(),
-                        key("macs"),
-                        SiteErrorKind::BadMac,
-                        format!(
-                            "{:?} is not a MAC address (six hex bytes separated by ':' or '-')",
-                            s.get_ref()
-                        ),
-                    );
-                };
-                self.unique(&mut macs, mac, s.span(), i, key("macs"), || {
-                    format!("MAC {}", format_mac(mac))
-                })?;
-                rule.macs.push(mac);
-            }
-
-            for s in &p.nat {
-                let net = self.prefix(s, || key("nat"))?;
-                let line = line_of(self.text, s.span().start);
-                if let Some((other, (j, l))) = nats.iter().find(|(o, _)| overlaps(o, &net)) {
-                    let place = match paths.get(*j) {
-                        Some(r) if *j != i => format!("path[{j}] ({})", r.name),
-                        _ => "this path".to_owned(),
-                    };
-                    let message = if *other == net {
-                        format!("{net} is already listed under {place} at line {l}")
-                    } else {
-                        format!("{net} overlaps NAT prefix {other} under {place} at line {l}")
-                    };
-                    return self.err(s.span(), key("nat"), SiteErrorKind::Duplicate, message);
-                }
-                nats.push((net, (i, line)));
-                rule.nat.push(net);
-            }
-            paths.push(rule);
+            listed.push(NatSeen {
+                net,
+                seen: (i, self.line(s.span())),
+                path,
+            });
+            pools.push(net);
         }
+        Ok(pools)
+    }
 
-        let mut servers: Vec<Server> = Vec::with_capacity(raw.server.len());
+    /// Each `[[server]]` block: a known role, and an address no other block has.
+    fn servers(&self, raw: &[RawServer]) -> Result<Vec<Server>, SiteError> {
+        let mut servers = Vec::with_capacity(raw.len());
         let mut addrs: FxHashMap<IpAddr, Seen> = FxHashMap::default();
-        for (i, s) in raw.server.iter().enumerate() {
-            let key = |field: &str| format!("server[{i}].{field}");
-            let Some(role) = ServerRole::parse(s.role.get_ref()) else {
-                return self.err(
-                    s.role.span(),
-                    key("role"),
-                    SiteErrorKind::UnknownRole,
-                    format!(
-                        "{:?} is not a server role (front-end, edge, conferencing, mediation, \
-                         cloud-connector or sbc)",
-                        s.role.get_ref()
-                    ),
-                );
-            };
-            let Ok(address) = s.address.get_ref().trim().parse::<IpAddr>() else {
-                return self.err(
-                    s.address.span(),
-                    key("address"),
-                    SiteErrorKind::BadAddress,
-                    format!("{:?} is not an IPv4 or IPv6 address", s.address.get_ref()),
-                );
-            };
-            let address = canonical(address);
+        for (i, s) in raw.iter().enumerate() {
+            let role = self.value(&s.role, server_key(i, "role"), |v| server_role(v))?;
+            let address =
+                self.value(&s.address, server_key(i, "address"), |v| server_address(v))?;
             if let Some(&(j, l)) = addrs.get(&address) {
                 return self.err(
                     s.address.span(),
-                    key("address"),
+                    server_key(i, "address"),
                     SiteErrorKind::Duplicate,
                     format!("{address} is already server[{j}] at line {l}"),
                 );
             }
-            addrs.insert(address, (i, line_of(self.text, s.address.span().start)));
+            addrs.insert(address, (i, self.line(s.address.span())));
             servers.push(Server { role, address });
         }
+        Ok(servers)
+    }
 
-        let expressroute =
-            expressroute.unwrap_or_else(|| paths.iter().any(|p| p.name == PathName::Expressroute));
-        Ok(Site {
-            name,
-            expressroute,
-            internal: internal.unwrap_or_else(default_internal),
-            paths,
-            servers,
-        })
+    /// One value through its rule; a mistake is placed at the value's line, under `key`.
+    fn value<R, T>(
+        &self,
+        s: &Spanned<R>,
+        key: String,
+        rule: impl FnOnce(&R) -> Result<T, Mistake>,
+    ) -> Result<T, SiteError> {
+        rule(s.get_ref()).or_else(|(kind, message)| self.err(s.span(), key, kind, message))
     }
 
     /// Records `value` as seen in path block `i`, or reports where it was seen first.
@@ -687,51 +741,128 @@ impl Validator<'_> {
         seen.insert(value, (i, line));
         Ok(())
     }
+}
 
-    /// A prefix `addr/len` (or a bare address: /32, /128) without host bits set.
-    fn prefix(
-        &self,
-        s: &Spanned<String>,
-        key: impl Fn() -> String,
-    ) -> Result<IpNetwork, SiteError> {
-        let text = s.get_ref().trim();
-        let bad = |why: String| {
-            self.err(
-                s.span(),
-                key(),
-                SiteErrorKind::BadPrefix,
-                format!("{:?} is not a prefix: {why}", s.get_ref()),
-            )
-        };
-        let (addr, len) = match text.split_once('/') {
-            Some((a, l)) => {
-                if l.is_empty() || !l.bytes().all(|b| b.is_ascii_digit()) {
-                    return bad(format!("prefix length {l:?} is not a number"));
-                }
-                let Ok(len) = l.parse::<u8>() else {
-                    return bad(format!("prefix length {l} is too long"));
-                };
-                (a, Some(len))
-            }
-            None => (text, None),
-        };
-        let net = if let Ok(a) = addr.parse::<Ipv4Addr>() {
-            Ipv4Network::new(a, len.unwrap_or(32)).map(IpNetwork::V4)
-        } else if let Ok(a) = addr.parse::<Ipv6Addr>() {
-            Ipv6Network::new(a, len.unwrap_or(128)).map(IpNetwork::V6)
-        } else {
-            return bad(format!("{addr:?} is not an IPv4 or IPv6 address"));
-        };
-        let Ok(net) = net else {
-            return bad("the prefix length is too long for the address family".into());
-        };
-        if net.network() != net.ip() {
-            let fixed = IpNetwork::new(net.network(), net.prefix())
-                .map_or_else(|_| String::new(), |n| format!(" (did you mean {n}?)"));
-            return bad(format!("host bits are set{fixed}"));
-        }
-        Ok(unmap(net))
+// ---- value rules: one value, no position ---------------------------------------------------
+
+/// The site's name: any text that is not blank.
+fn site_name(v: &str) -> Result<String, Mistake> {
+    if v.trim().is_empty() {
+        return Err((SiteErrorKind::BadValue, "is empty".into()));
     }
+    Ok(v.to_owned())
+}
+
+/// `expressroute`, `internet` or `local`, as written (lowercase).
+fn path_name(v: &str) -> Result<PathName, Mistake> {
+    PathName::parse(v).ok_or_else(|| {
+        (
+            SiteErrorKind::UnknownPath,
+            format!("{v:?} is not a path (expressroute, internet or local)"),
+        )
+    })
+}
+
+/// A capture point's name: any text but the empty string.
+fn interface_name(v: &str) -> Result<String, Mistake> {
+    if v.is_empty() {
+        return Err((SiteErrorKind::BadValue, "an interface name is empty".into()));
+    }
+    Ok(v.to_owned())
+}
+
+/// A Linux interface index: SLL2 carries it as a 32-bit field (LINKTYPE_LINUX_SLL2).
+fn ifindex(v: i64) -> Result<u32, Mistake> {
+    u32::try_from(v).map_err(|_| {
+        (
+            SiteErrorKind::BadIfindex,
+            format!("{v} is not an interface index (0-4294967295)"),
+        )
+    })
+}
+
+/// IEEE 802.1Q: the VLAN identifier is a 12-bit field.
+fn vlan_id(v: i64) -> Result<u16, Mistake> {
+    match u16::try_from(v) {
+        Ok(vid) if vid <= 4095 => Ok(vid),
+        _ => Err((
+            SiteErrorKind::BadVlan,
+            format!("{v} is not a VLAN id (0-4095, IEEE 802.1Q)"),
+        )),
+    }
+}
+
+/// A MAC address in either common spelling (see `parse_mac`).
+fn mac_address(v: &str) -> Result<[u8; 6], Mistake> {
+    parse_mac(v).ok_or_else(|| {
+        (
+            SiteErrorKind::BadMac,
+            format!("{v:?} is not a MAC address (six hex bytes separated by ':' or '-')"),
+        )
+    })
+}
+
+/// A server role, as `ServerRole` spells it.
+fn server_role(v: &str) -> Result<ServerRole, Mistake> {
+    ServerRole::parse(v).ok_or_else(|| {
+        (
+            SiteErrorKind::UnknownRole,
+            format!(
+                "{v:?} is not a server role (front-end, edge, conferencing, mediation, \
+                 cloud-connector or sbc)"
+            ),
+        )
+    })
+}
+
+/// One address; IPv4-mapped IPv6 is kept as IPv4, the form lookups compare (`canonical`).
+fn server_address(v: &str) -> Result<IpAddr, Mistake> {
+    match v.trim().parse::<IpAddr>() {
+        Ok(a) => Ok(canonical(a)),
+        Err(_) => Err((
+            SiteErrorKind::BadAddress,
+            format!("{v:?} is not an IPv4 or IPv6 address"),
+        )),
+    }
+}
+
+/// A prefix `addr/len` (or a bare address: /32, /128) without host bits set.
+fn prefix(v: &str) -> Result<IpNetwork, Mistake> {
+    let bad = |why: String| {
+        Err((
+            SiteErrorKind::BadPrefix,
+            format!("{v:?} is not a prefix: {why}"),
+        ))
+    };
+    let text = v.trim();
+    let (addr, len) = match text.split_once('/') {
+        Some((a, l)) => {
+            if l.is_empty() || !l.bytes().all(|b| b.is_ascii_digit()) {
+                return bad(format!("prefix length {l:?} is not a number"));
+            }
+            let Ok(len) = l.parse::<u8>() else {
+                return bad(format!("prefix length {l} is too long"));
+            };
+            (a, Some(len))
+        }
+        None => (text, None),
+    };
+    let net = if let Ok(a) = addr.parse::<Ipv4Addr>() {
+        Ipv4Network::new(a, len.unwrap_or(32)).map(IpNetwork::V4)
+    } else if let Ok(a) = addr.parse::<Ipv6Addr>() {
+        Ipv6Network::new(a, len.unwrap_or(128)).map(IpNetwork::V6)
+    } else {
+        return bad(format!("{addr:?} is not an IPv4 or IPv6 address"));
+    };
+    let Ok(net) = net else {
+        return bad("the prefix length is too long for the address family".into());
+    };
+    if net.network() != net.ip() {
+        let fixed = IpNetwork::new(net.network(), net.prefix())
+            .map_or_else(|_| String::new(), |n| format!(" (did you mean {n}?)"));
+        return bad(format!("host bits are set{fixed}"));
+    }
+    Ok(unmap(net))
 }
 
 /// An IPv4-mapped IPv6 prefix (`::ffff:a.b.c.d/len`, len >= 96) as the IPv4 prefix it covers:
