@@ -172,16 +172,6 @@ impl PortList {
     pub fn contains(&self, port: u16) -> bool {
         self.ranges.iter().any(|&(lo, hi)| lo <= port && port <= hi)
     }
-
-    /// No ports listed.
-    pub fn is_empty(&self) -> bool {
-        self.ranges.is_empty()
-    }
-
-    /// The listed ports as inclusive ranges, in the file's order.
-    pub fn ranges(&self) -> &[(u16, u16)] {
-        &self.ranges
-    }
 }
 
 fn parse_port(s: &str) -> Option<u16> {
@@ -190,22 +180,6 @@ fn parse_port(s: &str) -> Option<u16> {
         return None;
     }
     s.parse().ok()
-}
-
-impl fmt::Display for PortList {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, &(lo, hi)) in self.ranges.iter().enumerate() {
-            if i > 0 {
-                f.write_str(",")?;
-            }
-            if lo == hi {
-                write!(f, "{lo}")?;
-            } else {
-                write!(f, "{lo}-{hi}")?;
-            }
-        }
-        Ok(())
-    }
 }
 
 /// One endpoint set, all of the web service's fields, validated.
@@ -255,14 +229,6 @@ pub struct Match<'a> {
     pub prefix: IpNetwork,
     /// The set lists the flow's transport and server port (false: chosen by category / id).
     pub port_matched: bool,
-}
-
-/// `source`, `instance`, `as_of` of the loaded ranges, shaped as the JSON report's `ranges`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct RangesInfo<'a> {
-    pub source: &'a str,
-    pub instance: Instance,
-    pub as_of: Option<&'a str>,
 }
 
 /// A ranges file that cannot be used. Every variant names the file.
@@ -723,15 +689,6 @@ impl Ranges {
     pub fn as_of(&self) -> Option<&str> {
         self.as_of.as_deref()
     }
-
-    /// The report's `ranges` object.
-    pub fn info(&self) -> RangesInfo<'_> {
-        RangesInfo {
-            source: &self.source,
-            instance: self.instance,
-            as_of: self.as_of.as_deref(),
-        }
-    }
 }
 
 #[inline]
@@ -912,21 +869,17 @@ mod tests {
     #[test]
     fn port_lists() {
         let p = PortList::parse("143, 587, 993, 995").unwrap();
-        assert_eq!(
-            p.ranges(),
-            &[(143, 143), (587, 587), (993, 993), (995, 995)]
-        );
+        assert_eq!(p.ranges, [(143, 143), (587, 587), (993, 993), (995, 995)]);
         assert!(p.contains(993) && !p.contains(994));
         let p = PortList::parse("443,80").unwrap();
-        assert_eq!(p.ranges(), &[(443, 443), (80, 80)]);
-        assert_eq!(p.to_string(), "443,80");
+        assert_eq!(p.ranges, [(443, 443), (80, 80)]);
         let p = PortList::parse("3478-3481").unwrap();
         assert!(p.contains(3478) && p.contains(3481) && !p.contains(3482) && !p.contains(3477));
-        assert_eq!(p.to_string(), "3478-3481");
+        assert_eq!(p.ranges, [(3478, 3481)]);
         let p = PortList::parse(" 3478 - 3481 , 443 ").unwrap();
-        assert_eq!(p.ranges(), &[(3478, 3481), (443, 443)]);
-        assert!(PortList::parse("").unwrap().is_empty());
-        assert!(PortList::parse("  ").unwrap().is_empty());
+        assert_eq!(p.ranges, [(3478, 3481), (443, 443)]);
+        assert_eq!(PortList::parse("").unwrap(), PortList::default());
+        assert_eq!(PortList::parse("  ").unwrap(), PortList::default());
     }
 
     #[test]
@@ -1274,13 +1227,9 @@ mod tests {
         let ids: Vec<u32> = r.sets().iter().map(|s| s.id).collect();
         assert_eq!(ids, [1, 2, 9, 10, 11, 12, 31, 46, 56, 64, 163]);
         assert!(r.sets().iter().all(|s| !s.ips.is_empty()));
-        assert_eq!(
-            serde_json::to_string(&r.info()).unwrap(),
-            r#"{"source":"bundled","instance":"worldwide","as_of":"2025-12-01"}"#
-        );
         let s12 = r.set(12).unwrap();
-        assert_eq!(s12.tcp_ports.to_string(), "80,443");
-        assert_eq!(s12.udp_ports.to_string(), "443");
+        assert_eq!(s12.tcp_ports.ranges, [(80, 80), (443, 443)]);
+        assert_eq!(s12.udp_ports.ranges, [(443, 443)]);
         assert!(r.set(13).is_none());
     }
 
