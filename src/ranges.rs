@@ -415,14 +415,85 @@ impl<K: Key> Family<K> {
         }
     }
 
-    /// Builds the intervals from (prefix length, masked key, bucket index) triples.
+    /// Builds the intervals from (prefix length, masked key, bucket index) triples: between two
+    /// cuts the answer does not change, so each cut that some prefix covers starts an interval
+    /// that runs to the next cut.
     fn build(entries: &[(u8, K, u32)]) -> Family<K> {
-        // Longest-prefix match by hash probes, longest length first: the reference the
-        // intervals are cut from (run once per boundary, at load time).
+        let levels = Levels::new(entries);
+        let cuts = cuts(entries);
+        let mut family = Family::default();
+        for (n, &start) in cuts.iter().enumerate() {
+            let Some(bucket) = levels.longest_match(start) else {
+                continue;
+            };
+            let end = match cuts.get(n + 1) {
+                // The next cut is above `start`, so `next - 1` does not wrap.
+                Some(&next) => next.pred(),
+                // No cut after a covered start: its prefix runs to the last address.
+                None => K::ALL_ONES,
+            };
+            family.push_interval(start, end, bucket);
+        }
+        family.mark_top_bits(entries);
+        family
+    }
+
+    /// Appends `start..=end` answering `bucket`, merged into the previous interval when it
+    /// continues it with the same answer.
+    fn push_interval(&mut self, start: K, end: K, bucket: u32) {
+        let continues = self.ends.last().and_then(|e: &K| e.succ()) == Some(start)
+            && self.buckets.last() == Some(&bucket);
+        if continues {
+            if let Some(e) = self.ends.last_mut() {
+                *e = end;
+            }
+        } else {
+            self.starts.push(start);
+            self.ends.push(end);
+            self.buckets.push(bucket);
+        }
+    }
+
+    /// Sets the filter bit of every top-bits value a prefix covers: a prefix shorter than the
+    /// filter covers 2^(TOP_BITS - len) of them.
+    fn mark_top_bits(&mut self, entries: &[(u8, K, u32)]) {
+        for &(len, key, _) in entries {
+            let first = key.top();
+            let span = 1usize << K::TOP_BITS.saturating_sub(len);
+            for t in first..first.saturating_add(span) {
+                if let Some(w) = self.top.get_mut(t / 64) {
+                    *w |= 1 << (t % 64);
+                }
+            }
+        }
+    }
+}
+
+/// Every prefix's first address and the address after its last one, sorted: the only places
+/// where the longest-prefix answer can change.
+fn cuts<K: Key>(entries: &[(u8, K, u32)]) -> Vec<K> {
+    let mut cuts: Vec<K> = Vec::with_capacity(entries.len() * 2);
+    for &(len, key, _) in entries {
+        cuts.push(key);
+        if let Some(after) = key.last(len).succ() {
+            cuts.push(after);
+        }
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts
+}
+
+/// Longest-prefix match by hash probes, one map per prefix length, longest first: the plain
+/// reference the intervals are cut from (asked once per cut, at load time only).
+struct Levels<K>(Vec<Level<K>>);
+
+impl<K: Key> Levels<K> {
+    fn new(entries: &[(u8, K, u32)]) -> Levels<K> {
         let mut lens: Vec<u8> = entries.iter().map(|e| e.0).collect();
         lens.sort_unstable_by(|a, b| b.cmp(a));
         lens.dedup();
-        let levels: Vec<Level<K>> = lens
+        let levels = lens
             .into_iter()
             .map(|len| Level {
                 mask: K::mask(len),
@@ -433,58 +504,14 @@ impl<K: Key> Family<K> {
                     .collect(),
             })
             .collect();
-        let lpm = |addr: K| {
-            levels
-                .iter()
-                .find_map(|level| level.map.get(&(addr & level.mask)).copied())
-        };
+        Levels(levels)
+    }
 
-        // Every prefix's first address and the address after its last one are the only places
-        // where the answer can change.
-        let mut cuts: Vec<K> = Vec::with_capacity(entries.len() * 2);
-        for &(len, key, _) in entries {
-            cuts.push(key);
-            if let Some(after) = key.last(len).succ() {
-                cuts.push(after);
-            }
-        }
-        cuts.sort_unstable();
-        cuts.dedup();
-
-        let mut family = Family::default();
-        for (n, &start) in cuts.iter().enumerate() {
-            let Some(bucket) = lpm(start) else { continue };
-            let end = match cuts.get(n + 1) {
-                // The next cut is above `start`, so `next - 1` does not wrap.
-                Some(&next) => next.pred(),
-                // No cut after a covered start: its prefix runs to the last address.
-                None => K::ALL_ONES,
-            };
-            // Merge with the previous interval when it continues it with the same answer.
-            let continues = family.ends.last().and_then(|e: &K| e.succ()) == Some(start)
-                && family.buckets.last() == Some(&bucket);
-            if continues {
-                if let Some(e) = family.ends.last_mut() {
-                    *e = end;
-                }
-            } else {
-                family.starts.push(start);
-                family.ends.push(end);
-                family.buckets.push(bucket);
-            }
-        }
-
-        for &(len, key, _) in entries {
-            // A prefix shorter than the filter covers 2^(TOP_BITS - len) top values.
-            let first = key.top();
-            let span = 1usize << K::TOP_BITS.saturating_sub(len);
-            for t in first..first.saturating_add(span) {
-                if let Some(w) = family.top.get_mut(t / 64) {
-                    *w |= 1 << (t % 64);
-                }
-            }
-        }
-        family
+    /// The bucket of the longest prefix containing `addr`.
+    fn longest_match(&self, addr: K) -> Option<u32> {
+        self.0
+            .iter()
+            .find_map(|level| level.map.get(&(addr & level.mask)).copied())
     }
 }
 
@@ -552,70 +579,63 @@ impl Ranges {
         Ok(ranges)
     }
 
+    /// Builds the lookup index: a bucket per distinct prefix with the sets listing it, then
+    /// each family's intervals over the buckets.
     fn index(&mut self) {
-        // (family-tagged masked prefix) -> set indices listing it.
-        let mut by_prefix: FxHashMap<(bool, u8, u128), (IpNetwork, Vec<u32>)> =
-            FxHashMap::default();
+        let (mut v4, mut v6) = (Vec::new(), Vec::new());
+        for ((is_v6, len, masked), (prefix, sets)) in self.sets_by_prefix() {
+            let Some(b) = self.add_bucket(prefix, sets) else {
+                break;
+            };
+            if is_v6 {
+                v6.push((len, masked, b));
+            } else {
+                // Built from a u32 (`prefix_key`), so the truncation is exact.
+                v4.push((len, masked as u32, b));
+            }
+        }
+        self.v4 = Family::build(&v4);
+        self.v6 = Family::build(&v6);
+    }
+
+    /// Each distinct prefix with the indices of the sets listing it, sorted by `PrefixKey` so
+    /// that the buckets come in the same order on every run.
+    fn sets_by_prefix(&self) -> Vec<(PrefixKey, (IpNetwork, Vec<u32>))> {
+        let mut by_prefix: FxHashMap<PrefixKey, (IpNetwork, Vec<u32>)> = FxHashMap::default();
         for (i, set) in self.sets.iter().enumerate() {
             let Ok(i) = u32::try_from(i) else { break };
             for &net in &set.ips {
-                let key = match net {
-                    IpNetwork::V4(n) => (
-                        false,
-                        n.prefix(),
-                        u128::from(u32::from(n.ip()) & u32::mask(n.prefix())),
-                    ),
-                    // IPv4-mapped (RFC 4291 §2.5.5.2): `bucket_for` looks such addresses up
-                    // as IPv4, so such prefixes are indexed as IPv4.
-                    IpNetwork::V6(n) => match (n.ip().to_ipv4_mapped(), n.prefix().checked_sub(96))
-                    {
-                        (Some(a), Some(len)) => {
-                            (false, len, u128::from(u32::from(a) & u32::mask(len)))
-                        }
-                        _ => (
-                            true,
-                            n.prefix(),
-                            u128::from(n.ip()) & u128::mask(n.prefix()),
-                        ),
-                    },
-                };
-                let entry = by_prefix.entry(key).or_insert_with(|| (net, Vec::new()));
+                let entry = by_prefix
+                    .entry(prefix_key(net))
+                    .or_insert_with(|| (net, Vec::new()));
                 if !entry.1.contains(&i) {
                     entry.1.push(i);
                 }
             }
         }
         let mut keys: Vec<_> = by_prefix.into_iter().collect();
-        keys.sort_by_key(|(k, _)| *k); // deterministic bucket order
-        let (mut v4, mut v6) = (Vec::new(), Vec::new());
-        for ((is_v6, len, masked), (prefix, mut idx)) in keys {
-            idx.sort_by_key(|&i| {
-                self.sets
-                    .get(i as usize)
-                    .map_or((Category::Default, u32::MAX), |s| (s.category, s.id))
-            });
-            let (Ok(b), Ok(start), Ok(n)) = (
-                u32::try_from(self.buckets.len()),
-                u32::try_from(self.members.len()),
-                u32::try_from(idx.len()),
-            ) else {
-                break;
-            };
-            self.members.extend_from_slice(&idx);
-            self.buckets.push(Bucket {
-                prefix,
-                start,
-                len: n,
-            });
-            if is_v6 {
-                v6.push((len, masked, b));
-            } else {
-                // Built from a u32 above, so the truncation is exact.
-                v4.push((len, masked as u32, b));
-            }
-        }
-        self.v4 = Family::build(&v4);
-        self.v6 = Family::build(&v6);
+        keys.sort_by_key(|(k, _)| *k);
+        keys
+    }
+
+    /// Adds the bucket of `prefix`, its candidate sets sorted by (category, id) as `lookup`
+    /// wants them; its index, or None once the indices no longer fit in a u32.
+    fn add_bucket(&mut self, prefix: IpNetwork, mut sets: Vec<u32>) -> Option<u32> {
+        sets.sort_by_key(|&i| {
+            self.sets
+                .get(i as usize)
+                .map_or((Category::Default, u32::MAX), |s| (s.category, s.id))
+        });
+        let (Ok(b), Ok(start), Ok(len)) = (
+            u32::try_from(self.buckets.len()),
+            u32::try_from(self.members.len()),
+            u32::try_from(sets.len()),
+        ) else {
+            return None;
+        };
+        self.members.extend_from_slice(&sets);
+        self.buckets.push(Bucket { prefix, start, len });
+        Some(b)
     }
 
     #[inline]
@@ -688,6 +708,30 @@ impl Ranges {
     /// When the data was fetched: known for the bundled snapshot only.
     pub fn as_of(&self) -> Option<&str> {
         self.as_of.as_deref()
+    }
+}
+
+/// A prefix in the index: (IPv6?, length, masked address).
+type PrefixKey = (bool, u8, u128);
+
+/// The index key of a listed prefix, host bits cleared. An IPv4-mapped IPv6 prefix (RFC 4291
+/// §2.5.5.2) is keyed as the IPv4 prefix it covers: `bucket_for` looks such addresses up as
+/// IPv4.
+fn prefix_key(net: IpNetwork) -> PrefixKey {
+    match net {
+        IpNetwork::V4(n) => (
+            false,
+            n.prefix(),
+            u128::from(u32::from(n.ip()) & u32::mask(n.prefix())),
+        ),
+        IpNetwork::V6(n) => match (n.ip().to_ipv4_mapped(), n.prefix().checked_sub(96)) {
+            (Some(a), Some(len)) => (false, len, u128::from(u32::from(a) & u32::mask(len))),
+            _ => (
+                true,
+                n.prefix(),
+                u128::from(n.ip()) & u128::mask(n.prefix()),
+            ),
+        },
     }
 }
 
