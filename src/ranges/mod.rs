@@ -17,11 +17,13 @@
 //!    address shows up in several sets, follow the highest-priority category");
 //! 4. then the lowest id.
 //!
-//! The index is built once: per address family, the prefixes are cut into sorted, disjoint
-//! address intervals, each answering with the candidate sets of the longest prefix covering it;
-//! a lookup is a one-load filter on the top 8 (IPv4) / 16 (IPv6) address bits, then a binary
-//! search. Nothing allocates: a lookup runs for every flow (timings: `benches/RESULTS.md`,
-//! kernel `ranges/lookup_v4`).
+//! The index (`index.rs`) is built once: per address family, the prefixes are cut into sorted,
+//! disjoint address intervals, each answering with the candidate sets of the longest prefix
+//! covering it; a lookup is a one-load filter on the top 8 (IPv4) / 16 (IPv6) address bits, then
+//! a binary search. Nothing allocates: a lookup runs for every flow (timings:
+//! `benches/RESULTS.md`, kernel `ranges/lookup_v4`).
+
+mod index;
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -31,9 +33,11 @@ use ipnetwork::{IpNetwork, Ipv4Network, Ipv6Network};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use index::{Family, Key};
+
 /// The bundled worldwide snapshot: the sets of Microsoft's worldwide answer that carry `ips`,
 /// made by `scripts/make-ip-ranges.py` (see `ip-ranges/PROVENANCE.md`).
-pub const BUNDLED_WORLDWIDE: &str = include_str!("../ip-ranges/worldwide.json");
+pub const BUNDLED_WORLDWIDE: &str = include_str!("../../ip-ranges/worldwide.json");
 
 /// The date the bundled snapshot was fetched (last of 2025-11-14..2025-12-01).
 pub const BUNDLED_AS_OF: &str = "2025-12-01";
@@ -299,221 +303,12 @@ struct RawSet {
     notes: Option<String>,
 }
 
-/// One distinct masked prefix: where its candidate sets are in `Family::members`.
+/// One distinct masked prefix: where its candidate sets are in `Ranges::members`.
 #[derive(Debug, Clone)]
 struct Bucket {
     prefix: IpNetwork,
     start: u32,
     len: u32,
-}
-
-/// The prefixes of one length in one family (used while building the intervals).
-struct Level<K> {
-    mask: K,
-    map: FxHashMap<K, u32>,
-}
-
-/// One address family's prefixes flattened into sorted, disjoint address intervals, each
-/// answering with the bucket of the longest prefix covering it (a nested prefix splits the one
-/// around it). A lookup is a binary search over `starts` (a few hundred entries at most, in
-/// cache), behind a bitmap of the top 8 (IPv4) / 16 (IPv6) bits any prefix covers, which rejects
-/// most other addresses with one load.
-#[derive(Debug, Clone)]
-struct Family<K> {
-    starts: Vec<K>,
-    ends: Vec<K>,
-    buckets: Vec<u32>,
-    top: Vec<u64>,
-}
-
-impl<K: Key> Default for Family<K> {
-    fn default() -> Self {
-        Family {
-            starts: Vec::new(),
-            ends: Vec::new(),
-            buckets: Vec::new(),
-            top: vec![0; (1usize << K::TOP_BITS) / 64],
-        }
-    }
-}
-
-trait Key: Copy + Ord + std::hash::Hash + std::ops::BitAnd<Output = Self> {
-    /// Width of the top-bits filter.
-    const TOP_BITS: u8;
-    /// The netmask of a prefix length.
-    fn mask(len: u8) -> Self;
-    /// The top `TOP_BITS` bits.
-    fn top(self) -> usize;
-    /// The last address of the prefix starting at `self` (host bits all ones).
-    fn last(self, len: u8) -> Self;
-    /// The last address of the family.
-    const ALL_ONES: Self;
-    /// The next address, None after the last one.
-    fn succ(self) -> Option<Self>;
-    /// The previous address (wrapping; only called on addresses above 0).
-    fn pred(self) -> Self;
-}
-
-impl Key for u32 {
-    const TOP_BITS: u8 = 8;
-    fn mask(len: u8) -> u32 {
-        u32::MAX
-            .checked_shl(32 - u32::from(len.min(32)))
-            .unwrap_or(0)
-    }
-    #[inline]
-    fn top(self) -> usize {
-        (self >> 24) as usize
-    }
-    fn last(self, len: u8) -> u32 {
-        self | !u32::mask(len)
-    }
-    const ALL_ONES: u32 = u32::MAX;
-    fn succ(self) -> Option<u32> {
-        self.checked_add(1)
-    }
-    fn pred(self) -> u32 {
-        self.wrapping_sub(1)
-    }
-}
-
-impl Key for u128 {
-    const TOP_BITS: u8 = 16;
-    fn mask(len: u8) -> u128 {
-        u128::MAX
-            .checked_shl(128 - u32::from(len.min(128)))
-            .unwrap_or(0)
-    }
-    #[inline]
-    fn top(self) -> usize {
-        (self >> 112) as usize
-    }
-    fn last(self, len: u8) -> u128 {
-        self | !u128::mask(len)
-    }
-    const ALL_ONES: u128 = u128::MAX;
-    fn succ(self) -> Option<u128> {
-        self.checked_add(1)
-    }
-    fn pred(self) -> u128 {
-        self.wrapping_sub(1)
-    }
-}
-
-impl<K: Key> Family<K> {
-    #[inline]
-    fn find(&self, addr: K) -> Option<u32> {
-        let t = addr.top();
-        let word = self.top.get(t / 64).copied().unwrap_or(0);
-        if word & (1 << (t % 64)) == 0 {
-            return None;
-        }
-        let i = self.starts.partition_point(|&s| s <= addr).checked_sub(1)?;
-        if addr <= *self.ends.get(i)? {
-            self.buckets.get(i).copied()
-        } else {
-            None
-        }
-    }
-
-    /// Builds the intervals from (prefix length, masked key, bucket index) triples: between two
-    /// cuts the answer does not change, so each cut that some prefix covers starts an interval
-    /// that runs to the next cut.
-    fn build(entries: &[(u8, K, u32)]) -> Family<K> {
-        let levels = Levels::new(entries);
-        let cuts = cuts(entries);
-        let mut family = Family::default();
-        for (n, &start) in cuts.iter().enumerate() {
-            let Some(bucket) = levels.longest_match(start) else {
-                continue;
-            };
-            let end = match cuts.get(n + 1) {
-                // The next cut is above `start`, so `next - 1` does not wrap.
-                Some(&next) => next.pred(),
-                // No cut after a covered start: its prefix runs to the last address.
-                None => K::ALL_ONES,
-            };
-            family.push_interval(start, end, bucket);
-        }
-        family.mark_top_bits(entries);
-        family
-    }
-
-    /// Appends `start..=end` answering `bucket`, merged into the previous interval when it
-    /// continues it with the same answer.
-    fn push_interval(&mut self, start: K, end: K, bucket: u32) {
-        let continues = self.ends.last().and_then(|e: &K| e.succ()) == Some(start)
-            && self.buckets.last() == Some(&bucket);
-        if continues {
-            if let Some(e) = self.ends.last_mut() {
-                *e = end;
-            }
-        } else {
-            self.starts.push(start);
-            self.ends.push(end);
-            self.buckets.push(bucket);
-        }
-    }
-
-    /// Sets the filter bit of every top-bits value a prefix covers: a prefix shorter than the
-    /// filter covers 2^(TOP_BITS - len) of them.
-    fn mark_top_bits(&mut self, entries: &[(u8, K, u32)]) {
-        for &(len, key, _) in entries {
-            let first = key.top();
-            let span = 1usize << K::TOP_BITS.saturating_sub(len);
-            for t in first..first.saturating_add(span) {
-                if let Some(w) = self.top.get_mut(t / 64) {
-                    *w |= 1 << (t % 64);
-                }
-            }
-        }
-    }
-}
-
-/// Every prefix's first address and the address after its last one, sorted: the only places
-/// where the longest-prefix answer can change.
-fn cuts<K: Key>(entries: &[(u8, K, u32)]) -> Vec<K> {
-    let mut cuts: Vec<K> = Vec::with_capacity(entries.len() * 2);
-    for &(len, key, _) in entries {
-        cuts.push(key);
-        if let Some(after) = key.last(len).succ() {
-            cuts.push(after);
-        }
-    }
-    cuts.sort_unstable();
-    cuts.dedup();
-    cuts
-}
-
-/// Longest-prefix match by hash probes, one map per prefix length, longest first: the plain
-/// reference the intervals are cut from (asked once per cut, at load time only).
-struct Levels<K>(Vec<Level<K>>);
-
-impl<K: Key> Levels<K> {
-    fn new(entries: &[(u8, K, u32)]) -> Levels<K> {
-        let mut lens: Vec<u8> = entries.iter().map(|e| e.0).collect();
-        lens.sort_unstable_by(|a, b| b.cmp(a));
-        lens.dedup();
-        let levels = lens
-            .into_iter()
-            .map(|len| Level {
-                mask: K::mask(len),
-                map: entries
-                    .iter()
-                    .filter(|e| e.0 == len)
-                    .map(|e| (e.1, e.2))
-                    .collect(),
-            })
-            .collect();
-        Levels(levels)
-    }
-
-    /// The bucket of the longest prefix containing `addr`.
-    fn longest_match(&self, addr: K) -> Option<u32> {
-        self.0
-            .iter()
-            .find_map(|level| level.map.get(&(addr & level.mask)).copied())
-    }
 }
 
 /// Office 365 endpoint sets with their longest-prefix index.
@@ -1454,15 +1249,5 @@ mod tests {
                 assert_eq!(r.contains(a), got.is_some(), "{name} {a}");
             }
         }
-    }
-
-    #[test]
-    fn masks() {
-        assert_eq!(u32::mask(0), 0);
-        assert_eq!(u32::mask(32), u32::MAX);
-        assert_eq!(u32::mask(14), 0xfffc_0000);
-        assert_eq!(u128::mask(0), 0);
-        assert_eq!(u128::mask(128), u128::MAX);
-        assert_eq!(u128::mask(38) >> 90, (1 << 38) - 1);
     }
 }
