@@ -1,4 +1,6 @@
-//! Error types that say where things went wrong: which file, which record, which byte offset.
+//! Capture-file errors and warnings that say where: the record (block) number and the byte
+//! offset of its first byte. The caller names the file (`{file}: {error}`); site profile and
+//! ranges errors live beside their parsers (`site::SiteError`, `ranges::RangesError`).
 
 use std::fmt;
 
@@ -20,14 +22,19 @@ impl fmt::Display for Position {
 /// it is kept.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CaptureError {
+    /// Reading the source failed (the I/O error's text).
     #[error("cannot read: {0}")]
     Io(String),
+    /// The first four bytes, in file order, are no pcap or pcapng magic number.
     #[error("not a pcap or pcapng file (magic number {0:#010x})")]
     UnknownFormat(u32),
     #[error("file is empty")]
     Empty,
+    /// The file ends inside its header (pcap) or first section header block (pcapng): nothing
+    /// of it is usable.
     #[error("file header is truncated ({have} of {need} bytes)")]
     TruncatedHeader { have: usize, need: usize },
+    /// A record or block whose structure is wrong (lengths, interface ids, byte order).
     #[error("{at}: {what}")]
     Corrupt { at: Position, what: String },
 }

@@ -857,3 +857,484 @@ fn describe<I>(e: &pcap_parser::PcapError<I>) -> &'static str {
         _ => "malformed",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The reader on small hand-written files: each byte literal is laid out field by field as
+    //! the pcap (draft-ietf-opsawg-pcap) and pcapng (draft-ietf-opsawg-pcapng) drafts define it.
+
+    use super::*;
+    use crate::capture::FrameSource;
+
+    /// A frame's fields, owned, to compare whole.
+    #[derive(Debug, PartialEq)]
+    struct Got {
+        ts_ns: i64,
+        interface: u32,
+        linktype: u32,
+        data: Vec<u8>,
+        orig_len: u32,
+    }
+
+    /// What reading a whole file gave: its frames, how it ended, and what the reader says.
+    #[derive(Debug, PartialEq)]
+    struct Outcome {
+        frames: Vec<Got>,
+        end: Result<(), CaptureError>,
+        format: Format,
+        interfaces: Vec<Interface>,
+        warnings: Vec<CaptureWarning>,
+        warnings_total: u64,
+        bytes_read: u64,
+    }
+
+    /// Reads a whole file, through the shortcut for plain EPBs unless `general_only`.
+    fn read(bytes: &[u8], general_only: bool) -> Outcome {
+        let Ok(mut r) = CaptureReader::new(bytes) else {
+            panic!("the file header does not read");
+        };
+        if general_only {
+            r = r.general_path_only();
+        }
+        let mut frames = Vec::new();
+        let end = loop {
+            match r.next_frame() {
+                Ok(Some(f)) => frames.push(Got {
+                    ts_ns: f.ts_ns,
+                    interface: f.interface,
+                    linktype: f.linktype,
+                    data: f.data.to_vec(),
+                    orig_len: f.orig_len,
+                }),
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        // Done stays done.
+        assert!(matches!(r.next_frame(), Ok(None)));
+        Outcome {
+            frames,
+            end,
+            format: r.format(),
+            interfaces: r.interfaces().to_vec(),
+            warnings: r.warnings().to_vec(),
+            warnings_total: r.warnings_total(),
+            bytes_read: r.bytes_read(),
+        }
+    }
+
+    /// Reads a pcapng file both ways (the EPB shortcut and the general path), which must agree.
+    fn read_pcapng(bytes: &[u8]) -> Outcome {
+        let fast = read(bytes, false);
+        assert_eq!(fast, read(bytes, true));
+        fast
+    }
+
+    fn header_error(bytes: &[u8]) -> CaptureError {
+        match CaptureReader::new(bytes) {
+            Ok(_) => panic!("the file header reads"),
+            Err(e) => e,
+        }
+    }
+
+    fn cat(parts: &[&[u8]]) -> Vec<u8> {
+        parts.concat()
+    }
+
+    fn at(record: u64, offset: u64) -> Position {
+        Position { record, offset }
+    }
+
+    // ---- pcap -------------------------------------------------------------------------------
+
+    /// pcap file header, little-endian, microseconds: magic, version 2.4, thiszone, sigfigs,
+    /// snaplen 65535, link type 1 (Ethernet).
+    const PCAP_LE: [u8; 24] = [
+        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
+    ];
+
+    /// pcap record, little-endian: ts 1 s + 2 (µs or ns), caplen 4, original length 60, data.
+    const RECORD_LE: [u8; 20] = [
+        1, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 60, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef,
+    ];
+
+    #[test]
+    fn pcap_little_endian_one_record() {
+        let file = cat(&[&PCAP_LE, &RECORD_LE]);
+        let f = read(&file, false);
+        assert_eq!(f.end, Ok(()));
+        assert_eq!(
+            f.frames,
+            [Got {
+                ts_ns: 1_000_002_000,
+                interface: 0,
+                linktype: 1,
+                data: vec![0xde, 0xad, 0xbe, 0xef],
+                orig_len: 60,
+            }]
+        );
+        assert_eq!(f.format, Format::Pcap);
+        assert_eq!(
+            f.interfaces,
+            [Interface {
+                name: None,
+                linktype: 1,
+                snaplen: 65_535,
+                section: 0,
+                ts_unit: TsUnit::Pow10(6),
+                ts_offset_s: 0,
+            }]
+        );
+        assert!(f.warnings.is_empty());
+        assert_eq!(f.warnings_total, 0);
+        assert_eq!(f.bytes_read, 44);
+    }
+
+    #[test]
+    fn pcap_big_endian() {
+        // Magic, version 2.4, thiszone, sigfigs, snaplen 65535, link type 101 (raw IP).
+        let header = [
+            0xa1, 0xb2, 0xc3, 0xd4, 0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0,
+            101,
+        ];
+        // ts 1 s + 2 µs, caplen 4, original length 4, data.
+        let record = [
+            0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 4, 0x45, 0, 0, 4,
+        ];
+        let f = read(&cat(&[&header, &record]), false);
+        assert_eq!(f.end, Ok(()));
+        assert_eq!(
+            f.frames,
+            [Got {
+                ts_ns: 1_000_002_000,
+                interface: 0,
+                linktype: 101,
+                data: vec![0x45, 0, 0, 4],
+                orig_len: 4,
+            }]
+        );
+        assert_eq!(f.interfaces[0].snaplen, 65_535);
+    }
+
+    #[test]
+    fn pcap_nanosecond_magic() {
+        let mut header = PCAP_LE;
+        header[..4].copy_from_slice(&[0x4d, 0x3c, 0xb2, 0xa1]);
+        let f = read(&cat(&[&header, &RECORD_LE]), false);
+        assert_eq!(f.end, Ok(()));
+        assert_eq!(f.frames[0].ts_ns, 1_000_000_002);
+        assert_eq!(f.interfaces[0].ts_unit, TsUnit::Pow10(9));
+        // Big-endian nanoseconds too.
+        let header = [
+            0xa1, 0xb2, 0x3c, 0x4d, 0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0,
+            1,
+        ];
+        let record = [0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 0xaa];
+        let f = read(&cat(&[&header, &record]), false);
+        assert_eq!(f.frames[0].ts_ns, 1_000_000_002);
+    }
+
+    #[test]
+    fn pcap_modified_records_have_24_byte_headers() {
+        let mut header = PCAP_LE;
+        header[..4].copy_from_slice(&[0x34, 0xcd, 0xb2, 0xa1]);
+        // The usual 16 bytes, then ifindex 3, protocol 0x0800, packet type 0, padding.
+        let record = [
+            1, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0, 8, 0, 0, 0xca, 0xfe,
+        ];
+        let f = read(&cat(&[&header, &record]), false);
+        assert_eq!(f.end, Ok(()));
+        assert_eq!(f.frames[0].data, [0xca, 0xfe]);
+        assert_eq!(f.frames[0].ts_ns, 1_000_002_000);
+        assert_eq!(f.bytes_read, 24 + 26);
+    }
+
+    #[test]
+    fn pcap_record_cut_by_the_end_of_the_file_is_a_warning() {
+        // Record 2 has its header and 2 of its 4 bytes.
+        let file = cat(&[&PCAP_LE, &RECORD_LE, &RECORD_LE[..18]]);
+        let f = read(&file, false);
+        assert_eq!(f.frames.len(), 1);
+        assert_eq!(f.end, Ok(()));
+        assert_eq!(
+            f.warnings,
+            [CaptureWarning {
+                at: Some(at(2, 44)),
+                what: "file ends inside the last packet record (18 of 20 bytes present)".into(),
+            }]
+        );
+        assert_eq!(
+            f.warnings[0].to_string(),
+            "record 2 at byte offset 44: file ends inside the last packet record (18 of 20 bytes \
+             present)"
+        );
+        // Cut inside the record header.
+        let f = read(&cat(&[&PCAP_LE, &RECORD_LE[..10]]), false);
+        assert_eq!(f.end, Ok(()));
+        assert_eq!(
+            f.warnings[0].to_string(),
+            "record 1 at byte offset 24: file ends inside the last record header (10 of 16 bytes \
+             present)"
+        );
+    }
+
+    #[test]
+    fn pcap_caplen_over_snaplen_is_a_warning() {
+        let mut header = PCAP_LE;
+        header[16..20].copy_from_slice(&[2, 0, 0, 0]); // snaplen 2
+        let f = read(&cat(&[&header, &RECORD_LE]), false);
+        assert_eq!(f.end, Ok(()));
+        assert_eq!(f.frames[0].data.len(), 4, "the frame is kept whole");
+        assert_eq!(
+            f.warnings,
+            [CaptureWarning {
+                at: Some(at(1, 24)),
+                what: "captured length 4 exceeds the file's snaplen 2".into(),
+            }]
+        );
+        // And over the original length.
+        let mut record = RECORD_LE;
+        record[12..16].copy_from_slice(&[3, 0, 0, 0]);
+        let f = read(&cat(&[&PCAP_LE, &record]), false);
+        assert_eq!(
+            f.warnings[0].to_string(),
+            "record 1 at byte offset 24: captured length 4 exceeds the original length 3"
+        );
+    }
+
+    #[test]
+    fn pcap_caplen_over_every_limit_is_corrupt() {
+        let mut record = RECORD_LE;
+        record[8..12].copy_from_slice(&0x0004_0001u32.to_le_bytes()); // 262 145
+        let f = read(&cat(&[&PCAP_LE, &RECORD_LE, &record]), false);
+        assert_eq!(f.frames.len(), 1, "what was read before is kept");
+        assert_eq!(
+            f.end.map_err(|e| e.to_string()),
+            Err(
+                "record 2 at byte offset 44: captured length 262145 exceeds the file's snaplen \
+                 65535 and the 262144-byte limit"
+                    .to_owned()
+            )
+        );
+    }
+
+    // ---- pcapng -----------------------------------------------------------------------------
+
+    /// Section Header Block, little-endian: type, length 28, byte-order magic, version 1.0,
+    /// section length -1 (unknown), length again.
+    const SHB: [u8; 28] = [
+        0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 28, 0, 0, 0,
+    ];
+
+    /// Interface Description Block: type 1, length 40, link type 1, reserved, snaplen 65535;
+    /// options if_name "er0" (code 2), if_tsresol 3 = milliseconds (code 9), opt_endofopt;
+    /// length again.
+    const IDB_ER0_MS: [u8; 40] = [
+        1, 0, 0, 0, 40, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff, 0, 0, //
+        2, 0, 3, 0, b'e', b'r', b'0', 0, //
+        9, 0, 1, 0, 3, 0, 0, 0, //
+        0, 0, 0, 0, 40, 0, 0, 0,
+    ];
+
+    /// Interface Description Block without options: link type 1, snaplen 2.
+    const IDB_SNAPLEN_2: [u8; 20] = [1, 0, 0, 0, 20, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 20, 0, 0, 0];
+
+    /// Enhanced Packet Block: type 6, length 36, interface 0, timestamp 1500 (high, low),
+    /// caplen 4, original length 4, data, length again.
+    const EPB: [u8; 36] = [
+        6, 0, 0, 0, 36, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xdc, 0x05, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0,
+        0xde, 0xad, 0xbe, 0xef, 36, 0, 0, 0,
+    ];
+
+    #[test]
+    fn pcapng_epb_with_if_tsresol() {
+        let file = cat(&[&SHB, &IDB_ER0_MS, &EPB]);
+        let f = read_pcapng(&file);
+        assert_eq!(f.end, Ok(()));
+        assert_eq!(
+            f.frames,
+            [Got {
+                ts_ns: 1_500_000_000, // 1500 ms
+                interface: 0,
+                linktype: 1,
+                data: vec![0xde, 0xad, 0xbe, 0xef],
+                orig_len: 4,
+            }]
+        );
+        assert_eq!(f.format, Format::Pcapng);
+        assert_eq!(
+            f.interfaces,
+            [Interface {
+                name: Some("er0".into()),
+                linktype: 1,
+                snaplen: 65_535,
+                section: 0,
+                ts_unit: TsUnit::Pow10(3),
+                ts_offset_s: 0,
+            }]
+        );
+        assert!(f.warnings.is_empty());
+        assert_eq!(f.bytes_read, 28 + 40 + 36);
+    }
+
+    #[test]
+    fn pcapng_simple_packet_block() {
+        // SPB: type 3, length 24, original length 6, 6 bytes of data + 2 of padding, length.
+        let spb = [
+            3, 0, 0, 0, 24, 0, 0, 0, 6, 0, 0, 0, 1, 2, 3, 4, 5, 6, 0, 0, 24, 0, 0, 0,
+        ];
+        let f = read_pcapng(&cat(&[&SHB, &IDB_ER0_MS, &spb]));
+        assert_eq!(f.end, Ok(()));
+        // No timestamp in an SPB; the data is the original length, not the padded room.
+        assert_eq!(
+            f.frames,
+            [Got {
+                ts_ns: 0,
+                interface: 0,
+                linktype: 1,
+                data: vec![1, 2, 3, 4, 5, 6],
+                orig_len: 6,
+            }]
+        );
+        // The interface's snaplen cuts it further.
+        let f = read_pcapng(&cat(&[&SHB, &IDB_SNAPLEN_2, &spb]));
+        assert_eq!(f.frames[0].data, [1, 2]);
+        assert_eq!(f.frames[0].orig_len, 6);
+        assert!(f.warnings.is_empty());
+    }
+
+    #[test]
+    fn pcapng_block_cut_by_the_end_of_the_file_is_a_warning() {
+        let file = cat(&[&SHB, &IDB_ER0_MS, &EPB, &EPB[..30]]);
+        let f = read_pcapng(&file);
+        assert_eq!(f.frames.len(), 1);
+        assert_eq!(f.end, Ok(()));
+        assert_eq!(
+            f.warnings[0].to_string(),
+            "record 4 at byte offset 104: file ends inside the last block (30 of 36 bytes present)"
+        );
+        // Without a complete section header nothing is usable: the file header is truncated.
+        let f = read(&SHB[..20], false);
+        assert_eq!(
+            f.end,
+            Err(CaptureError::TruncatedHeader { have: 20, need: 28 })
+        );
+    }
+
+    /// The block lengths a pcapng reader must refuse (pcapng draft §3.1: a multiple of 4, at
+    /// least 12), and one over `MAX_BLOCK_BYTES`: the file is corrupt at that block.
+    #[test]
+    fn pcapng_bad_block_lengths_are_corrupt() {
+        let cases: [([u8; 4], &str); 3] = [
+            (
+                [30, 0, 0, 0],
+                "block length 30 is not a multiple of 4 (block type 0x6)",
+            ),
+            (
+                [8, 0, 0, 0],
+                "block length 8 is less than the 12-byte minimum (block type 0x6)",
+            ),
+            (
+                [4, 0, 0, 1],
+                "block length 16777220 exceeds the 16777216-byte limit (block type 0x6)",
+            ),
+        ];
+        for (len, what) in cases {
+            // An EPB header with that length, then zeros.
+            let mut bad = [0u8; 36];
+            bad[0] = 6;
+            bad[4..8].copy_from_slice(&len);
+            let f = read_pcapng(&cat(&[&SHB, &IDB_ER0_MS, &EPB, &bad]));
+            assert_eq!(f.frames.len(), 1, "{what}");
+            assert_eq!(
+                f.end,
+                Err(CaptureError::Corrupt {
+                    at: at(4, 104),
+                    what: what.into(),
+                })
+            );
+        }
+        // The lengths at the start and the end of a block differ.
+        let mut bad = EPB;
+        bad[32] = 40;
+        let f = read_pcapng(&cat(&[&SHB, &IDB_ER0_MS, &bad]));
+        assert_eq!(
+            f.end.map_err(|e| e.to_string()),
+            Err(
+                "record 3 at byte offset 68: block length 36 at the start but 40 at the end \
+                 (block type 0x6)"
+                    .to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn pcapng_epb_of_an_unknown_interface_is_corrupt() {
+        let mut epb = EPB;
+        epb[8] = 1; // interface 1; the section describes only interface 0
+        let f = read_pcapng(&cat(&[&SHB, &IDB_ER0_MS, &epb]));
+        assert!(f.frames.is_empty());
+        assert_eq!(
+            f.end,
+            Err(CaptureError::Corrupt {
+                at: at(3, 68),
+                what: "packet names interface 1, but its section describes 1".into(),
+            })
+        );
+        // No interface at all.
+        let f = read_pcapng(&cat(&[&SHB, &EPB]));
+        assert_eq!(
+            f.end.map_err(|e| e.to_string()),
+            Err(
+                "record 2 at byte offset 28: packet names interface 0, but its section describes \
+                 0"
+                .to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn pcapng_caplen_over_snaplen_is_a_warning() {
+        let f = read_pcapng(&cat(&[&SHB, &IDB_SNAPLEN_2, &EPB]));
+        assert_eq!(f.end, Ok(()));
+        assert_eq!(f.frames[0].data.len(), 4, "the frame is kept whole");
+        assert_eq!(
+            f.warnings,
+            [CaptureWarning {
+                at: Some(at(3, 48)),
+                what: "captured length 4 exceeds the interface's snaplen 2".into(),
+            }]
+        );
+        assert_eq!(f.warnings_total, 1);
+    }
+
+    // ---- not a capture ----------------------------------------------------------------------
+
+    #[test]
+    fn empty_file() {
+        assert_eq!(header_error(&[]), CaptureError::Empty);
+        assert_eq!(header_error(&[]).to_string(), "file is empty");
+    }
+
+    #[test]
+    fn unknown_magic() {
+        let e = header_error(b"GIF89a\x01\x00");
+        assert_eq!(e, CaptureError::UnknownFormat(0x4749_4638));
+        assert_eq!(
+            e.to_string(),
+            "not a pcap or pcapng file (magic number 0x47494638)"
+        );
+    }
+
+    #[test]
+    fn truncated_file_headers() {
+        assert_eq!(
+            header_error(&PCAP_LE[..3]),
+            CaptureError::TruncatedHeader { have: 3, need: 4 }
+        );
+        let e = header_error(&PCAP_LE[..10]);
+        assert_eq!(e, CaptureError::TruncatedHeader { have: 10, need: 24 });
+        assert_eq!(e.to_string(), "file header is truncated (10 of 24 bytes)");
+    }
+}
