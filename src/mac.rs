@@ -1,5 +1,6 @@
-//! MAC addresses as text: the one formatter (lower-case, colon-separated hex), for the site
-//! profile's messages, the reports and the `interfaces` statistics.
+//! MAC addresses as text, both ways: the one formatter (lower-case, colon-separated hex) for the
+//! reports, the `interfaces` statistics and the site profile's messages, and the parser of the
+//! site profile's `macs`.
 
 /// Formats a MAC address as lower-case colon-separated hex.
 pub fn text(m: [u8; 6]) -> String {
@@ -43,6 +44,23 @@ pub(crate) const fn hex_digit(n: u8) -> u8 {
     }
 }
 
+/// Parses a MAC address: six two-digit hex bytes separated by all ':' or all '-', any case
+/// (IEEE 802 canonical form `02-00-00-00-0E-01`, or the common `02:00:00:00:0e:01`).
+pub fn parse(s: &str) -> Option<[u8; 6]> {
+    let sep = if s.contains(':') { ':' } else { '-' };
+    let mut out = [0u8; 6];
+    let mut n = 0;
+    for part in s.split(sep) {
+        if part.len() != 2 || !part.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let slot = out.get_mut(n)?;
+        *slot = u8::from_str_radix(part, 16).ok()?;
+        n += 1;
+    }
+    (n == 6).then_some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -50,6 +68,25 @@ mod tests {
     #[test]
     fn a_mac_as_text() {
         assert_eq!(super::text([2, 0, 0, 0, 14, 1]), "02:00:00:00:0e:01");
+    }
+
+    #[test]
+    fn both_spellings_parse() {
+        use super::parse;
+        assert_eq!(parse("02:00:00:00:0E:01"), Some([2, 0, 0, 0, 14, 1]));
+        assert_eq!(parse("02-00-00-00-0e-01"), Some([2, 0, 0, 0, 14, 1]));
+        for bad in [
+            "02:00:00:00:0e",
+            "02:00:00:00:0e:01:02",
+            "02:00-00:00:0e:01",
+            "2:0:0:0:e:1",
+            "02:00:00:00:0e:zz",
+            "0200.0000.0e01",
+            "",
+            "02:00:00:00:0e:+1",
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
     }
 
     proptest! {
@@ -60,6 +97,11 @@ mod tests {
                 m[0], m[1], m[2], m[3], m[4], m[5]
             );
             prop_assert_eq!(super::text(m), expected);
+        }
+
+        #[test]
+        fn text_parses_back(m: [u8; 6]) {
+            prop_assert_eq!(super::parse(&super::text(m)), Some(m));
         }
     }
 }

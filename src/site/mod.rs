@@ -338,29 +338,6 @@ impl Site {
     }
 }
 
-/// Parses a MAC address: six two-digit hex bytes separated by all ':' or all '-', any case
-/// (IEEE 802 canonical form `02-00-00-00-0E-01`, or the common `02:00:00:00:0e:01`).
-pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
-    let sep = if s.contains(':') { ':' } else { '-' };
-    let mut out = [0u8; 6];
-    let mut n = 0;
-    for part in s.split(sep) {
-        if part.len() != 2 || !part.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
-        }
-        let slot = out.get_mut(n)?;
-        *slot = u8::from_str_radix(part, 16).ok()?;
-        n += 1;
-    }
-    (n == 6).then_some(out)
-}
-
-/// `02:00:00:00:0e:01`.
-pub fn format_mac(mac: [u8; 6]) -> String {
-    let [a, b, c, d, e, f] = mac;
-    format!("{a:02x}:{b:02x}:{c:02x}:{d:02x}:{e:02x}:{f:02x}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -559,25 +536,6 @@ address = "2001:db8::cc"
         assert!(!s.expressroute);
         let s = parse("[site]\nexpressroute = false\n[[path]]\nname = \"expressroute\"\n").unwrap();
         assert!(!s.expressroute);
-    }
-
-    #[test]
-    fn mac_forms() {
-        assert_eq!(parse_mac("02:00:00:00:0E:01"), Some([2, 0, 0, 0, 14, 1]));
-        assert_eq!(parse_mac("02-00-00-00-0e-01"), Some([2, 0, 0, 0, 14, 1]));
-        for bad in [
-            "02:00:00:00:0e",
-            "02:00:00:00:0e:01:02",
-            "02:00-00:00:0e:01",
-            "2:0:0:0:e:1",
-            "02:00:00:00:0e:zz",
-            "0200.0000.0e01",
-            "",
-            "02:00:00:00:0e:+1",
-        ] {
-            assert_eq!(parse_mac(bad), None, "{bad}");
-        }
-        assert_eq!(format_mac([2, 0, 0, 0, 14, 1]), "02:00:00:00:0e:01");
     }
 
     #[test]

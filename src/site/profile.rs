@@ -15,8 +15,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    canonical, default_internal, format_mac, net_contains, parse_mac, PathName, PathRule, Server,
-    ServerRole, Site, SiteError, SiteErrorKind,
+    canonical, default_internal, net_contains, PathName, PathRule, Server, ServerRole, Site,
+    SiteError, SiteErrorKind,
 };
 
 /// Parses and checks a profile; `file` names it in errors.
@@ -255,7 +255,7 @@ impl Validator<'_> {
                 &p.macs,
                 &mut listed.macs,
                 |v| mac_address(v),
-                |mac| format!("MAC {}", format_mac(*mac)),
+                |mac| format!("MAC {}", crate::mac::text(*mac)),
             )?,
             nat: self.nat_pools(i, name, &p.nat, &mut listed.nat)?,
         })
@@ -447,9 +447,9 @@ fn vlan_id(v: i64) -> Result<u16, Mistake> {
     }
 }
 
-/// A MAC address in either common spelling (see `parse_mac`).
+/// A MAC address in either common spelling (see `mac::parse`).
 fn mac_address(v: &str) -> Result<[u8; 6], Mistake> {
-    parse_mac(v).ok_or_else(|| {
+    crate::mac::parse(v).ok_or_else(|| {
         (
             SiteErrorKind::BadMac,
             format!("{v:?} is not a MAC address (six hex bytes separated by ':' or '-')"),
