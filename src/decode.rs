@@ -8,6 +8,8 @@ use std::net::IpAddr;
 
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 
+use crate::bytes::{be16, be32, mac};
+
 /// Link types (https://www.tcpdump.org/linktypes.html).
 pub mod linktype {
     pub const NULL: u32 = 0;
@@ -142,18 +144,6 @@ impl Layer {
             Layer::Transport => "transport",
         }
     }
-}
-
-fn be16(data: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(data.get(at..at + 2)?.try_into().ok()?))
-}
-
-fn be32(data: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(data.get(at..at + 4)?.try_into().ok()?))
-}
-
-fn mac(data: &[u8], at: usize) -> Option<[u8; 6]> {
-    data.get(at..at + 6)?.try_into().ok()
 }
 
 /// Decodes one frame of the given link type.
