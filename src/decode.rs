@@ -23,6 +23,21 @@ pub mod linktype {
     pub const IPV4: u32 = 228;
     pub const IPV6: u32 = 229;
     pub const LINUX_SLL2: u32 = 276;
+
+    /// The short name the text report prints for a link type, None for one it prints by
+    /// number. `LOOP` has no name here: the report has always printed it by number.
+    pub fn name(linktype: u32) -> Option<&'static str> {
+        match linktype {
+            NULL => Some("null"),
+            ETHERNET => Some("ethernet"),
+            RAW | RAW_ALT | RAW_OPENBSD => Some("raw"),
+            LINUX_SLL => Some("sll"),
+            IPV4 => Some("ipv4"),
+            IPV6 => Some("ipv6"),
+            LINUX_SLL2 => Some("sll2"),
+            _ => None,
+        }
+    }
 }
 
 const ETHERTYPE_VLAN: u16 = 0x8100;
@@ -826,6 +841,27 @@ mod tests {
             decode(linktype::ETHERNET, &f),
             Decoded::NotIp { .. }
         ));
+    }
+
+    #[test]
+    fn linktype_names_are_the_reports() {
+        let named = [
+            (0, "null"),
+            (1, "ethernet"),
+            (12, "raw"),
+            (14, "raw"),
+            (101, "raw"),
+            (113, "sll"),
+            (228, "ipv4"),
+            (229, "ipv6"),
+            (276, "sll2"),
+        ];
+        for (l, name) in named {
+            assert_eq!(linktype::name(l), Some(name), "{l}");
+        }
+        for l in [linktype::LOOP, 2, 105, 127, 147, 0x0fff_ffff] {
+            assert_eq!(linktype::name(l), None, "{l}");
+        }
     }
 
     #[test]
