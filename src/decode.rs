@@ -1,4 +1,4 @@
-//! Link, IP and transport decoding of one frame into a borrowed `Packet`.
+//! Link, IP and transport decoding of one frame into a `Decoded` that borrows its bytes.
 //!
 //! Link layers are read here (they are a few fixed fields); IPv4/IPv6 with extension headers,
 //! UDP and TCP are sliced with `etherparse`'s lax parser so that packets cut by the snaplen are
@@ -164,8 +164,9 @@ impl Layer {
 /// Decodes one frame of the given link type.
 ///
 /// Inlined with the Ethernet and IPv4 steps into the reader's loop: as separate calls, the
-/// decoded frame (~100 bytes) was built field by field on the stack, then copied out with wide
-/// loads, each a store-forwarding stall; 60 % of the time of `decode` on a plain UDP frame.
+/// decoded frame was built field by field on the stack, then copied out with wider loads,
+/// each a store-forwarding stall, and that was most of the time of `decode` on a plain UDP
+/// frame (the profile: benches/RESULTS.md, issue 12).
 #[inline(always)]
 pub fn decode(linktype: u32, data: &[u8]) -> Decoded<'_> {
     let mut link = LinkInfo::default();
@@ -307,11 +308,11 @@ fn ip(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
     ip_etherparse(ethertype, data, link)
 }
 
-/// The common case, read directly (about 4x faster than slicing with etherparse): an IPv4
-/// header without options, not fragmented, not cut by the snaplen, carrying a complete UDP
-/// header whose length matches the IP payload, or a complete TCP header. Anything else returns
-/// None and goes through etherparse, so the result is always the one etherparse gives (a
-/// property test checks that).
+/// The common case, read directly (slicing it with etherparse costs several times as much):
+/// an IPv4 header without options, not fragmented, not cut by the snaplen, carrying a complete
+/// UDP header whose length matches the IP payload, or a complete TCP header. Anything else
+/// returns None and goes through etherparse, so the result is always the one etherparse gives
+/// (a property test checks that).
 #[inline(always)]
 fn ipv4_fast(data: &[u8]) -> Option<(IpAddr, IpAddr, TransportLayer<'_>)> {
     let h: &[u8; 20] = data.get(..20)?.try_into().ok()?;

@@ -307,8 +307,8 @@ struct Heavy {
     /// (side, ssrc)
     ssrcs: Vec<(u8, u32)>,
     pts: Vec<u8>,
-    // The rare parts boxed on their own: a TLS flow's evidence is then ~160 bytes, not ~480
-    // (28 000 TLS flows of a busy capture: 9 MB less to allocate and page in).
+    // The rare parts boxed on their own: every TLS flow allocates this struct, a few flows
+    // are SIP or have a ClientHello pending.
     sip: Option<Box<SipSummary>>,
     /// Per side, a ClientHello being reassembled; the box goes when none is pending.
     reasm: Option<Box<[Option<tls::Reassembly>; 2]>>,

@@ -394,7 +394,6 @@ proptest! {
             }
         }
         let _ = tls::parse_client_hello(d);
-        let _ = tls::is_server_hello(d);
         if let Some(m) = sip::parse(d) {
             let mut out = [None; sip::MAX_SDP_MEDIA];
             let _ = sip::sdp_media(m.body, &mut out);

@@ -229,12 +229,6 @@ pub fn parse_client_hello(hs: &[u8]) -> Option<ClientHello<'_>> {
     Some(ch)
 }
 
-/// What a server's first bytes say: a ServerHello (RFC 8446 §4.1.3) record header with
-/// handshake type 2.
-pub fn is_server_hello(data: &[u8]) -> bool {
-    probe(data) && data.get(5) == Some(&2)
-}
-
 /// Up to `REASM_CAP` bytes of one TCP direction, placed by sequence number relative to
 /// `base`. Out-of-order segments are placed where they belong; with `fixed == false` an
 /// earlier segment moves the base down (the buffer is shifted, within the cap).
