@@ -7,21 +7,22 @@
 /// The 16-bit big-endian integer at `at`.
 #[inline]
 pub fn be16(b: &[u8], at: usize) -> Option<u16> {
-    let v = b.get(at..)?.first_chunk::<2>()?;
-    Some(u16::from_be_bytes(*v))
+    // `at..at + 2` rather than `at..` then two bytes: one bounds check when `at` is constant.
+    let v = b.get(at..at.checked_add(2)?)?;
+    Some(u16::from_be_bytes(v.try_into().ok()?))
 }
 
 /// The 32-bit big-endian integer at `at`.
 #[inline]
 pub fn be32(b: &[u8], at: usize) -> Option<u32> {
-    let v = b.get(at..)?.first_chunk::<4>()?;
-    Some(u32::from_be_bytes(*v))
+    let v = b.get(at..at.checked_add(4)?)?;
+    Some(u32::from_be_bytes(v.try_into().ok()?))
 }
 
 /// The 6-byte MAC address (IEEE 802) at `at`, in wire order.
 #[inline]
 pub fn mac(b: &[u8], at: usize) -> Option<[u8; 6]> {
-    b.get(at..)?.first_chunk::<6>().copied()
+    b.get(at..at.checked_add(6)?)?.try_into().ok()
 }
 
 #[cfg(test)]
