@@ -5,7 +5,8 @@
 //! One file per protocol (`stun`, `rtp`, `dtls`, `tls`, `sip`, `dns`), each a cheap `probe()`
 //! plus a borrowing `parse()`. This file owns the per-flow state (`AppState`): small inline
 //! counters for every flow, and a boxed `Heavy` part allocated only once a probe matched.
-//! Every list and buffer is capped; hitting a cap is counted in `AppCounters::caps_hit`.
+//! `evidence` is what the report gets; every list and buffer is capped (`caps`), and hitting
+//! a cap is counted in `AppCounters::caps_hit`.
 //! `AppState::seal` drops the transient parse state of a flow gone idle (issue 5).
 
 pub mod dns;
@@ -15,39 +16,20 @@ pub mod sip;
 pub mod stun;
 pub mod tls;
 
-use std::net::{IpAddr, SocketAddr};
+mod caps;
+mod evidence;
 
-use serde::Serialize;
+use std::net::SocketAddr;
 
-/// What a flow is, for the report's `app` field.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum App {
-    Rtp,
-    Rtcp,
-    Stun,
-    Dtls,
-    Tls,
-    Sip,
-    Dns,
-    #[default]
-    Other,
-}
-
-impl App {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            App::Rtp => "rtp",
-            App::Rtcp => "rtcp",
-            App::Stun => "stun",
-            App::Dtls => "dtls",
-            App::Tls => "tls",
-            App::Sip => "sip",
-            App::Dns => "dns",
-            App::Other => "other",
-        }
-    }
-}
+use caps::{cut, push_capped, push_str_capped};
+pub use caps::{
+    MAX_ALPN, MAX_CALL_IDS, MAX_DTLS_DATAGRAMS, MAX_PAYLOAD_TYPES, MAX_SDP_MEDIA, MAX_SIP_MESSAGES,
+    MAX_SIP_METHODS, MAX_SIP_PER_SEGMENT, MAX_SIP_STATUS, MAX_SSRCS, MAX_STRING,
+    MAX_STUN_ADDRESSES, MAX_STUN_MESSAGES, MAX_TLS_VERSIONS, MAX_UNMATCHED,
+};
+pub use evidence::{
+    App, AppCounters, AppSummary, Evidence, SdpMedia, SipSummary, StunAddress, StunAddressKind,
+};
 
 pub use crate::decode::Transport;
 
@@ -69,200 +51,10 @@ pub struct Payload<'a> {
     pub data: &'a [u8],
 }
 
-// ---- caps -------------------------------------------------------------------------------
-
-/// STUN mapped/peer/relayed addresses kept per flow (distinct).
-pub const MAX_STUN_ADDRESSES: usize = 16;
-/// RTP SSRCs kept per flow (distinct, confirmed streams only).
-pub const MAX_SSRCS: usize = 32;
-/// RTP payload types kept per flow (distinct).
-pub const MAX_PAYLOAD_TYPES: usize = 16;
-/// ALPN names and TLS versions kept.
-pub const MAX_ALPN: usize = 8;
-pub const MAX_TLS_VERSIONS: usize = 8;
-/// SIP: distinct Call-IDs, methods, status codes, SDP media kept per flow.
-pub const MAX_CALL_IDS: usize = 16;
-pub const MAX_SIP_METHODS: usize = 16;
-pub const MAX_SIP_STATUS: usize = 16;
-pub const MAX_SDP_MEDIA: usize = 32;
-/// Longest string kept (SNI, Call-ID, From, To, ...), in bytes; longer ones are cut.
-pub const MAX_STRING: usize = 256;
-/// STUN messages parsed per flow; later STUN packets are only recognised, not parsed.
-pub const MAX_STUN_MESSAGES: u16 = 512;
-/// SIP messages parsed per flow; later ones are skipped.
-pub const MAX_SIP_MESSAGES: u16 = 256;
-/// SIP messages walked in one TCP segment.
-pub const MAX_SIP_PER_SEGMENT: usize = 8;
-/// Payloads matching no probe before a flow that matched nothing is given up on.
-pub const MAX_UNMATCHED: u16 = 32;
 /// RTP: consecutive packets of one SSRC, sequence advancing by 1..=RTP_MAX_SEQ_STEP, needed
 /// before a flow is called RTP.
 pub const RTP_MIN_RUN: u8 = 4;
 pub const RTP_MAX_SEQ_STEP: u16 = 16;
-/// DTLS datagrams parsed per flow.
-pub const MAX_DTLS_DATAGRAMS: u16 = 64;
-
-// ---- summaries --------------------------------------------------------------------------
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum StunAddressKind {
-    /// (XOR-)MAPPED-ADDRESS: the server-reflexive address.
-    Mapped,
-    /// XOR-PEER-ADDRESS / MS-TURN DESTINATION-ADDRESS / REMOTE-ADDRESS.
-    Peer,
-    /// XOR-RELAYED-ADDRESS / MS-TURN Allocate response MAPPED-ADDRESS.
-    Relayed,
-}
-
-impl StunAddressKind {
-    /// The report's name (serde's).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StunAddressKind::Mapped => "mapped",
-            StunAddressKind::Peer => "peer",
-            StunAddressKind::Relayed => "relayed",
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct StunAddress {
-    pub kind: StunAddressKind,
-    pub ip: IpAddr,
-    pub port: u16,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct SdpMedia {
-    pub media: String,
-    pub ip: Option<String>,
-    pub port: u16,
-    pub proto: String,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct SipSummary {
-    pub call_ids: Vec<String>,
-    pub methods: Vec<String>,
-    pub status_codes: Vec<u16>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub sdp_media: Vec<SdpMedia>,
-    pub messages: u32,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct AppCounters {
-    /// Protocol messages parsed (STUN, RTCP, DTLS datagrams, TLS hellos, SIP, DNS).
-    pub messages: u32,
-    /// Payloads a probe accepted but the parser then rejected.
-    pub parse_errors: u32,
-    /// Times a cap was hit (lists, reassembly, scan limits), plus ClientHello reassemblies
-    /// given up unfinished (flow idle for `tls::REASM_MAX_GAP_NS`, or still pending at the end).
-    pub caps_hit: u32,
-}
-
-impl AppCounters {
-    pub fn is_zero(&self) -> bool {
-        *self == AppCounters::default()
-    }
-
-    fn add(&mut self, o: &AppCounters) {
-        self.messages = self.messages.saturating_add(o.messages);
-        self.parse_errors = self.parse_errors.saturating_add(o.parse_errors);
-        self.caps_hit = self.caps_hit.saturating_add(o.caps_hit);
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct AppSummary {
-    // `app` and `sni` are the flow's own fields in the report; the rest is the evidence, and
-    // the report leaves out what was not seen (a million flows make every byte count).
-    #[serde(skip)]
-    pub app: App,
-    #[serde(skip)]
-    pub sni: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub alpn: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub tls_versions: Vec<u16>,
-    #[serde(skip_serializing_if = "is_false")]
-    pub dtls: bool,
-    #[serde(skip_serializing_if = "is_false")]
-    pub stun: bool,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub stun_addresses: Vec<StunAddress>,
-    #[serde(skip_serializing_if = "is_false")]
-    pub ms_turn: bool,
-    /// Client side's SSRCs first.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub rtp_ssrcs: Vec<u32>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub rtp_payload_types: Vec<u8>,
-    #[serde(skip_serializing_if = "is_false")]
-    pub rtcp: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sip: Option<SipSummary>,
-    #[serde(skip_serializing_if = "AppCounters::is_zero")]
-    pub counters: AppCounters,
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
-}
-
-/// A flow's evidence as the report shows it, borrowed from its `AppState`: `AppSummary`'s
-/// fields without a copy of any string or list (the JSON report writes one per flow, from a
-/// million flows). `to_summary` makes the owned `AppSummary`.
-#[derive(Clone, Copy, Debug)]
-pub struct Evidence<'s> {
-    pub app: App,
-    pub sni: Option<&'s str>,
-    pub alpn: &'s [String],
-    pub tls_versions: &'s [u16],
-    pub dtls: bool,
-    pub stun: bool,
-    pub stun_addresses: &'s [StunAddress],
-    pub ms_turn: bool,
-    /// (side, SSRC) pairs; `rtp_ssrcs` lists them in the report's order.
-    pub ssrcs: &'s [(u8, u32)],
-    /// 0 or 1: the side whose SSRCs are listed first.
-    pub client_side: u8,
-    pub rtp_payload_types: &'s [u8],
-    pub rtcp: bool,
-    pub sip: Option<&'s SipSummary>,
-    pub counters: AppCounters,
-}
-
-impl<'s> Evidence<'s> {
-    /// `AppSummary::rtp_ssrcs`: the client side's SSRCs first, each side's in the order seen.
-    pub fn rtp_ssrcs(&self) -> impl Iterator<Item = u32> + 's {
-        let ssrcs = self.ssrcs;
-        let client = self.client_side & 1;
-        let of_client = ssrcs.iter().filter(move |(side, _)| *side == client);
-        let of_server = ssrcs.iter().filter(move |(side, _)| *side != client);
-        of_client.chain(of_server).map(|(_, ssrc)| *ssrc)
-    }
-
-    pub fn to_summary(&self) -> AppSummary {
-        AppSummary {
-            app: self.app,
-            sni: self.sni.map(str::to_owned),
-            alpn: self.alpn.to_vec(),
-            tls_versions: self.tls_versions.to_vec(),
-            dtls: self.dtls,
-            stun: self.stun,
-            stun_addresses: self.stun_addresses.to_vec(),
-            ms_turn: self.ms_turn,
-            rtp_ssrcs: self.rtp_ssrcs().collect(),
-            rtp_payload_types: self.rtp_payload_types.to_vec(),
-            rtcp: self.rtcp,
-            sip: self.sip.cloned(),
-            counters: self.counters,
-        }
-    }
-}
 
 // ---- per-flow state ---------------------------------------------------------------------
 
@@ -366,47 +158,6 @@ pub struct AppState {
     tcp_next: [u32; 2],
     counters: AppCounters,
     heavy: Option<Box<Heavy>>,
-}
-
-/// `s` cut to at most `MAX_STRING` bytes, at a char boundary.
-fn cut_str(s: &str) -> &str {
-    let mut n = MAX_STRING.min(s.len());
-    while !s.is_char_boundary(n) {
-        n -= 1;
-    }
-    s.get(..n).unwrap_or_default()
-}
-
-/// Bytes as a kept string: invalid UTF-8 replaced, then cut to `MAX_STRING` bytes (the
-/// replacement character is 3 bytes, so the cut comes after the conversion).
-fn cut(s: &[u8]) -> String {
-    let s = s.get(..MAX_STRING.min(s.len())).unwrap_or(&[]);
-    cut_str(&String::from_utf8_lossy(s)).to_owned()
-}
-
-/// Push `v` unless present; count a cap hit when full. Returns nothing; no allocation when
-/// `v` is already there.
-fn push_capped<T: PartialEq>(list: &mut Vec<T>, v: T, cap: usize, caps_hit: &mut u32) {
-    if list.contains(&v) {
-        return;
-    }
-    if list.len() >= cap {
-        *caps_hit = caps_hit.saturating_add(1);
-        return;
-    }
-    list.push(v);
-}
-
-fn push_str_capped(list: &mut Vec<String>, v: &str, cap: usize, caps_hit: &mut u32) {
-    let v = cut_str(v);
-    if list.iter().any(|x| x == v) {
-        return;
-    }
-    if list.len() >= cap {
-        *caps_hit = caps_hit.saturating_add(1);
-        return;
-    }
-    list.push(v.to_owned());
 }
 
 impl AppState {
