@@ -195,3 +195,23 @@ impl<'s> Evidence<'s> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_names() {
+        assert_eq!(App::default(), App::Other);
+        assert_eq!(App::Rtp.as_str(), "rtp");
+        assert_eq!(serde_json::to_string(&App::Dns).unwrap(), "\"dns\"");
+        for k in [
+            StunAddressKind::Mapped,
+            StunAddressKind::Peer,
+            StunAddressKind::Relayed,
+        ] {
+            let serde = serde_json::to_string(&k).unwrap();
+            assert_eq!(serde, format!("\"{}\"", k.as_str()));
+        }
+    }
+}
