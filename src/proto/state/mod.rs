@@ -162,6 +162,7 @@ impl AppState {
         }
     }
 
+    /// One payload of the flow (or an empty one: a pure ACK still carries a SYN or a time).
     pub fn observe(&mut self, p: &Payload<'_>) {
         // One bit test per packet on the common path.
         if self.has(flag::SEALED | flag::REASM) {
