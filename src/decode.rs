@@ -1,4 +1,4 @@
-//! Link, IP and transport decoding of one frame into a borrowed `Packet`.
+//! Link, IP and transport decoding of one frame into a `Decoded` that borrows its bytes.
 //!
 //! Link layers are read here (they are a few fixed fields); IPv4/IPv6 with extension headers,
 //! UDP and TCP are sliced with `etherparse`'s lax parser so that packets cut by the snaplen are
@@ -7,6 +7,8 @@
 use std::net::IpAddr;
 
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
+
+use crate::bytes::{be16, be32, mac};
 
 mod counters;
 pub use counters::DecodeCounters;
@@ -24,6 +26,21 @@ pub mod linktype {
     pub const IPV4: u32 = 228;
     pub const IPV6: u32 = 229;
     pub const LINUX_SLL2: u32 = 276;
+
+    /// The short name the text report prints for a link type, None for one it prints by
+    /// number. `LOOP` has no name here: the report has always printed it by number.
+    pub fn name(linktype: u32) -> Option<&'static str> {
+        match linktype {
+            NULL => Some("null"),
+            ETHERNET => Some("ethernet"),
+            RAW | RAW_ALT | RAW_OPENBSD => Some("raw"),
+            LINUX_SLL => Some("sll"),
+            IPV4 => Some("ipv4"),
+            IPV6 => Some("ipv6"),
+            LINUX_SLL2 => Some("sll2"),
+            _ => None,
+        }
+    }
 }
 
 const ETHERTYPE_VLAN: u16 = 0x8100;
@@ -147,23 +164,12 @@ impl Layer {
     }
 }
 
-fn be16(data: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(data.get(at..at + 2)?.try_into().ok()?))
-}
-
-fn be32(data: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(data.get(at..at + 4)?.try_into().ok()?))
-}
-
-fn mac(data: &[u8], at: usize) -> Option<[u8; 6]> {
-    data.get(at..at + 6)?.try_into().ok()
-}
-
 /// Decodes one frame of the given link type.
 ///
 /// Inlined with the Ethernet and IPv4 steps into the reader's loop: as separate calls, the
-/// decoded frame (~100 bytes) was built field by field on the stack, then copied out with wide
-/// loads, each a store-forwarding stall; 60 % of the time of `decode` on a plain UDP frame.
+/// decoded frame was built field by field on the stack, then copied out with wider loads,
+/// each a store-forwarding stall, and that was most of the time of `decode` on a plain UDP
+/// frame (the profile: benches/RESULTS.md, issue 12).
 #[inline(always)]
 pub fn decode(linktype: u32, data: &[u8]) -> Decoded<'_> {
     let mut link = LinkInfo::default();
@@ -305,11 +311,11 @@ fn ip(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
     ip_etherparse(ethertype, data, link)
 }
 
-/// The common case, read directly (about 4x faster than slicing with etherparse): an IPv4
-/// header without options, not fragmented, not cut by the snaplen, carrying a complete UDP
-/// header whose length matches the IP payload, or a complete TCP header. Anything else returns
-/// None and goes through etherparse, so the result is always the one etherparse gives (a
-/// property test checks that).
+/// The common case, read directly (slicing it with etherparse costs several times as much):
+/// an IPv4 header without options, not fragmented, not cut by the snaplen, carrying a complete
+/// UDP header whose length matches the IP payload, or a complete TCP header. Anything else
+/// returns None and goes through etherparse, so the result is always the one etherparse gives
+/// (a property test checks that).
 #[inline(always)]
 fn ipv4_fast(data: &[u8]) -> Option<(IpAddr, IpAddr, TransportLayer<'_>)> {
     let h: &[u8; 20] = data.get(..20)?.try_into().ok()?;
@@ -839,6 +845,27 @@ mod tests {
             decode(linktype::ETHERNET, &f),
             Decoded::NotIp { .. }
         ));
+    }
+
+    #[test]
+    fn linktype_names_are_the_reports() {
+        let named = [
+            (0, "null"),
+            (1, "ethernet"),
+            (12, "raw"),
+            (14, "raw"),
+            (101, "raw"),
+            (113, "sll"),
+            (228, "ipv4"),
+            (229, "ipv6"),
+            (276, "sll2"),
+        ];
+        for (l, name) in named {
+            assert_eq!(linktype::name(l), Some(name), "{l}");
+        }
+        for l in [linktype::LOOP, 2, 105, 127, 147, 0x0fff_ffff] {
+            assert_eq!(linktype::name(l), None, "{l}");
+        }
     }
 
     #[test]

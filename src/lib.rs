@@ -20,6 +20,7 @@
 )]
 
 pub mod audit;
+pub mod bytes;
 pub mod capture;
 pub mod cli;
 pub mod config;

@@ -302,7 +302,7 @@ fn hash_ip(h: &mut FxHasher, ip: &IpAddr) {
 }
 
 /// Flows one table keeps by default; packets of further new flows are counted in
-/// `FlowTable::over_cap` (a reported event), not tracked. About 0.5 KB per flow in the table.
+/// `FlowTable::over_cap` (a reported event), not tracked: the cap bounds the table's memory.
 pub const DEFAULT_MAX_FLOWS: usize = 8_000_000;
 
 /// Capture time a flow may be silent (both sides) before it is sealed: 120 s. Longer than
@@ -322,7 +322,7 @@ pub const NO_IDLE_TIMEOUT: i64 = i64::MAX;
 ///
 /// Flows live densely in a vector; a hash index maps each key to its slot. A hash map holding
 /// the flows themselves would leave up to half of its power-of-two buckets empty, each as large
-/// as a flow (~320 bytes): with a million flows, a third of a gigabyte of nothing. The index
+/// as a flow: with a million flows, a large part of the memory holds nothing. The index
 /// holds only 4-byte slots (the key is compared in the vector, next to the state the packet
 /// updates anyway), so it stays in cache: one cache miss per packet fewer.
 pub struct FlowTable {
@@ -897,9 +897,9 @@ mod tests {
 
     #[test]
     fn flow_state_does_not_grow() {
-        // 272 bytes with the sealed bit in AppState's flags; 368 since the first sighting of
-        // each side is inline (it was a heap vector of at least 64 bytes per side, one more
-        // cache miss per packet) and sightings no longer count bytes (never reported).
+        // The first sighting of each side is inline (a heap vector per side was one more
+        // cache miss per packet) and sightings count no bytes (never reported). Any growth is
+        // paid by every flow of a million-flow capture.
         assert_eq!(std::mem::size_of::<FlowState>(), 368);
     }
 

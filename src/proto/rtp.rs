@@ -3,6 +3,8 @@
 //!
 //! SRTP/SRTCP (RFC 3711) keep these headers in the clear, which is all we read.
 
+use crate::bytes::{be16, be32};
+
 /// RFC 7983 §7 (updating RFC 5764 §5.1.2): what the first byte of a multiplexed packet says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Demux {
@@ -48,18 +50,6 @@ pub struct RtpHeader {
     pub extension: bool,
     /// Bytes of payload after the header, extension and before padding.
     pub payload_len: usize,
-}
-
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    let s = b.get(at..at.checked_add(2)?)?;
-    Some(u16::from_be_bytes([*s.first()?, *s.get(1)?]))
-}
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at.checked_add(4)?)?;
-    let mut a = [0u8; 4];
-    a.copy_from_slice(s);
-    Some(u32::from_be_bytes(a))
 }
 
 /// RFC 3550 §5.1:

@@ -7,6 +7,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
+use crate::bytes::{be16, be32};
+
 /// RFC 8489 §5: the magic cookie, fixed in bytes 4..8 of every RFC 5389+ message.
 pub const MAGIC_COOKIE: u32 = 0x2112_A442;
 /// [MS-TURN] §2.2.2.12 MAGIC-COOKIE attribute value (in the attribute, not the header).
@@ -54,18 +56,6 @@ pub enum Class {
     Indication,
     Success,
     Error,
-}
-
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    let s = b.get(at..at.checked_add(2)?)?;
-    Some(u16::from_be_bytes([*s.first()?, *s.get(1)?]))
-}
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at.checked_add(4)?)?;
-    let mut a = [0u8; 4];
-    a.copy_from_slice(s);
-    Some(u32::from_be_bytes(a))
 }
 
 /// A validated STUN message, borrowed.

@@ -5,6 +5,8 @@
 
 use std::borrow::Cow;
 
+use crate::bytes::be16;
+
 /// RFC 8446 §5.1: record header length.
 pub const RECORD_HEADER_LEN: usize = 5;
 /// RFC 8446 §5.1: a record fragment is at most 2^14 bytes (+2048 for ciphertext expansion).
@@ -18,11 +20,6 @@ pub const REASM_MAX_RANGES: usize = 32;
 /// does not pause for two minutes. The flow table's idle timeout is at least this long, so
 /// sealing an idle flow frees only what would be given up anyway, whatever the shard count.
 pub const REASM_MAX_GAP_NS: i64 = 120_000_000_000;
-
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    let s = b.get(at..at.checked_add(2)?)?;
-    Some(u16::from_be_bytes([*s.first()?, *s.get(1)?]))
-}
 
 fn be24(b: &[u8], at: usize) -> Option<usize> {
     let s = b.get(at..at.checked_add(3)?)?;
@@ -230,12 +227,6 @@ pub fn parse_client_hello(hs: &[u8]) -> Option<ClientHello<'_>> {
         }
     }
     Some(ch)
-}
-
-/// What a server's first bytes say: a ServerHello (RFC 8446 §4.1.3) record header with
-/// handshake type 2.
-pub fn is_server_hello(data: &[u8]) -> bool {
-    probe(data) && data.get(5) == Some(&2)
 }
 
 /// Up to `REASM_CAP` bytes of one TCP direction, placed by sequence number relative to

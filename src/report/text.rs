@@ -55,17 +55,9 @@ fn expected_short(p: Option<&str>) -> &'static str {
     }
 }
 
+/// A link type's name, or its number when it has none.
 fn linktype_name(l: u32) -> String {
-    match l {
-        0 => "null".into(),
-        1 => "ethernet".into(),
-        101 | 12 | 14 => "raw".into(),
-        113 => "sll".into(),
-        228 => "ipv4".into(),
-        229 => "ipv6".into(),
-        276 => "sll2".into(),
-        other => format!("linktype {other}"),
-    }
+    crate::decode::linktype::name(l).map_or_else(|| format!("linktype {l}"), str::to_string)
 }
 
 fn endpoint(e: crate::flow::Endpoint) -> String {

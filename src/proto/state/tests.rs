@@ -1,0 +1,574 @@
+//! Flow-level tests of `AppState`: classification, evidence, caps, sealing and merging, on
+//! byte literals and generated payloads.
+
+use super::*;
+use crate::proto::caps::*;
+use crate::proto::evidence::StunAddressKind;
+use crate::proto::tests::hex;
+use crate::proto::{sip, tls};
+use proptest::prelude::*;
+
+fn udp(side: u8, sport: u16, dport: u16, data: &[u8]) -> Payload<'_> {
+    Payload {
+        transport: Transport::Udp,
+        side,
+        src_port: sport,
+        dst_port: dport,
+        tcp_seq: None,
+        tcp_syn: false,
+        ts_ns: 0,
+        data,
+    }
+}
+
+fn tcp(side: u8, seq: u32, syn: bool, data: &[u8]) -> Payload<'_> {
+    Payload {
+        transport: Transport::Tcp,
+        side,
+        src_port: 50000,
+        dst_port: 443,
+        tcp_seq: Some(seq),
+        tcp_syn: syn,
+        ts_ns: 0,
+        data,
+    }
+}
+
+fn rtp_pkt(ssrc: u32, seq: u16, pt: u8) -> Vec<u8> {
+    let mut v = vec![0x80, pt];
+    v.extend_from_slice(&seq.to_be_bytes());
+    v.extend_from_slice(&(u32::from(seq) * 160).to_be_bytes());
+    v.extend_from_slice(&ssrc.to_be_bytes());
+    v.extend_from_slice(&[0xAB; 40]);
+    v
+}
+
+const TEAMS_BINDING_REQ: &str = "000100682112a442b9f45d4f2ed209b36ad0098a000600092b6d49763a4a46776a0000008029000800007fed5e058e0080700004000000078036000400000001002400046efff9fe80950008651f34ce2e7915fc8037000400000002000800140cd837a6e0b14929f2882becfb32dbe307d6cbd5802800040eea2f77";
+const TEAMS_BINDING_OK: &str = "010100442112a442fd2c5e566c6739e324303bf78070000400000007002000080001c1d571a76a0a80370004000000028036000400000001000800147cb64ae09a7d1829d4c1ea524572744187cd29488028000478a5f16b";
+/// teams.pcap frame 1413: MS-TURN Send request with DESTINATION-ADDRESS and DATA (inner
+/// STUN), truncated in the capture: only used through parse of its prefix.
+const TEAMS_SRTCP: &str =
+    "80c90005000003e85445413b6f681514fa9c98c95d7a5cf38000a15e01e3e4b990e8e3fcd2e170";
+
+#[test]
+fn state_is_small() {
+    // Every flow carries an AppState: it must not grow.
+    assert!(std::mem::size_of::<AppState>() <= 88);
+    // What every TLS flow allocates: the rare SIP and reassembly parts are boxed apart.
+    assert!(std::mem::size_of::<Heavy>() <= 160);
+}
+
+#[test]
+fn stun_then_rtp_is_rtp() {
+    let mut st = AppState::default();
+    let req = hex(TEAMS_BINDING_REQ);
+    let ok = hex(TEAMS_BINDING_OK);
+    st.observe(&udp(0, 50036, 3478, &req));
+    st.observe(&udp(1, 3478, 50036, &ok));
+    assert_eq!(st.app(), App::Stun);
+    for i in 0..3u16 {
+        st.observe(&udp(0, 50036, 3478, &rtp_pkt(0x1111, 100 + i, 111)));
+    }
+    assert_eq!(st.app(), App::Stun, "three packets are not enough");
+    st.observe(&udp(0, 50036, 3478, &rtp_pkt(0x1111, 103, 111)));
+    assert_eq!(st.app(), App::Rtp);
+    // interleaved second stream in the other direction
+    for i in 0..6u16 {
+        st.observe(&udp(1, 3478, 50036, &rtp_pkt(0x2222, 7 + i * 2, 96)));
+        st.observe(&udp(1, 3478, 50036, &rtp_pkt(0x3333, 900 + i, 97)));
+    }
+    let s = st.summary(0);
+    assert_eq!(s.app, App::Rtp);
+    assert!(s.stun && s.ms_turn);
+    assert_eq!(s.rtp_ssrcs, vec![0x1111, 0x2222, 0x3333]);
+    assert_eq!(s.rtp_payload_types, vec![111, 96, 97]);
+    assert!(s
+        .stun_addresses
+        .iter()
+        .any(|a| a.kind == StunAddressKind::Mapped && a.ip.to_string() == "80.181.206.72"));
+    let s1 = st.summary(1);
+    assert_eq!(s1.rtp_ssrcs, vec![0x2222, 0x3333, 0x1111]);
+}
+
+#[test]
+fn ms_turn_allocate_addresses() {
+    let b = hex("010300852112a442222fefc7f3924bd1b99727e4000f000472c64bc6000d00040000003c0001000800010d983472fa8d8008000400000006802000080001c1d571a76a0a805000189b713c623ac1bfbbf6d5237583afa6d318e146b40000000080220009322e302e312e3231310010000400002ee000080020affdc3c55c1f6d01a7ea3daf5997ead07e311ca91093584d7d833bfb5eb507a9");
+    let mut st = AppState::default();
+    st.observe(&udp(1, 3478, 50016, &b));
+    let s = st.summary(0);
+    assert_eq!(s.app, App::Stun);
+    assert!(s.ms_turn);
+    let got: Vec<String> = s
+        .stun_addresses
+        .iter()
+        .map(|a| format!("{:?} {}:{}", a.kind, a.ip, a.port))
+        .collect();
+    assert_eq!(
+        got,
+        vec!["Relayed 52.114.250.141:3480", "Mapped 80.181.206.72:57543"]
+    );
+}
+
+#[test]
+fn single_0x80_packet_is_not_rtp() {
+    let mut st = AppState::default();
+    st.observe(&udp(0, 1, 2, &rtp_pkt(5, 1, 0)));
+    assert_eq!(st.app(), App::Other);
+    // random jumps never confirm
+    for s in [1u16, 5000, 9, 30000, 2, 60000] {
+        st.observe(&udp(0, 1, 2, &rtp_pkt(5, s, 0)));
+    }
+    assert_eq!(st.app(), App::Other);
+}
+
+#[test]
+fn srtcp_only_is_rtcp() {
+    let mut st = AppState::default();
+    let b = hex(TEAMS_SRTCP);
+    st.observe(&udp(0, 3479, 50006, &b));
+    assert_eq!(st.app(), App::Other);
+    st.observe(&udp(0, 3479, 50006, &b));
+    assert_eq!(st.app(), App::Rtcp);
+}
+
+#[test]
+fn tls_client_hello_split_and_out_of_order() {
+    let ch = hex(tls::tests::TEAMS_CH);
+    let isn = 0xFFFF_FF00u32; // wraps
+    let mut st = AppState::default();
+    st.observe(&tcp(0, isn, true, &[]));
+    let start = isn.wrapping_add(1);
+    // second half first, then the first half
+    st.observe(&tcp(0, start.wrapping_add(60), false, &ch[60..]));
+    assert_eq!(st.app(), App::Other);
+    st.observe(&tcp(0, start, false, &ch[..60]));
+    let s = st.summary(0);
+    assert_eq!(s.app, App::Tls);
+    assert_eq!(s.sni.as_deref(), Some("teams.microsoft.com"));
+    assert_eq!(s.alpn, vec!["h2".to_string(), "http/1.1".to_string()]);
+    assert!(!st.reassembling(), "reassembly buffer freed");
+    assert_eq!(st.transient_bytes(), 0);
+}
+
+#[test]
+fn tls_client_hello_in_order_without_syn() {
+    let ch = hex(tls::tests::TEAMS_CH);
+    let mut st = AppState::default();
+    st.observe(&tcp(0, 5000, false, &ch[..100]));
+    st.observe(&tcp(0, 5100, false, &ch[100..]));
+    assert_eq!(st.summary(1).sni.as_deref(), Some("teams.microsoft.com"));
+}
+
+#[test]
+fn tls_server_only() {
+    let mut st = AppState::default();
+    let mut sh = vec![0x16, 3, 3, 0, 60, 2, 0, 0, 56, 3, 3];
+    sh.resize(65, 0);
+    st.observe(&tcp(1, 77, false, &sh));
+    assert_eq!(st.app(), App::Tls);
+}
+
+#[test]
+fn sip_with_sdp_and_http_on_5060() {
+    let mut st = AppState::default();
+    st.observe(&udp(0, 5060, 5060, sip::tests::INVITE));
+    st.observe(&udp(0, 5060, 5060, b"hello"));
+    let s = st.summary(0);
+    assert_eq!(s.app, App::Sip);
+    let sip = s.sip.unwrap();
+    assert_eq!(
+        sip.call_ids,
+        vec!["105090259-446faf7a@192.168.1.2".to_string()]
+    );
+    assert_eq!(sip.methods, vec!["INVITE".to_string()]);
+    assert_eq!(sip.sdp_media[0].port, 30000);
+    assert_eq!(sip.sdp_media[0].ip.as_deref(), Some("192.168.1.2"));
+
+    let mut http = AppState::default();
+    let mut p = tcp(
+        0,
+        1,
+        false,
+        b"GET / HTTP/1.1\r\nHost: 45.58.148.2:8888\r\n\r\n",
+    );
+    p.src_port = 5060;
+    http.observe(&p);
+    http.observe(&tcp(
+        1,
+        9,
+        false,
+        b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
+    ));
+    assert_eq!(http.app(), App::Other);
+}
+
+#[test]
+fn dns_on_port_53() {
+    let q = b"\xce\x9d\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x00\x00\x01\x00\x01";
+    let mut st = AppState::default();
+    st.observe(&udp(0, 40000, 53, q));
+    assert_eq!(st.app(), App::Dns);
+    let mut off = AppState::default();
+    off.observe(&udp(0, 40000, 54, q));
+    assert_eq!(off.app(), App::Other);
+}
+
+#[test]
+fn dtls_flow() {
+    let mut b = vec![0x16, 0xfe, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0x01];
+    b.resize(13 + 0x10, 0);
+    let mut st = AppState::default();
+    st.observe(&udp(0, 1, 2, &b));
+    assert_eq!(st.app(), App::Dtls);
+}
+
+#[test]
+fn weak_random_udp_is_other() {
+    // like the dnscrypt_skype_false_positive capture: a few high-entropy datagrams
+    let mut st = AppState::default();
+    let mut x: u32 = 12345;
+    for i in 0..6u8 {
+        let mut v = Vec::new();
+        for _ in 0..300 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            v.push((x >> 16) as u8);
+        }
+        v[0] = if i % 2 == 0 { 0x00 } else { 0x80 };
+        st.observe(&udp(i % 2, 46858, 443, &v));
+    }
+    assert_eq!(st.app(), App::Other);
+}
+
+#[test]
+fn merge_two_halves() {
+    let mut a = AppState::default();
+    let mut b = AppState::default();
+    a.observe(&udp(0, 1, 2, &hex(TEAMS_BINDING_REQ)));
+    for i in 0..5 {
+        b.observe(&udp(1, 2, 1, &rtp_pkt(9, i, 0)));
+    }
+    a.merge(&b);
+    let s = a.summary(0);
+    assert_eq!(s.app, App::Rtp);
+    assert!(s.stun);
+    assert_eq!(s.rtp_ssrcs, vec![9]);
+}
+
+#[test]
+fn given_up_after_unmatched() {
+    let mut st = AppState::default();
+    for _ in 0..MAX_UNMATCHED {
+        st.observe(&udp(0, 1, 2, b"\xee nothing to see"));
+    }
+    assert!(st.has(flag::GIVEN_UP));
+    assert!(st.heavy.is_none());
+}
+
+#[test]
+fn stun_over_tcp_rfc4571_counts_every_message() {
+    let one = hex("000300082112a442704b6e453952586746596c590019000411000000");
+    let mut seg = Vec::new();
+    for _ in 0..3 {
+        seg.extend_from_slice(&one);
+    }
+    let mut st = AppState::default();
+    st.observe(&tcp(0, 1, false, &seg));
+    assert_eq!(st.app(), App::Stun);
+    assert_eq!(st.summary(0).counters.messages, 3);
+}
+
+fn check_caps(st: &AppState) {
+    let pending = st
+        .heavy
+        .as_deref()
+        .is_some_and(|h| h.tls.reasm.iter().any(|r| r.iter().any(Option::is_some)));
+    assert_eq!(st.reassembling(), pending, "REASM flag out of step");
+    // The reassembly box is freed once nothing is pending.
+    let boxed = st.heavy.as_deref().is_some_and(|h| h.tls.reasm.is_some());
+    assert_eq!(boxed, pending, "reassembly box kept with nothing pending");
+    if let Some(h) = st.heavy.as_deref() {
+        assert!(h.stun.addresses.len() <= MAX_STUN_ADDRESSES);
+        assert!(h.rtp.ssrcs.len() <= MAX_SSRCS);
+        assert!(h.rtp.payload_types.len() <= MAX_PAYLOAD_TYPES);
+        assert!(h.tls.alpn.len() <= MAX_ALPN);
+        assert!(h.tls.versions.len() <= MAX_TLS_VERSIONS);
+        assert!(h.tls.sni.as_ref().is_none_or(|s| s.len() <= MAX_STRING * 3));
+        for r in h.tls.reasm.iter().flat_map(|r| r.iter().flatten()) {
+            assert!(r.len() <= tls::REASM_CAP);
+        }
+        if let Some(s) = &h.sip {
+            assert!(s.call_ids.len() <= MAX_CALL_IDS);
+            assert!(s.methods.len() <= MAX_SIP_METHODS);
+            assert!(s.status_codes.len() <= MAX_SIP_STATUS);
+            assert!(s.sdp_media.len() <= MAX_SDP_MEDIA);
+        }
+    }
+}
+
+/// One generated packet: TCP?, side, source port, TCP sequence, SYN?, payload.
+type ArbPayload = (bool, u8, u16, u32, bool, Vec<u8>);
+
+/// The payload of a generated packet, to port 3478 at time 0.
+fn payload_of(p: &ArbPayload) -> Payload<'_> {
+    let (is_tcp, side, port, seq, syn, data) = p;
+    Payload {
+        transport: if *is_tcp {
+            Transport::Tcp
+        } else {
+            Transport::Udp
+        },
+        side: *side,
+        src_port: *port,
+        dst_port: 3478,
+        tcp_seq: is_tcp.then_some(*seq),
+        tcp_syn: *syn,
+        ts_ns: 0,
+        data,
+    }
+}
+
+fn arb_payload() -> impl Strategy<Value = ArbPayload> {
+    let data = prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..200),
+        // biased first bytes: STUN, DTLS, TURN channel, RTP, TLS, SIP
+        (
+            prop_oneof![
+                Just(0u8),
+                Just(1),
+                Just(0x16),
+                Just(0x40),
+                Just(0x80),
+                Just(0x02),
+                Just(b'I'),
+                Just(b'S')
+            ],
+            proptest::collection::vec(any::<u8>(), 0..200)
+        )
+            .prop_map(|(b, mut v)| {
+                v.insert(0, b);
+                v
+            }),
+    ];
+    (
+        any::<bool>(),
+        0u8..2,
+        prop_oneof![Just(53u16), Just(3478), Just(5060), Just(443), any::<u16>()],
+        any::<u32>(),
+        any::<bool>(),
+        data,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn observe_never_panics_and_respects_caps(pkts in proptest::collection::vec(arb_payload(), 0..60)) {
+        let mut st = AppState::default();
+        let mut other = AppState::default();
+        for pkt in &pkts {
+            let p = payload_of(pkt);
+            st.observe(&p);
+            other.observe(&p);
+            check_caps(&st);
+        }
+        st.merge(&other);
+        check_caps(&st);
+        let s = st.summary(0);
+        prop_assert!(s.rtp_ssrcs.len() <= MAX_SSRCS);
+    }
+
+    /// Sealing at any point leaves the summary as it was and frees every reassembly.
+    #[test]
+    fn sealing_never_changes_the_summary(pkts in proptest::collection::vec((arb_payload(), any::<bool>()), 0..60)) {
+        let mut st = AppState::default();
+        for (pkt, seal) in &pkts {
+            st.observe(&payload_of(pkt));
+            check_caps(&st);
+            if *seal {
+                let (app, s0, s1) = (st.app(), st.summary(0), st.summary(1));
+                st.seal();
+                check_caps(&st);
+                prop_assert_eq!(st.transient_bytes(), 0);
+                prop_assert_eq!(st.app(), app);
+                prop_assert_eq!(st.summary(0), s0);
+                prop_assert_eq!(st.summary(1), s1);
+            }
+        }
+    }
+
+
+}
+
+// ---- sealing (issue 5) ----
+
+const S: i64 = 1_000_000_000;
+
+fn at(mut p: Payload<'_>, ts_ns: i64) -> Payload<'_> {
+    p.ts_ns = ts_ns;
+    p
+}
+
+fn sealed(st: &AppState) -> AppState {
+    let mut s = st.clone();
+    s.seal();
+    s
+}
+
+#[test]
+fn sealing_keeps_classification_and_evidence() {
+    let ch = hex(tls::tests::TEAMS_CH);
+    let mut tls_flow = AppState::default();
+    tls_flow.observe(&tcp(0, 7, true, &[]));
+    tls_flow.observe(&tcp(0, 8, false, &ch));
+    let mut rtp_flow = AppState::default();
+    rtp_flow.observe(&udp(0, 50036, 3478, &hex(TEAMS_BINDING_REQ)));
+    for i in 0..5 {
+        rtp_flow.observe(&udp(0, 50036, 3478, &rtp_pkt(0x1111, 100 + i, 111)));
+    }
+    let mut sip_flow = AppState::default();
+    sip_flow.observe(&udp(0, 5060, 5060, sip::tests::INVITE));
+    for st in [&tls_flow, &rtp_flow, &sip_flow] {
+        let s = sealed(st);
+        assert!(s.is_sealed() && !st.is_sealed());
+        assert_eq!(s.app(), st.app());
+        assert_eq!(s.summary(0), st.summary(0));
+        assert_eq!(s.summary(1), st.summary(1));
+        assert!(s.heavy.is_some(), "evidence kept");
+    }
+    assert_eq!(
+        sealed(&tls_flow).summary(0).sni.as_deref(),
+        Some("teams.microsoft.com")
+    );
+    // Nothing left in Heavy: freed.
+    let empty = AppState {
+        heavy: Some(Box::default()),
+        ..AppState::default()
+    };
+    assert!(sealed(&empty).heavy.is_none());
+    // A packet clears the bit.
+    let mut s = sealed(&rtp_flow);
+    s.observe(&udp(0, 50036, 3478, &rtp_pkt(0x1111, 105, 111)));
+    assert!(!s.is_sealed());
+    assert!(std::mem::size_of::<AppState>() <= 88);
+}
+
+#[test]
+fn sealing_gives_up_a_partial_client_hello_and_counts_it() {
+    let ch = hex(tls::tests::TEAMS_CH);
+    let mut st = AppState::default();
+    st.observe(&tcp(0, 7, true, &[]));
+    st.observe(&tcp(0, 8, false, &ch[..100]));
+    assert!(st.reassembling());
+    assert_eq!(st.transient_bytes(), 100);
+    // The summary counts the unfinished hello as lost before and after sealing alike.
+    let before = st.summary(0);
+    assert_eq!(before.counters.caps_hit, 1);
+    st.seal();
+    assert!(!st.reassembling());
+    assert_eq!(st.transient_bytes(), 0);
+    assert!(st.heavy.is_none(), "only the reassembly was in Heavy");
+    assert_eq!(st.counters.caps_hit, 1);
+    assert_eq!(st.summary(0), before);
+    check_caps(&st);
+    // The rest of the hello alone is not a hello.
+    st.observe(&tcp(0, 108, false, &ch[100..]));
+    assert_eq!(st.summary(0).sni, None);
+    assert_eq!(st.summary(0).counters.caps_hit, 1);
+}
+
+#[test]
+fn after_sealing_a_client_hello_is_parsed_again() {
+    let ch = hex(tls::tests::TEAMS_CH);
+    let mut st = AppState::default();
+    st.observe(&tcp(0, 7, true, &[]));
+    st.observe(&tcp(0, 8, false, &ch[..100]));
+    st.seal();
+    // Retransmitted whole.
+    let mut whole = st.clone();
+    whole.observe(&tcp(0, 8, false, &ch));
+    assert_eq!(whole.summary(0).sni.as_deref(), Some("teams.microsoft.com"));
+    assert_eq!(whole.app(), App::Tls);
+    // Retransmitted split: a new reassembly starts and completes.
+    st.observe(&tcp(0, 8, false, &ch[..100]));
+    assert!(st.reassembling());
+    st.observe(&tcp(0, 108, false, &ch[100..]));
+    assert!(!st.reassembling());
+    let s = st.summary(0);
+    assert_eq!(s.sni.as_deref(), Some("teams.microsoft.com"));
+    assert_eq!(s.counters.caps_hit, 1, "the first attempt stays counted");
+}
+
+/// A ClientHello paused longer than `REASM_MAX_GAP_NS` is given up by the parser itself, so
+/// sealing in the gap changes nothing (whichever shard swept when).
+#[test]
+fn reassembly_gives_up_after_a_long_gap_like_sealing_does() {
+    let ch = hex(tls::tests::TEAMS_CH);
+    let run = |gap: i64, seal: bool| {
+        let mut st = AppState::default();
+        st.observe(&at(tcp(0, 7, true, &[]), 0));
+        st.observe(&at(tcp(0, 8, false, &ch[..100]), S));
+        // The server's ACKs keep the flow alive.
+        st.observe(&at(tcp(1, 900, false, &[]), 2 * S));
+        if seal {
+            st.seal();
+        }
+        st.observe(&at(tcp(0, 108, false, &ch[100..]), 2 * S + gap));
+        check_caps(&st);
+        st.summary(0)
+    };
+    let quick = run(S, false);
+    assert_eq!(quick.sni.as_deref(), Some("teams.microsoft.com"));
+    assert_eq!(quick.counters.caps_hit, 0);
+    // The gap counts from the flow's last packet (the ACK), not from the hello's.
+    assert_eq!(run(tls::REASM_MAX_GAP_NS, false), quick);
+    let late = run(tls::REASM_MAX_GAP_NS + 1, false);
+    assert_eq!(late.sni, None);
+    assert_eq!(late.counters.caps_hit, 1);
+    assert_eq!(run(tls::REASM_MAX_GAP_NS + 1, true), late);
+    // Timestamps going backwards never give up.
+    assert_eq!(run(-100 * S, false), quick);
+}
+
+#[test]
+fn merge_counts_the_other_sides_pending_hello_and_keeps_own_bits() {
+    let ch = hex(tls::tests::TEAMS_CH);
+    let mut a = AppState::default();
+    a.observe(&udp(0, 50036, 3478, &hex(TEAMS_BINDING_REQ)));
+    a.seal();
+    let mut b = AppState::default();
+    b.observe(&tcp(0, 8, false, &ch[..100]));
+    a.merge(&b);
+    // `a`'s own bits: still sealed, no reassembly taken over.
+    assert!(a.is_sealed() && !a.reassembling());
+    check_caps(&a);
+    assert_eq!(a.summary(0).counters.caps_hit, 1);
+    assert_eq!(a.summary(0).app, App::Stun);
+    // Merging a sealed copy equals merging the unsealed one.
+    let mut c = AppState::default();
+    c.merge(&sealed(&b));
+    let mut d = AppState::default();
+    d.merge(&b);
+    assert_eq!(c.summary(0), d.summary(0));
+}
+
+/// Fuzz regression (fuzz target `app_state`, seed `sip-long-strings`): a From value whose
+/// 256th byte falls inside a multi-byte character was kept as 258 bytes (cut, then a U+FFFD
+/// for the broken character), and a Call-ID cut inside a character was kept whole.
+#[test]
+fn kept_strings_stay_within_max_string_bytes() {
+    let call_id = format!("{}é{}@h", "c".repeat(MAX_STRING - 1), "d".repeat(40));
+    let from = format!("{}@contoso.com", "zoë".repeat(90));
+    let msg = format!(
+        "INVITE sip:bob@contoso.com SIP/2.0\r\nFrom: <sip:{from}>\r\nTo: <sip:bob@contoso.com>\r\nCall-ID: {call_id}\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+    );
+    let mut st = AppState::default();
+    st.observe(&udp(0, 50000, 5060, msg.as_bytes()));
+    let s = st.summary(0);
+    let sip = s.sip.unwrap();
+    let from = sip.from.unwrap();
+    assert!(from.len() <= MAX_STRING, "{} bytes", from.len());
+    assert!(from.starts_with("<sip:zoë"));
+    assert_eq!(sip.call_ids.len(), 1);
+    assert_eq!(sip.call_ids[0], "c".repeat(MAX_STRING - 1));
+}
