@@ -56,16 +56,22 @@ pub enum Detail<'a> {
         forward: PointNames<'a>,
         reverse: PointNames<'a>,
     },
-    /// `expressroute-bypassed`: the direction that went over the Internet.
-    ExpressrouteBypassed { direction: Direction },
-    /// `unexpected-expressroute`: the direction that went over ExpressRoute, and why it should
-    /// not have.
+    /// `expressroute-bypassed`: the direction that went over the Internet, `partly` when it
+    /// was split between both paths.
+    ExpressrouteBypassed { direction: Direction, partly: bool },
+    /// `unexpected-expressroute`: the direction that went over ExpressRoute (`partly`: split),
+    /// and why it should not have.
     UnexpectedExpressroute {
         direction: Direction,
+        partly: bool,
         reason: UnexpectedReason,
     },
-    /// `one-sided-flow`: what the one direction sent.
-    OneSided { packets: u64, duration_ns: i64 },
+    /// `one-sided-flow`: the one direction seen, and what it sent.
+    OneSided {
+        direction: Direction,
+        packets: u64,
+        duration_ns: i64,
+    },
     /// `media-over-tcp`: the media app recognised on TCP.
     MediaOverTcp { app: App },
     /// `path-split`: the direction seen on both edge paths.
@@ -120,6 +126,26 @@ fn direction_of(path: PathPair, wanted: ObservedPath) -> Direction {
     }
 }
 
+/// The first direction that went over `wrong` wholly, else the first split one (`true`).
+fn wrong_direction(path: PathPair, wrong: ObservedPath) -> (Direction, bool) {
+    if path.forward == Some(wrong) || path.reverse == Some(wrong) {
+        (direction_of(path, wrong), false)
+    } else {
+        (direction_of(path, ObservedPath::Split), true)
+    }
+}
+
+/// Why a direction over ExpressRoute should not have taken it.
+fn unexpected_reason(input: &AuditInput<'_>, v: &Verdict<'_>) -> UnexpectedReason {
+    if v.ends.o365.is_some() {
+        UnexpectedReason::SetNotRouted
+    } else if input.site.expressroute {
+        UnexpectedReason::NotOffice365
+    } else {
+        UnexpectedReason::SiteWithoutExpressroute
+    }
+}
+
 /// The finding `code` of a flow (one of its verdict's codes).
 pub(super) fn finding<'a>(
     input: &'a AuditInput<'a>,
@@ -146,24 +172,29 @@ pub(super) fn finding<'a>(
             forward: path.forward,
             reverse: path.reverse,
         },
-        Code::ExpressrouteBypassed => Detail::ExpressrouteBypassed {
-            direction: direction_of(path, ObservedPath::Internet),
-        },
-        Code::UnexpectedExpressroute => Detail::UnexpectedExpressroute {
-            direction: direction_of(path, ObservedPath::Expressroute),
-            reason: if v.ends.o365.is_some() {
-                UnexpectedReason::SetNotRouted
-            } else if input.site.expressroute {
-                UnexpectedReason::NotOffice365
-            } else {
-                UnexpectedReason::SiteWithoutExpressroute
-            },
-        },
+        Code::ExpressrouteBypassed => {
+            let (direction, partly) = wrong_direction(path, ObservedPath::Internet);
+            Detail::ExpressrouteBypassed { direction, partly }
+        }
+        Code::UnexpectedExpressroute => {
+            let (direction, partly) = wrong_direction(path, ObservedPath::Expressroute);
+            Detail::UnexpectedExpressroute {
+                direction,
+                partly,
+                reason: unexpected_reason(input, v),
+            }
+        }
         Code::OneSidedFlow => {
-            let (fwd, _) = sides();
+            let (fwd, rev) = sides();
+            let (direction, seen) = if fwd.packets > 0 {
+                (Direction::Forward, fwd)
+            } else {
+                (Direction::Reverse, rev)
+            };
             Detail::OneSided {
-                packets: fwd.packets,
-                duration_ns: fwd.last_ns - fwd.first_ns,
+                direction,
+                packets: seen.packets,
+                duration_ns: seen.last_ns - seen.first_ns,
             }
         }
         Code::MediaOverTcp => Detail::MediaOverTcp { app: v.app },

@@ -341,7 +341,8 @@ macs = ["02:00:00:00:1e:01"]
             assert!(matches!(
                 findings[1].detail,
                 Detail::ExpressrouteBypassed {
-                    direction: Direction::Reverse
+                    direction: Direction::Reverse,
+                    partly: false
                 }
             ));
             assert_eq!(findings[1].client.port, 50014);
@@ -382,11 +383,75 @@ macs = ["02:00:00:00:1e:01"]
             assert!(matches!(
                 one_sided.detail,
                 Detail::OneSided {
+                    direction: Direction::Forward,
                     packets: 3,
                     duration_ns: 2_500_000_000
                 }
             ));
             assert_eq!(f.verdict.path.reverse, None);
+        });
+    }
+
+    /// Issue 13: only the server's packets were captured: the client is still the internal
+    /// end, and the flow is one-sided from the server's end.
+    #[test]
+    fn a_reply_only_flow_is_one_sided_from_the_server() {
+        let mut t = FlowTable::new();
+        for ts in [1.0, 2.0, 3.5] {
+            udp(&mut t, 1, MEDIA, CLIENT, ts, MAC);
+        }
+        audited(&["er0", "inet0"], t, |a| {
+            let f = a.flow(0).unwrap();
+            assert_eq!(f.client().port, 50014);
+            assert_eq!(f.verdict.path.forward, None);
+            let one_sided = f.findings().find(|f| f.code == Code::OneSidedFlow).unwrap();
+            assert!(matches!(
+                one_sided.detail,
+                Detail::OneSided {
+                    direction: Direction::Reverse,
+                    packets: 3,
+                    ..
+                }
+            ));
+        });
+    }
+
+    /// Issue 13: with only `inet0` named in the profile, out by `er0` (no rule) and back by
+    /// `inet0` is still an asymmetric route, not only an unknown path.
+    #[test]
+    fn a_partial_profile_does_not_hide_asymmetry() {
+        let mut t = FlowTable::new();
+        udp(&mut t, 0, CLIENT, MEDIA, 1.0, MAC);
+        udp(&mut t, 1, MEDIA, CLIENT, 1.1, MAC);
+        audited(&["er-unnamed", "inet0"], t, |a| {
+            let f = a.flow(0).unwrap();
+            assert_eq!(f.verdict.path.forward, Some(ObservedPath::Unknown));
+            assert_eq!(f.verdict.path.reverse, Some(ObservedPath::Internet));
+            assert!(f.verdict.has(Code::AsymmetricRoute));
+            assert!(a.fails(Some(Severity::Error)));
+        });
+    }
+
+    /// Issue 13: a direction expected over ExpressRoute with part of it over the Internet is
+    /// bypassed, not only split.
+    #[test]
+    fn a_split_direction_is_also_bypassed() {
+        let mut t = FlowTable::new();
+        udp(&mut t, 0, CLIENT, MEDIA, 1.0, MAC);
+        udp(&mut t, 1, CLIENT, MEDIA, 1.1, MAC);
+        udp(&mut t, 0, MEDIA, CLIENT, 1.2, MAC);
+        audited(&["er0", "inet0"], t, |a| {
+            let f = a.flow(0).unwrap();
+            assert_eq!(f.verdict.path.forward, Some(ObservedPath::Split));
+            let codes: Vec<Code> = f.findings().map(|f| f.code).collect();
+            assert_eq!(codes, [Code::ExpressrouteBypassed, Code::PathSplit]);
+            assert!(matches!(
+                f.findings().next().unwrap().detail,
+                Detail::ExpressrouteBypassed {
+                    direction: Direction::Forward,
+                    partly: true
+                }
+            ));
         });
     }
 

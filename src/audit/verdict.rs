@@ -49,7 +49,7 @@ impl Ends<'_> {
 
 /// The ends of a flow.
 pub fn ends<'a>(input: &AuditInput<'a>, key: &FlowKey, state: &FlowState) -> Ends<'a> {
-    let client_side = state.client_side();
+    let client_side = state.client_side(key);
     let client = key.sender(client_side);
     let server = key.sender(1 - client_side);
     let client_internal = stays_inside(input.site, client.ip);
@@ -181,25 +181,34 @@ fn codes(
     let either = |p: ObservedPath| pf == Some(p) || pr == Some(p);
     let mut codes = Codes::default();
     let mut by_points = false;
-    if ObservedPath::is_edge(pf) && ObservedPath::is_edge(pr) && pf != pr {
+    let both_edge = ObservedPath::is_edge(pf) && ObservedPath::is_edge(pr);
+    if both_edge && pf != pr {
         codes.insert(Code::AsymmetricRoute);
     } else if !local
+        && !both_edge
         && fwd.packets > 0
         && rev.packets > 0
-        && !ObservedPath::is_edge(pf)
-        && !ObservedPath::is_edge(pr)
         && seen_at_different_points(fwd, rev)
     {
+        // A capture point without a rule (no profile, or a partial one) does not hide an
+        // asymmetric route: the directions still crossed different capture points.
         codes.insert(Code::AsymmetricRoute);
         by_points = true;
     }
-    if expected == Some(PathName::Expressroute) && either(ObservedPath::Internet) {
+    // A split direction went over both paths, so partly over the wrong one too.
+    let over = |p: ObservedPath| either(p) || either(ObservedPath::Split);
+    if expected == Some(PathName::Expressroute) && over(ObservedPath::Internet) {
         codes.insert(Code::ExpressrouteBypassed);
     }
-    if expected == Some(PathName::Internet) && either(ObservedPath::Expressroute) {
+    if expected == Some(PathName::Internet) && over(ObservedPath::Expressroute) {
         codes.insert(Code::UnexpectedExpressroute);
     }
-    if crossing_edge && rev.packets == 0 && one_sided_evidence(tcp, fwd) {
+    let one_sided = match (fwd.packets, rev.packets) {
+        (_, 0) => one_sided_evidence(tcp, fwd),
+        (0, _) => one_sided_evidence(tcp, rev),
+        _ => false,
+    };
+    if crossing_edge && one_sided {
         codes.insert(Code::OneSidedFlow);
     }
     if tcp && matches!(app, App::Rtp | App::Rtcp | App::Stun) {
@@ -227,12 +236,13 @@ fn seen_at_different_points(fwd: &Side, rev: &Side) -> bool {
     only_fwd && only_rev
 }
 
-/// SPEC `one-sided-flow`: TCP, a SYN and its retries (or any two segments) with no reply; UDP,
-/// several packets over seconds with no reply. A single packet proves nothing.
-fn one_sided_evidence(tcp: bool, fwd: &Side) -> bool {
+/// SPEC `one-sided-flow`, for the one direction seen: TCP, a SYN (or SYN-ACK) and its retries
+/// (or any two segments) with nothing the other way; UDP, several packets over seconds. A
+/// single packet proves nothing.
+fn one_sided_evidence(tcp: bool, seen: &Side) -> bool {
     if tcp {
-        fwd.packets >= 2
+        seen.packets >= 2
     } else {
-        fwd.packets >= 3 && fwd.last_ns - fwd.first_ns >= 1_000_000_000
+        seen.packets >= 3 && seen.last_ns - seen.first_ns >= 1_000_000_000
     }
 }

@@ -195,6 +195,13 @@ impl Side {
     }
 }
 
+/// A port servers listen on, so the end using it is the server of a flow caught without its
+/// handshake: every port below 1024, and the Office 365 endpoint sets' others (TURN and media
+/// relays 3478-3481, SIP 5060/5061).
+pub fn is_service_port(port: u16) -> bool {
+    port < 1024 || (3478..=3481).contains(&port) || port == 5060 || port == 5061
+}
+
 /// Everything kept about one flow while packets are read.
 #[derive(Clone, Debug, Default)]
 pub struct FlowState {
@@ -206,15 +213,28 @@ pub struct FlowState {
 }
 
 impl FlowState {
-    /// The side that is the client: the sender of the earliest SYN without ACK for TCP, else
-    /// the sender of the earliest packet (SPEC "JSON report": `client`). Ties go to side 0.
-    pub fn client_side(&self) -> u8 {
+    /// The side that is the client (SPEC "JSON report": `client`), by the first rule that
+    /// applies: the sender of the earliest SYN without ACK; the receiver of a SYN-ACK (only the
+    /// reply was captured); for a flow caught mid-way, the end not on a service port when the
+    /// other is on one; else the sender of the earliest packet. Ties go to side 0.
+    pub fn client_side(&self, key: &FlowKey) -> u8 {
         let [s0, s1] = &self.sides;
         match (s0.first_syn_ns, s1.first_syn_ns) {
             (Some(a), Some(b)) => return u8::from(b < a),
             (Some(_), None) => return 0,
             (None, Some(_)) => return 1,
             (None, None) => {}
+        }
+        let sent_syn_ack = |s: &Side| s.tcp_seen & seen::SYN_ACK != 0;
+        match (sent_syn_ack(s0), sent_syn_ack(s1)) {
+            (true, false) => return 1,
+            (false, true) => return 0,
+            _ => {}
+        }
+        match (is_service_port(key.a.port), is_service_port(key.b.port)) {
+            (true, false) => return 1,
+            (false, true) => return 0,
+            _ => {}
         }
         match (s0.packets, s1.packets) {
             (0, _) => 1,
@@ -679,10 +699,99 @@ mod tests {
             false,
         ));
         let (key, state) = t.into_flows().next().unwrap();
-        let client = state.client_side();
+        let client = state.client_side(&key);
         assert_eq!(key.sender(client), ep(1, 5000));
         assert_eq!(state.sides[usize::from(client)].tcp_seen, seen::SYN);
         assert_eq!(state.sides[usize::from(1 - client)].tcp_seen, seen::SYN_ACK);
+    }
+
+    /// Issue 13: only the server's SYN-ACKs were captured (the one-sided or asymmetric case):
+    /// their receiver is the client, whatever the ports.
+    #[test]
+    fn syn_ack_receiver_is_client_when_only_the_reply_was_captured() {
+        let mut t = FlowTable::new();
+        let link = LinkInfo::default();
+        for ts in [100, 1_100] {
+            t.update(&obs(
+                ep(1, 8080),
+                ep(9, 51000),
+                &tcp(tcp_flag::SYN | tcp_flag::ACK),
+                &link,
+                P0,
+                ts,
+                60,
+                false,
+            ));
+        }
+        let (key, state) = t.into_flows().next().unwrap();
+        assert_eq!(key.sender(state.client_side(&key)), ep(9, 51000));
+    }
+
+    /// Issue 13: a flow caught mid-way (no handshake) whose first packet came from the server:
+    /// the end on a service port is the server.
+    #[test]
+    fn service_port_end_is_server_of_a_flow_caught_mid_way() {
+        let link = LinkInfo::default();
+        for (server, client) in [(ep(9, 443), ep(1, 43854)), (ep(1, 3479), ep(9, 50012))] {
+            let mut t = FlowTable::new();
+            t.update(&obs(
+                server,
+                client,
+                &tcp(tcp_flag::ACK),
+                &link,
+                P0,
+                100,
+                60,
+                false,
+            ));
+            t.update(&obs(
+                client,
+                server,
+                &tcp(tcp_flag::ACK),
+                &link,
+                P0,
+                200,
+                60,
+                false,
+            ));
+            let (key, state) = t.into_flows().next().unwrap();
+            assert_eq!(key.sender(state.client_side(&key)), client);
+        }
+        // Both on service ports (SIP trunk 5060 <-> 5060): the first sender.
+        let mut t = FlowTable::new();
+        let udp = empty_udp();
+        t.update(&obs(
+            ep(9, 5060),
+            ep(1, 5060),
+            &udp,
+            &link,
+            P0,
+            100,
+            60,
+            false,
+        ));
+        t.update(&obs(
+            ep(1, 5060),
+            ep(9, 5060),
+            &udp,
+            &link,
+            P0,
+            200,
+            60,
+            false,
+        ));
+        let (key, state) = t.into_flows().next().unwrap();
+        assert_eq!(key.sender(state.client_side(&key)), ep(9, 5060));
+    }
+
+    #[test]
+    fn service_ports() {
+        for p in [53, 443, 1023, 3478, 3481, 5060, 5061] {
+            assert!(is_service_port(p), "{p}");
+        }
+        for p in [1024, 3477, 3482, 5062, 50000] {
+            assert!(!is_service_port(p), "{p}");
+        }
     }
 
     #[test]
@@ -694,7 +803,7 @@ mod tests {
             ..LinkInfo::default()
         };
         t.update(&obs(
-            ep(9, 3478),
+            ep(9, 50020),
             ep(1, 50000),
             &udp,
             &link,
@@ -704,7 +813,7 @@ mod tests {
             false,
         ));
         t.update(&obs(
-            ep(9, 3478),
+            ep(9, 50020),
             ep(1, 50000),
             &udp,
             &link,
@@ -716,7 +825,7 @@ mod tests {
         link.vlan = Some(200);
         t.update(&obs(
             ep(1, 50000),
-            ep(9, 3478),
+            ep(9, 50020),
             &udp,
             &link,
             P0,
@@ -725,8 +834,8 @@ mod tests {
             false,
         ));
         let (key, state) = t.into_flows().next().unwrap();
-        let client = state.client_side();
-        assert_eq!(key.sender(client), ep(9, 3478));
+        let client = state.client_side(&key);
+        assert_eq!(key.sender(client), ep(9, 50020));
         let cs = &state.sides[usize::from(client)];
         assert_eq!(
             (cs.packets, cs.bytes, cs.first_ns, cs.last_ns),
@@ -751,11 +860,11 @@ mod tests {
         b.update(&obs(ep(1, 1), ep(2, 2), &udp, &link, p1, 30, 10, false));
         a.merge(b);
         assert_eq!(a.len(), 1);
-        let (_, s) = a.into_flows().next().unwrap();
+        let (k, s) = a.into_flows().next().unwrap();
         assert_eq!(s.sides[0].packets, 2);
         assert_eq!(s.sides[0].sightings.len(), 2);
         assert_eq!(s.sides[1].packets, 1);
-        assert_eq!(s.client_side(), 0);
+        assert_eq!(s.client_side(&k), 0);
     }
 
     #[test]
@@ -892,7 +1001,7 @@ mod tests {
 
     fn summary(t: &FlowTable, key: &FlowKey) -> proto::AppSummary {
         let f = t.get(key).unwrap();
-        f.app.summary(f.client_side())
+        f.app.summary(f.client_side(key))
     }
 
     #[test]

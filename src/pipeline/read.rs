@@ -286,7 +286,7 @@ pub(super) mod tests {
                 format!(
                     "{k:?} {:?} {:?} {}",
                     s.sides,
-                    s.app.summary(s.client_side()),
+                    s.app.summary(s.client_side(&k)),
                     s.fragments
                 )
             })

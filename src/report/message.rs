@@ -5,7 +5,7 @@
 use std::fmt::{self, Write};
 
 use super::write_ip;
-use crate::audit::{Detail, Finding, ObservedPath, UnexpectedReason};
+use crate::audit::{Detail, Direction, Finding, ObservedPath, UnexpectedReason};
 
 /// The whole message: the flow, then what was found.
 /// `udp 10.0.0.1:50000 -> 52.112.0.1:3478 (Office 365 endpoint set 11, Skype Optimize): ...`
@@ -27,6 +27,13 @@ pub fn message(f: &Finding<'_>) -> String {
 pub fn detail(f: &Finding<'_>) -> String {
     let mut text = String::new();
     let _ = write_detail(&mut text, f);
+    text
+}
+
+/// The short detail as a `String` (see `write_short_detail`).
+pub fn short_detail(f: &Finding<'_>) -> String {
+    let mut text = String::new();
+    let _ = write_short_detail(&mut text, f);
     text
 }
 
@@ -80,20 +87,32 @@ pub fn write_detail<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
                 "; a stateful firewall on either path sees only half of the flow",
             ],
         ),
-        Detail::ExpressrouteBypassed { direction } => parts(
+        Detail::ExpressrouteBypassed { direction, partly } => parts(
             w,
             &[
                 "expected over expressroute, but the ",
                 direction.as_str(),
-                " direction went over internet",
+                if *partly {
+                    " direction went partly over internet (split between both paths)"
+                } else {
+                    " direction went over internet"
+                },
             ],
         ),
-        Detail::UnexpectedExpressroute { direction, reason } => parts(
+        Detail::UnexpectedExpressroute {
+            direction,
+            partly,
+            reason,
+        } => parts(
             w,
             &[
                 "the ",
                 direction.as_str(),
-                " direction went over expressroute, but ",
+                if *partly {
+                    " direction went partly over expressroute (split between both paths), but "
+                } else {
+                    " direction went over expressroute, but "
+                },
                 match reason {
                     UnexpectedReason::SetNotRouted => {
                         "its endpoint set is not routed over ExpressRoute"
@@ -108,11 +127,22 @@ pub fn write_detail<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
             ],
         ),
         Detail::OneSided {
+            direction: Direction::Forward,
             packets,
             duration_ns,
         } => write!(
             w,
             "{packets} packets sent over {:.1} s, no reply seen at any capture point",
+            *duration_ns as f64 / 1e9
+        ),
+        Detail::OneSided {
+            direction: Direction::Reverse,
+            packets,
+            duration_ns,
+        } => write!(
+            w,
+            "only the server's direction was seen: {packets} packets over {:.1} s, the client's \
+             direction was seen at no capture point",
             *duration_ns as f64 / 1e9
         ),
         Detail::MediaOverTcp { app } => parts(
@@ -130,16 +160,34 @@ pub fn write_detail<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
                 " direction was seen on both expressroute and internet",
             ],
         ),
-        Detail::UnknownPath { forward, reverse } => parts(
-            w,
-            &[
+        Detail::UnknownPath { .. } => {
+            write_short_detail(w, f)?;
+            w.write_str("; ")?;
+            w.write_str(UNKNOWN_PATH_ADVICE)
+        }
+    }
+}
+
+/// What to do about `unknown-path`: the text report says it once, under the code.
+pub const UNKNOWN_PATH_ADVICE: &str =
+    "add a [[path]] rule for its capture point, VLAN or next-hop MAC";
+
+/// The detail without the advice the text report gives once per code (`unknown-path`'s).
+pub fn write_short_detail<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
+    match &f.detail {
+        Detail::UnknownPath { forward, reverse } => {
+            for part in [
                 "path not determined (forward ",
                 describe(*forward),
                 ", reverse ",
                 describe(*reverse),
-                "); add a [[path]] rule for its capture point, VLAN or next-hop MAC",
-            ],
-        ),
+                ")",
+            ] {
+                w.write_str(part)?;
+            }
+            Ok(())
+        }
+        _ => write_detail(w, f),
     }
 }
 
@@ -157,7 +205,7 @@ fn write_list<'n, W: Write>(w: &mut W, names: impl Iterator<Item = &'n str>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::{Code, Direction};
+    use crate::audit::Code;
     use crate::decode::Transport;
     use crate::flow::Endpoint;
 
@@ -185,6 +233,7 @@ mod tests {
             Code::ExpressrouteBypassed,
             Detail::ExpressrouteBypassed {
                 direction: Direction::Forward,
+                partly: false,
             },
         );
         assert_eq!(
@@ -203,6 +252,7 @@ mod tests {
         let f = finding(
             Code::OneSidedFlow,
             Detail::OneSided {
+                direction: Direction::Forward,
                 packets: 3,
                 duration_ns: 2_460_000_000,
             },
