@@ -26,6 +26,11 @@ pub enum Command {
     /// List the capture points, VLANs, next-hop MACs and SLL2 ifindexes seen, to write a site
     /// profile's [[path]] rules.
     Interfaces(InterfacesArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard
+    /// output, e.g. `callpath completions bash > /etc/bash_completion.d/callpath`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to standard output, e.g. `callpath man > callpath.1`.
+    Man,
 }
 
 /// What every command reads: the captures, the site profile, the ranges, the threads.
@@ -61,9 +66,44 @@ pub struct AuditArgs {
     /// Lowest finding severity that makes the exit status 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    /// Text report: flows listed under each finding code (0: all).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
     /// No progress bar on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub select: SelectArgs,
+}
+
+/// Which flows the report is about: a flow must match every option given, and any of the
+/// values of each. Findings, summary and exit status follow the selection; flow ids stay
+/// those of the whole audit.
+#[derive(clap::Args, Debug, Default)]
+#[command(next_help_heading = "Selecting flows")]
+pub struct SelectArgs {
+    /// Only flows of this app (rtp, rtcp, stun, dtls, tls, sip, dns, other); repeat or
+    /// separate with commas.
+    #[arg(long, value_name = "APP", value_delimiter = ',')]
+    pub app: Vec<String>,
+    /// Only flows with this finding code (e.g. asymmetric-route); repeat or separate with
+    /// commas.
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    pub finding: Vec<String>,
+    /// Only flows with an end in this network (e.g. 10.20.0.0/16); repeat or separate with
+    /// commas.
+    #[arg(long, value_name = "CIDR", value_delimiter = ',')]
+    pub net: Vec<String>,
+    /// Only flows to or from this Office 365 endpoint set id (e.g. 11 for Teams media);
+    /// repeat or separate with commas.
+    #[arg(long = "set", value_name = "ID", value_delimiter = ',')]
+    pub set: Vec<u32>,
+    /// Only flows with a packet at or after this RFC 3339 time (e.g. 2026-11-02T09:00:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only flows with a packet at or before this RFC 3339 time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -73,6 +113,19 @@ pub struct InterfacesArgs {
     /// Output format: a table, a JSON array, or one JSON object per line.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+    /// Write the list to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// No progress bar on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -91,6 +144,8 @@ pub enum FailOn {
     Error,
     /// Exit 1 on warning or error findings.
     Warning,
+    /// Exit 1 on any finding.
+    Info,
     /// Never exit 1 for findings.
     Never,
 }

@@ -8,8 +8,8 @@ use std::io::{self, BufWriter, Write};
 use anyhow::{Context, Result};
 
 use crate::audit::{self, AuditInput};
-use crate::cli::{AuditArgs, Cli, Command, FailOn, InterfacesArgs};
-use crate::config::{report_format, Config};
+use crate::cli::{AuditArgs, Cli, Command, CompletionsArgs, FailOn, InterfacesArgs};
+use crate::config::{report_format, selection, Config};
 use crate::pipeline::{self, CaptureSummary, Timings};
 use crate::report;
 
@@ -17,7 +17,35 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Audit(a) => run_audit(a),
         Command::Interfaces(a) => run_interfaces(a),
+        Command::Completions(a) => run_completions(a),
+        Command::Man => run_man(),
     }
+}
+
+/// The clap command with `--version` naming the bundled ranges snapshot.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let version = format!(
+        "{} (bundled Office 365 ranges: worldwide as of {})",
+        env!("CARGO_PKG_VERSION"),
+        crate::ranges::BUNDLED_AS_OF
+    );
+    Cli::command().version(version)
+}
+
+fn run_completions(args: CompletionsArgs) -> Result<u8> {
+    let mut out = io::stdout();
+    clap_complete::generate(args.shell, &mut command(), "callpath", &mut out);
+    out.flush().context("cannot write the completion script")?;
+    Ok(0)
+}
+
+fn run_man() -> Result<u8> {
+    let mut out = io::stdout();
+    clap_mangen::Man::new(command())
+        .render(&mut out)
+        .context("cannot write the manual page")?;
+    Ok(0)
 }
 
 fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
@@ -59,6 +87,7 @@ fn raw_stdout() -> Box<dyn Write + Send> {
 
 fn run_audit(args: AuditArgs) -> Result<u8> {
     let config = Config::new(&args.input, args.fail_on)?;
+    let selection = selection(&args.select)?;
     let pool = thread_pool(config.threads)?;
     let mut timings = Timings::from_env();
     let captured = pipeline::read_all(&config.captures, !args.quiet, &pool);
@@ -70,8 +99,10 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         ranges: &config.ranges,
         captures: &captures,
     };
-    let audited = pool.install(|| audit::audit(&input, captured.table));
-    let report = report::build(&audited);
+    let mut audited = pool.install(|| audit::audit(&input, captured.table));
+    audited.select(&selection);
+    let mut report = report::build(&audited);
+    report.limit = (args.limit > 0).then_some(args.limit);
     timings.lap("audit");
     let mut out = output(args.output.as_deref())?;
     // The JSON writers build flow reports in parallel: within the --threads pool.
@@ -114,16 +145,17 @@ fn exit_status(captures: &[CaptureSummary], failing: bool) -> u8 {
 fn run_interfaces(args: InterfacesArgs) -> Result<u8> {
     let config = Config::new(&args.input, FailOn::Never)?;
     let pool = thread_pool(config.threads)?;
-    let captured = pipeline::read_all(&config.captures, true, &pool);
+    let captured = pipeline::read_all(&config.captures, !args.quiet, &pool);
     let input = AuditInput {
         site: &config.site,
         ranges: &config.ranges,
         captures: &captured.captures,
     };
     let stats = audit::interface_stats(&input, &captured.table);
-    let mut out = output(None)?;
-    report::write_interfaces(report_format(args.format), &stats, &mut out)?;
-    out.flush()?;
+    let mut out = output(args.output.as_deref())?;
+    report::write_interfaces(report_format(args.format), &stats, &mut out)
+        .and_then(|()| out.flush())
+        .context("cannot write the list")?;
     print_problems(&captured.captures, false);
     Ok(exit_status(&captured.captures, false))
 }

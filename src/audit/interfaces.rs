@@ -1,17 +1,22 @@
 //! The `interfaces` command's statistics: each capture point, SLL2 ifindex, VLAN and next-hop
 //! MAC seen, with its packets, flows and Office 365 share, to write a site profile's `[[path]]`
 //! rules. Computed with the audit's own rules (which end is inside, which end is Office 365,
-//! which MAC is the next hop), so the two never disagree.
+//! which MAC is the next hop), so the two never disagree. Packets and flows are those of
+//! TCP/UDP flows, as the audit counts them.
+//!
+//! An end counts as inside for the next hop when the site profile says so or when it is in the
+//! default internal ranges (RFC 1918 and the like): adding a profile only adds the next hops of
+//! its own prefixes (NAT pools), so the MACs listed do not change with `--site` but for those.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::path::next_hop_mac;
+use super::path::{next_hop_mac, stays_inside};
 use super::verdict::ends;
 use super::AuditInput;
 use crate::flow::{FlowTable, Sighting};
-use crate::site::PathName;
+use crate::site::{PathName, Site};
 
 /// What a `[[path]]` rule can name (in the order the statistics list them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -113,12 +118,15 @@ fn names_of(
 /// value.
 pub fn interface_stats(input: &AuditInput<'_>, table: &FlowTable) -> Vec<PointStats> {
     let mut map: BTreeMap<(PointKind, PointValue), Tally> = BTreeMap::new();
+    let defaults = Site::default();
     for (flow_no, (key, state)) in (1u64..).zip(table.iter()) {
         let ends = ends(input, key, state);
         let o365 = ends.o365.is_some();
+        let inside =
+            |side: u8| ends.sender_internal(side) || stays_inside(&defaults, key.sender(side).ip);
         for (side, s) in (0u8..).zip(&state.sides) {
-            let sender_internal = ends.sender_internal(side);
-            let receiver_internal = ends.sender_internal(1 - side);
+            let sender_internal = inside(side);
+            let receiver_internal = inside(1 - side);
             for sight in &s.sightings {
                 for (kind, value, path) in
                     names_of(input, sight, sender_internal, receiver_internal)

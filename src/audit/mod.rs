@@ -10,6 +10,7 @@ mod finding;
 mod interfaces;
 mod path;
 mod points;
+mod selection;
 mod verdict;
 
 pub use code::{Code, Codes, Severity};
@@ -17,6 +18,7 @@ pub use finding::{Detail, Finding, PointNames, UnexpectedReason};
 pub use interfaces::{interface_stats, PointKind, PointStats, PointValue};
 pub use path::{next_hop_mac, stays_inside, Direction, ObservedPath, Pair, PathPair};
 pub use points::{CaptureFile, CapturePoint, PointName};
+pub use selection::Selection;
 pub use verdict::{ends, Ends, Verdict};
 
 use crate::decode::Transport;
@@ -42,6 +44,12 @@ pub struct Audited<'a> {
     /// Table slots in report order.
     order: Vec<u32>,
     verdicts: Vec<Verdict<'a>>,
+    /// Each flow's `id`: its position in report order before any selection, from 1.
+    ids: Vec<u32>,
+    /// Flows audited before a selection (`select`).
+    total: usize,
+    /// The selection applied, if any.
+    selection: Option<Selection>,
     captures: Vec<CaptureFile<'a>>,
 }
 
@@ -54,19 +62,59 @@ pub fn audit<'a>(input: &'a AuditInput<'a>, table: FlowTable) -> Audited<'a> {
         .par_iter()
         .filter_map(|&i| table.at(i).map(|(k, s)| verdict::verdict(input, k, s)))
         .collect();
+    let total = order.len();
     Audited {
         input,
         table,
+        ids: (1..=total as u32).collect(),
         order,
         verdicts,
+        total,
+        selection: None,
         captures: input.capture_files(),
     }
 }
 
 impl<'a> Audited<'a> {
-    /// Flows audited.
+    /// Flows in the report (those selected).
     pub fn len(&self) -> usize {
         self.order.len()
+    }
+
+    /// Flows audited, selected or not.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// Keeps only the flows `selection` matches; their ids stay what they were.
+    pub fn select(&mut self, selection: &Selection) {
+        if selection.is_empty() {
+            return;
+        }
+        let mut kept = 0;
+        for i in 0..self.order.len() {
+            let (Some(&slot), Some(v)) = (self.order.get(i), self.verdicts.get(i)) else {
+                continue;
+            };
+            let Some((key, state)) = self.table.at(slot) else {
+                continue;
+            };
+            if selection.matches(key, state, v) {
+                self.order.swap(kept, i);
+                self.verdicts.swap(kept, i);
+                self.ids.swap(kept, i);
+                kept += 1;
+            }
+        }
+        self.order.truncate(kept);
+        self.verdicts.truncate(kept);
+        self.ids.truncate(kept);
+        self.selection = Some(selection.clone());
+    }
+
+    /// The selection applied (`select`), if any.
+    pub fn selection(&self) -> Option<&Selection> {
+        self.selection.as_ref()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -91,11 +139,11 @@ impl<'a> Audited<'a> {
         &self.verdicts
     }
 
-    /// Flow `i` in report order (0-based; its `id` is `i + 1`).
+    /// Flow `i` in report order (0-based).
     pub fn flow(&self, i: usize) -> Option<AuditedFlow<'_>> {
         let (key, state) = self.table.at(*self.order.get(i)?)?;
         Some(AuditedFlow {
-            id: i as u64 + 1,
+            id: u64::from(*self.ids.get(i)?),
             key,
             state,
             verdict: self.verdicts.get(i)?,
@@ -136,7 +184,7 @@ pub struct SeenAt<'x> {
 /// One audited flow: its key, state and verdict, oriented client to server.
 #[derive(Clone, Copy)]
 pub struct AuditedFlow<'x> {
-    /// The flow's `id` (its position in report order, from 1).
+    /// The flow's `id` (its position in report order before any selection, from 1).
     pub id: u64,
     pub key: &'x FlowKey,
     pub state: &'x FlowState,
@@ -453,6 +501,67 @@ macs = ["02:00:00:00:1e:01"]
                 }
             ));
         });
+    }
+
+    /// Issue 13: a selection keeps the flows it matches, with their ids, and the exit status
+    /// follows it.
+    #[test]
+    fn a_selection_keeps_matching_flows_and_their_ids() {
+        let table = || {
+            let mut t = FlowTable::new();
+            udp(&mut t, 0, "10.1.1.5:50000", "10.9.9.9:50001", 1.0, MAC);
+            udp(&mut t, 0, CLIENT, MEDIA, 2.0, MAC);
+            udp(&mut t, 1, MEDIA, CLIENT, 2.1, MAC);
+            t
+        };
+        let site = Site::from_toml_str(SITE, "site.toml").unwrap();
+        let ranges = Ranges::bundled().unwrap();
+        let captures = [capture(&["er0", "inet0"])];
+        let input = AuditInput {
+            site: &site,
+            ranges: &ranges,
+            captures: &captures,
+        };
+        let net = |s: &str| vec![s.parse().unwrap()];
+        for (selection, ids) in [
+            (Selection::default(), vec![1, 2]),
+            (
+                Selection {
+                    codes: vec![Code::AsymmetricRoute],
+                    ..Selection::default()
+                },
+                vec![2],
+            ),
+            (
+                Selection {
+                    nets: net("10.9.0.0/16"),
+                    ..Selection::default()
+                },
+                vec![1],
+            ),
+            (
+                Selection {
+                    sets: vec![11],
+                    since_ns: Some(1_500_000_000),
+                    ..Selection::default()
+                },
+                vec![2],
+            ),
+            (
+                Selection {
+                    until_ns: Some(500_000_000),
+                    ..Selection::default()
+                },
+                vec![],
+            ),
+        ] {
+            let mut a = audit(&input, table());
+            a.select(&selection);
+            let got: Vec<u64> = (0..a.len()).map(|i| a.flow(i).unwrap().id).collect();
+            assert_eq!(got, ids, "{selection:?}");
+            assert_eq!(a.total(), 2);
+            assert_eq!(a.fails(Some(Severity::Error)), ids.contains(&2));
+        }
     }
 
     #[test]

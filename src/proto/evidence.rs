@@ -22,6 +22,18 @@ pub enum App {
 }
 
 impl App {
+    /// Every app, in the report's order of names.
+    pub const ALL: [App; 8] = [
+        App::Rtp,
+        App::Rtcp,
+        App::Stun,
+        App::Dtls,
+        App::Tls,
+        App::Sip,
+        App::Dns,
+        App::Other,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             App::Rtp => "rtp",

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use super::model::{
     CaptureReport, FlowReport, Header, InterfaceReport, O365Report, OnpremReport, RangesInfo,
-    SightingReport, SiteInfo, Summary, Tool,
+    SelectionReport, SightingReport, SiteInfo, Summary, Tool,
 };
-use crate::audit::{Audited, AuditedFlow, Direction, Finding, Pair, SeenAt, Severity};
+use crate::audit::{Audited, AuditedFlow, Direction, Finding, Pair, SeenAt, Selection, Severity};
 use crate::decode::Transport;
 use crate::site::PathName;
 
@@ -15,7 +15,12 @@ use crate::site::PathName;
 pub struct Report<'a> {
     pub audited: &'a Audited<'a>,
     pub header: Header<'a>,
+    /// Flows the text report lists per finding code (`--limit`; `None`: all).
+    pub limit: Option<usize>,
 }
+
+/// Flows the text report lists per finding code unless told otherwise.
+pub const DEFAULT_LIMIT: usize = 20;
 
 /// Builds the report of an audited run.
 pub fn build<'a>(audited: &'a Audited<'a>) -> Report<'a> {
@@ -33,10 +38,34 @@ pub fn build<'a>(audited: &'a Audited<'a>) -> Report<'a> {
         site: SiteInfo {
             name: audited.site().name.as_deref(),
         },
+        selection: audited.selection().map(|s| selection_report(audited, s)),
         captures: capture_reports(audited),
         summary: summary(audited),
     };
-    Report { audited, header }
+    Report {
+        audited,
+        header,
+        limit: Some(DEFAULT_LIMIT),
+    }
+}
+
+fn rfc3339(ts_ns: i64) -> String {
+    let mut text = Vec::new();
+    super::time::write_rfc3339(&mut text, ts_ns);
+    String::from_utf8_lossy(&text).into_owned()
+}
+
+fn selection_report(audited: &Audited<'_>, s: &Selection) -> SelectionReport {
+    SelectionReport {
+        app: s.apps.iter().map(|a| a.as_str()).collect(),
+        finding: s.codes.iter().map(|c| c.as_str()).collect(),
+        net: s.nets.iter().map(ToString::to_string).collect(),
+        set: s.sets.clone(),
+        since: s.since_ns.map(rfc3339),
+        until: s.until_ns.map(rfc3339),
+        flows: audited.len(),
+        flows_total: audited.total(),
+    }
 }
 
 fn summary(audited: &Audited<'_>) -> Summary {

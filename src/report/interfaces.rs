@@ -60,6 +60,11 @@ pub fn write_interfaces<W: Write>(
         Format::Text => {
             writeln!(
                 out,
+                "(packets of TCP/UDP flows, as the audit counts them; o365: their share in \
+                 flows with Office 365)"
+            )?;
+            writeln!(
+                out,
                 "{:<12} {:<32} {:>10} {:>8} {:>7}  path",
                 "kind", "value", "packets", "flows", "o365"
             )?;

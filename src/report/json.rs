@@ -521,6 +521,9 @@ pub fn write_json<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()> {
     field("tool", &h.tool)?;
     field("ranges", &h.ranges)?;
     field("site", &h.site)?;
+    if let Some(selection) = &h.selection {
+        field("selection", selection)?;
+    }
     field("captures", &h.captures)?;
     field("summary", &h.summary)?;
     head.extend_from_slice(b"  \"flows\": ");

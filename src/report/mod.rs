@@ -10,7 +10,7 @@ pub mod message;
 pub mod model;
 pub mod ndjson;
 pub mod text;
-mod time;
+pub mod time;
 
 use std::io::{self, Write};
 

@@ -61,12 +61,35 @@ pub struct Summary {
     pub errors: usize,
 }
 
+/// The flows a report was narrowed to (`--app`, `--finding`, ...): the criteria, and how many
+/// flows of how many matched.
+#[derive(Clone, Debug, Serialize)]
+pub struct SelectionReport {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub app: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub finding: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub net: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub set: Vec<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// Flows selected, and flows audited.
+    pub flows: usize,
+    pub flows_total: usize,
+}
+
 /// Everything in the report before its `flows`.
 #[derive(Clone, Debug)]
 pub struct Header<'a> {
     pub tool: Tool,
     pub ranges: RangesInfo<'a>,
     pub site: SiteInfo<'a>,
+    /// Present when a selection narrowed the report.
+    pub selection: Option<SelectionReport>,
     pub captures: Vec<CaptureReport<'a>>,
     pub summary: Summary,
 }

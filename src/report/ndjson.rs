@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::json::{finding_fields, flow_fields, write_chunks};
 use super::jsonw::JsonText;
-use super::model::{RangesInfo, SiteInfo, Tool};
+use super::model::{RangesInfo, SelectionReport, SiteInfo, Tool};
 use super::Report;
 
 #[derive(Serialize)]
@@ -26,12 +26,15 @@ pub fn write_ndjson<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()>
         tool: &'a Tool,
         ranges: &'a RangesInfo<'a>,
         site: &'a SiteInfo<'a>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        selection: Option<&'a SelectionReport>,
     }
     let h = &report.header;
     let header = Header {
         tool: &h.tool,
         ranges: &h.ranges,
         site: &h.site,
+        selection: h.selection.as_ref(),
     };
     line(&mut out, "report", &header)?;
     for c in &h.captures {

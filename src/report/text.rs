@@ -1,19 +1,24 @@
 //! The `text` report: a summary a person scans in a terminal (at most 100 columns wide).
+//!
+//! Each flow takes two lines: its number, transport and endpoints (of any width: IPv6 fits),
+//! then fixed columns: app, Office 365 set, observed and expected paths, first seen, duration,
+//! packets, bytes, rate, SNI.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
 use super::message;
-use super::model::{CaptureReport, FlowReport, Header};
+use super::model::{CaptureReport, FlowReport, Header, SelectionReport};
+use super::time::write_rfc3339;
 use super::Report;
 use crate::audit::{Code, ObservedPath, Severity};
 
-/// Flows listed per finding code before "... and N more".
-const FLOWS_PER_CODE: usize = 20;
 /// Widest line written.
 const WIDTH: usize = 100;
 /// Flows in the "top flows" table.
 const TOP_FLOWS: usize = 15;
+/// Indentation of a flow's second line and of a finding's detail.
+const DETAIL_INDENT: usize = 9;
 
 /// Word-wraps `text` to `width` columns, every line indented by `indent` spaces.
 fn wrap(text: &str, indent: usize, width: usize) -> Vec<String> {
@@ -33,6 +38,11 @@ fn wrap(text: &str, indent: usize, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// `n` and the noun, singular or plural.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn path_short(p: Option<ObservedPath>) -> &'static str {
@@ -65,55 +75,140 @@ fn endpoint(e: crate::flow::Endpoint) -> String {
     std::net::SocketAddr::new(e.ip, e.port).to_string()
 }
 
-fn human_bytes(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut v = b as f64;
+/// A quantity with a decimal SI prefix: `999 B`, `1.5 kB`, `139.0 kbit/s`.
+fn human(v: f64, units: &[&str]) -> String {
+    let mut v = v;
     let mut u = 0;
-    while v >= 1000.0 && u + 1 < UNITS.len() {
+    while v >= 1000.0 && u + 1 < units.len() {
         v /= 1000.0;
         u += 1;
     }
+    let unit = units.get(u).copied().unwrap_or_default();
     if u == 0 {
-        format!("{b} B")
+        format!("{v:.0} {unit}")
     } else {
-        format!("{v:.1} {}", UNITS.get(u).copied().unwrap_or("B"))
+        format!("{v:.1} {unit}")
     }
 }
 
-/// One flow on one line: `#id udp a:p -> b:p  app  set  fwd/rev  expected`.
-fn flow_line(f: &FlowReport) -> String {
+fn human_bytes(b: u64) -> String {
+    human(b as f64, &["B", "kB", "MB", "GB", "TB"])
+}
+
+/// Bits per second over `seconds`; `-` for an instant.
+fn human_rate(bytes: u64, seconds: f64) -> String {
+    if seconds <= 0.0 {
+        return "-".into();
+    }
+    human(
+        bytes as f64 * 8.0 / seconds,
+        &["bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s"],
+    )
+}
+
+/// `0.4 s`, `12.0 s`, `3 min 20 s`, `2 h 5 min`.
+fn human_duration(seconds: f64) -> String {
+    if seconds < 60.0 {
+        format!("{seconds:.1} s")
+    } else if seconds < 3600.0 {
+        let s = seconds as u64;
+        format!("{} min {} s", s / 60, s % 60)
+    } else {
+        let m = seconds as u64 / 60;
+        format!("{} h {} min", m / 60, m % 60)
+    }
+}
+
+/// The time of day of `ts_ns`, UTC, to the millisecond: `09:00:00.400`.
+fn time_of_day(ts_ns: i64) -> String {
+    let mut text = Vec::with_capacity(32);
+    write_rfc3339(&mut text, ts_ns);
+    // `YYYY-MM-DDTHH:MM:SS.ffffff...Z`: the clock part starts after the `T`.
+    let text = String::from_utf8_lossy(&text).into_owned();
+    text.split_once('T')
+        .and_then(|(_, clock)| clock.get(..12))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The date and time of `ts_ns`, UTC, to the millisecond: `2026-11-02 09:00:00.400`.
+fn date_time(ts_ns: i64) -> String {
+    let mut text = Vec::with_capacity(32);
+    write_rfc3339(&mut text, ts_ns);
+    let text = String::from_utf8_lossy(&text).replacen('T', " ", 1);
+    text.get(..23).unwrap_or(&text).to_string()
+}
+
+/// A flow's first line: number, transport, client -> server, SNI.
+fn flow_first_line(f: &FlowReport) -> String {
+    let mut line = format!(
+        "#{:<6} {} {} -> {}",
+        f.id,
+        f.transport,
+        endpoint(f.client),
+        endpoint(f.server)
+    );
+    if let Some(sni) = f.proto.sni {
+        line.push_str("  sni ");
+        line.push_str(sni);
+    }
+    line
+}
+
+/// A flow's second line: app, set, paths, expected path, first seen, duration, packets,
+/// bytes, rate.
+fn flow_second_line(f: &FlowReport) -> String {
     let set = f
         .o365
         .as_ref()
         .map(|o| format!("set {}", o.id))
         .unwrap_or_else(|| "-".into());
-    let route = format!("{} -> {}", endpoint(f.client), endpoint(f.server));
+    let paths = format!(
+        "{}/{}",
+        path_short(f.path.forward),
+        path_short(f.path.reverse)
+    );
+    let seconds = (f.last_ns - f.first_ns) as f64 / 1e9;
+    let bytes = f.bytes.forward + f.bytes.reverse;
+    let packets = f.packets.forward + f.packets.reverse;
     format!(
-        "#{:<4} {} {:<44} {:<5} {:<6} {:>5}/{:<5} {:<5}",
-        f.id,
-        f.transport,
-        route,
+        "{:<5} {:<6} {:<11} {:<5} {}  {:>8} {:>12} {:>8} {:>12}",
         f.app.as_str(),
         set,
-        path_short(f.path.forward),
-        path_short(f.path.reverse),
-        expected_short(f.expected_path)
+        paths,
+        expected_short(f.expected_path),
+        time_of_day(f.first_ns),
+        human_duration(seconds),
+        count(packets as usize, "packet", "packets"),
+        human_bytes(bytes),
+        human_rate(bytes, seconds),
     )
-    .trim_end()
-    .to_string()
+}
+
+/// A flow's two lines, indented under a finding code or in the top flows.
+fn write_flow<W: Write>(out: &mut W, f: &FlowReport) -> io::Result<()> {
+    writeln!(out, "  {}", flow_first_line(f))?;
+    writeln!(
+        out,
+        "{:indent$}{}",
+        "",
+        flow_second_line(f),
+        indent = DETAIL_INDENT
+    )
 }
 
 /// Writes the text report: the run's header and captures, the summary, the findings by code
 /// (most severe first), then the top flows by bytes.
 pub fn write_text<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()> {
-    write_header(&mut out, &report.header)?;
+    write_header(&mut out, report)?;
     write_findings(&mut out, report)?;
     write_top_flows(&mut out, report)
 }
 
-/// The first line (tool, site, ranges), each capture with its interfaces and problems, and
-/// the summary line.
-fn write_header<W: Write>(out: &mut W, h: &Header<'_>) -> io::Result<()> {
+/// The first line (tool, site, ranges), each capture with its interfaces and problems, the
+/// time span and the summary line.
+fn write_header<W: Write>(out: &mut W, report: &Report<'_>) -> io::Result<()> {
+    let h: &Header<'_> = &report.header;
     let site = h.site.name.unwrap_or("(no site profile)");
     let as_of = h
         .ranges
@@ -131,6 +226,19 @@ fn write_header<W: Write>(out: &mut W, h: &Header<'_>) -> io::Result<()> {
         write_capture(out, c)?;
     }
     writeln!(out)?;
+    if let Some((first, last)) = time_span(report) {
+        let (from, to) = (date_time(first), date_time(last));
+        // The same day: the date once.
+        let to = match (from.split_once(' '), to.split_once(' ')) {
+            (Some((day, _)), Some((same, clock))) if day == same => clock.to_string(),
+            _ => to,
+        };
+        writeln!(
+            out,
+            "Time (UTC): {from} to {to} ({})",
+            human_duration((last - first) as f64 / 1e9)
+        )?;
+    }
     let apps: Vec<String> = h
         .summary
         .apps
@@ -139,11 +247,49 @@ fn write_header<W: Write>(out: &mut W, h: &Header<'_>) -> io::Result<()> {
         .collect();
     writeln!(
         out,
-        "Summary: {} flows ({}), {} packets",
-        h.summary.flows,
+        "Summary: {} ({}), {}",
+        count(h.summary.flows, "flow", "flows"),
         apps.join(", "),
-        h.summary.packets
-    )
+        count(h.summary.packets as usize, "packet", "packets")
+    )?;
+    if let Some(s) = &h.selection {
+        write_selection(out, s)?;
+    }
+    Ok(())
+}
+
+/// The selection line: the criteria, and how many flows matched.
+fn write_selection<W: Write>(out: &mut W, s: &SelectionReport) -> io::Result<()> {
+    let mut criteria = Vec::new();
+    let list = |name: &str, values: Vec<String>| {
+        (!values.is_empty()).then(|| format!("{name} {}", values.join(" or ")))
+    };
+    let text = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    criteria.extend(list("app", text(&s.app)));
+    criteria.extend(list("finding", text(&s.finding)));
+    criteria.extend(list("net", s.net.clone()));
+    criteria.extend(list("set", s.set.iter().map(u32::to_string).collect()));
+    criteria.extend(s.since.as_ref().map(|t| format!("since {t}")));
+    criteria.extend(s.until.as_ref().map(|t| format!("until {t}")));
+    let line = format!(
+        "Selection: {}: {} of {} (findings, summary and exit status are the selection's)",
+        criteria.join(", "),
+        s.flows,
+        count(s.flows_total, "flow", "flows")
+    );
+    for line in wrap(&line, 0, WIDTH) {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// The first and last packet times of the flows in the report.
+fn time_span(report: &Report<'_>) -> Option<(i64, i64)> {
+    let audited = report.audited;
+    (0..report.len())
+        .filter_map(|i| audited.flow(i))
+        .map(|f| (f.state.first_ns(), f.state.last_ns()))
+        .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)))
 }
 
 fn write_capture<W: Write>(out: &mut W, c: &CaptureReport<'_>) -> io::Result<()> {
@@ -153,18 +299,18 @@ fn write_capture<W: Write>(out: &mut W, c: &CaptureReport<'_>) -> io::Result<()>
     };
     writeln!(
         out,
-        "  {name}  {}  {} packets",
+        "  {name}  {}  {}",
         c.format.unwrap_or("unreadable"),
-        c.packets
+        count(c.packets as usize, "packet", "packets")
     )?;
     for i in &c.interfaces {
         writeln!(
             out,
-            "    {:<24} {:<10} {:<13} {} packets",
+            "    {:<24} {:<10} {:<13} {}",
             i.name.unwrap_or("-"),
             linktype_name(i.linktype),
             i.path.unwrap_or("-"),
-            i.packets
+            count(i.packets as usize, "packet", "packets")
         )?;
     }
     let d = c.decode;
@@ -188,22 +334,37 @@ fn write_capture<W: Write>(out: &mut W, c: &CaptureReport<'_>) -> io::Result<()>
 /// The findings line, then per code (most severe first) its flows, each with what was found.
 fn write_findings<W: Write>(out: &mut W, report: &Report<'_>) -> io::Result<()> {
     let mut by_code: BTreeMap<Code, Vec<usize>> = BTreeMap::new();
+    let mut flows_by_severity: BTreeMap<Severity, BTreeSet<usize>> = BTreeMap::new();
     for (i, v) in report.audited.verdicts().iter().enumerate() {
         for code in v.codes() {
             by_code.entry(code).or_default().push(i);
+            flows_by_severity
+                .entry(code.severity())
+                .or_default()
+                .insert(i);
         }
     }
-    let mut by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
+    let mut findings_by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
     for (code, flows) in &by_code {
-        *by_severity.entry(code.severity()).or_insert(0) += flows.len();
+        *findings_by_severity.entry(code.severity()).or_insert(0) += flows.len();
     }
-    let count = |s| by_severity.get(&s).copied().unwrap_or(0);
+    let severity = |s: Severity| {
+        let findings = findings_by_severity.get(&s).copied().unwrap_or(0);
+        let flows = flows_by_severity.get(&s).map_or(0, BTreeSet::len);
+        let noun = format!("{} finding", s.as_str());
+        let findings = count(findings, &noun, &format!("{noun}s"));
+        if flows == 0 {
+            findings
+        } else {
+            format!("{findings} on {}", count(flows, "flow", "flows"))
+        }
+    };
     writeln!(
         out,
-        "Findings: {} errors, {} warnings, {} info",
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Info)
+        "Findings: {}, {}, {}",
+        severity(Severity::Error),
+        severity(Severity::Warning),
+        severity(Severity::Info)
     )?;
     let mut codes: Vec<(&Code, &Vec<usize>)> = by_code.iter().collect();
     codes.sort_by(|a, b| {
@@ -212,10 +373,12 @@ fn write_findings<W: Write>(out: &mut W, report: &Report<'_>) -> io::Result<()> 
             .then(a.0.as_str().cmp(b.0.as_str()))
     });
     if !codes.is_empty() {
-        writeln!(
-            out,
-            "(paths forward/reverse then expected: er, inet, local, ? unknown, split)"
-        )?;
+        let legend = "(paths forward/reverse, then the expected one: er ExpressRoute, inet \
+                      Internet, local, ? unknown, split both; - no packet that way, or nothing \
+                      expected; times UTC)";
+        for line in wrap(legend, 0, WIDTH) {
+            writeln!(out, "{line}")?;
+        }
     }
     for (&code, flows) in codes {
         write_code(out, report, code, flows)?;
@@ -223,7 +386,7 @@ fn write_findings<W: Write>(out: &mut W, report: &Report<'_>) -> io::Result<()> 
     Ok(())
 }
 
-/// One finding code: its flows (at most `FLOWS_PER_CODE`), each line followed by the detail.
+/// One finding code: its flows (at most `report.limit`), each followed by what was found.
 fn write_code<W: Write>(
     out: &mut W,
     report: &Report<'_>,
@@ -233,24 +396,37 @@ fn write_code<W: Write>(
     writeln!(out)?;
     writeln!(
         out,
-        "{} ({}): {} flows",
+        "{} ({}): {}",
         code.as_str(),
         code.severity().as_str(),
-        flows.len()
+        count(flows.len(), "flow", "flows")
     )?;
-    for &i in flows.iter().take(FLOWS_PER_CODE) {
-        if let Some(flow) = report.flow(i) {
-            writeln!(out, "  {}", flow_line(&flow))?;
+    // Advice that is the same for every flow of the code: once, under the code.
+    if code == Code::UnknownPath {
+        for line in wrap(
+            &format!("To do: {}.", message::UNKNOWN_PATH_ADVICE),
+            2,
+            WIDTH,
+        ) {
+            writeln!(out, "{line}")?;
         }
-        // The flow line above already names the flow: print only what was found.
+    }
+    let limit = report.limit.unwrap_or(usize::MAX);
+    for &i in flows.iter().take(limit) {
+        if let Some(flow) = report.flow(i) {
+            write_flow(out, &flow)?;
+        }
+        // The lines above already name the flow: print only what was found.
         for f in report.findings_of(i).filter(|f| f.code == code) {
-            for line in wrap(&message::detail(&f), 8, WIDTH) {
+            for line in wrap(&message::short_detail(&f), DETAIL_INDENT, WIDTH) {
                 writeln!(out, "{line}")?;
             }
         }
     }
-    if flows.len() > FLOWS_PER_CODE {
-        writeln!(out, "  ... and {} more", flows.len() - FLOWS_PER_CODE)?;
+    if flows.len() > limit {
+        let more = flows.len() - limit;
+        let noun = if more == 1 { "flow" } else { "flows" };
+        writeln!(out, "  ... and {more} more {noun} (--limit 0 lists all)")?;
     }
     Ok(())
 }
@@ -259,11 +435,6 @@ fn write_code<W: Write>(
 fn write_top_flows<W: Write>(out: &mut W, report: &Report<'_>) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "Top flows by bytes")?;
-    writeln!(
-        out,
-        "  {:<5} {:<3} {:<44} {:<5} {:<6} {:>5}/{:<5} {:<5}      bytes",
-        "flow", "", "client -> server", "app", "o365", "fwd", "rev", "exp"
-    )?;
     let audited = report.audited;
     let mut top: Vec<usize> = (0..report.len()).collect();
     top.sort_by(|&a, &b| audited.bytes(b).cmp(&audited.bytes(a)).then(a.cmp(&b)));
@@ -272,12 +443,7 @@ fn write_top_flows<W: Write>(out: &mut W, report: &Report<'_>) -> io::Result<()>
         .take(TOP_FLOWS)
         .filter_map(|i| report.flow(i))
     {
-        writeln!(
-            out,
-            "  {:<86} {:>8}",
-            flow_line(&f),
-            human_bytes(f.bytes.forward + f.bytes.reverse)
-        )?;
+        write_flow(out, &f)?;
     }
     Ok(())
 }
@@ -297,6 +463,22 @@ mod tests {
         assert_eq!(human_bytes(999), "999 B");
         assert_eq!(human_bytes(1_500), "1.5 kB");
         assert_eq!(human_bytes(2_000_000_000), "2.0 GB");
+    }
+
+    #[test]
+    fn rates_durations_times_and_plurals() {
+        assert_eq!(human_rate(17_400, 1.0), "139.2 kbit/s");
+        assert_eq!(human_rate(100, 0.0), "-");
+        assert_eq!(human_duration(1.021), "1.0 s");
+        assert_eq!(human_duration(200.0), "3 min 20 s");
+        assert_eq!(human_duration(7_500.0), "2 h 5 min");
+        assert_eq!(time_of_day(1_793_610_030_671_420_000), "09:00:30.671");
+        assert_eq!(
+            date_time(1_793_610_030_671_420_000),
+            "2026-11-02 09:00:30.671"
+        );
+        assert_eq!(count(1, "flow", "flows"), "1 flow");
+        assert_eq!(count(0, "flow", "flows"), "0 flows");
     }
 
     #[test]

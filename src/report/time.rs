@@ -1,4 +1,5 @@
-//! RFC 3339 UTC timestamps from nanoseconds since the Unix epoch, without a date library.
+//! RFC 3339 timestamps to and from nanoseconds since the Unix epoch, without a date library:
+//! the report writes them (UTC), `--since`/`--until` read them.
 
 /// Appends `ts_ns` as RFC 3339 UTC to `out`: `2026-11-02T09:00:30.671420Z`, microseconds, or
 /// nanoseconds when they are not zero. Built in one fixed buffer and copied once: it runs twice
@@ -62,10 +63,125 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// 1970-01-01 plus days to a proleptic Gregorian date, inverted: the days since 1970-01-01 of
+/// `y-m-d` (H. Hinnant, `days_from_civil`).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// A number of exactly `digits` ASCII digits at `at`.
+fn digits(text: &[u8], at: usize, digits: usize) -> Option<u32> {
+    let part = text.get(at..at + digits)?;
+    part.iter().try_fold(0u32, |n, &b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+    })
+}
+
+/// Parses an RFC 3339 date-time (section 5.6): `2026-11-02T09:00:30Z`, with an optional
+/// fraction of a second (to the nanosecond) and `Z` or a `+hh:mm` / `-hh:mm` offset; `t` and
+/// `z` and a space for `T` are accepted (RFC 3339 allows them). Nanoseconds since the epoch, UTC.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    let (y, m, d) = (digits(b, 0, 4)?, digits(b, 5, 2)?, digits(b, 8, 2)?);
+    let (hh, mm, ss) = (digits(b, 11, 2)?, digits(b, 14, 2)?, digits(b, 17, 2)?);
+    let separators = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
+    if separators.iter().any(|&(at, c)| b.get(at) != Some(&c))
+        || !matches!(b.get(10), Some(b'T' | b't' | b' '))
+        || !(1..=12).contains(&m)
+        || !(1..=31).contains(&d)
+        || hh > 23
+        || mm > 59
+        || ss > 60
+    {
+        return None;
+    }
+    let mut at = 19;
+    let mut nanos: i64 = 0;
+    if b.get(at) == Some(&b'.') {
+        at += 1;
+        let start = at;
+        while b.get(at).is_some_and(u8::is_ascii_digit) {
+            if at - start < 9 {
+                nanos = nanos * 10 + i64::from(b.get(at).copied().unwrap_or(b'0') - b'0');
+            }
+            at += 1;
+        }
+        if at == start {
+            return None;
+        }
+        for _ in (at - start)..9 {
+            nanos *= 10;
+        }
+    }
+    let offset_s: i64 = match b.get(at..)? {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), ..] if b.len() == at + 6 && b.get(at + 3) == Some(&b':') => {
+            let (oh, om) = (digits(b, at + 1, 2)?, digits(b, at + 4, 2)?);
+            let seconds = i64::from(oh * 3600 + om * 60);
+            if *sign == b'+' {
+                seconds
+            } else {
+                -seconds
+            }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(i64::from(y), m, d);
+    let seconds = days * 86_400 + i64::from(hh * 3600 + mm * 60 + ss) - offset_s;
+    seconds.checked_mul(1_000_000_000)?.checked_add(nanos)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn rfc3339_text_parses() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_rfc3339("2026-11-02T09:00:30.67142Z"),
+            Some(1_793_610_030_671_420_000)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-02T10:00:30.67142+01:00"),
+            Some(1_793_610_030_671_420_000)
+        );
+        assert_eq!(
+            parse_rfc3339("1969-12-31 23:59:59-00:00"),
+            Some(-1_000_000_000)
+        );
+        for bad in [
+            "",
+            "2026-11-02",
+            "2026-11-02T09:00:30",
+            "2026-13-02T09:00:30Z",
+            "2026-11-02T09:00:30.Z",
+            "2026-11-02T09:00:30+0100",
+            "2026-11-02T09:00:30Zjunk",
+            "2026/11/02T09:00:30Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn written_times_parse_back(ts_ns: i64) {
+            prop_assert_eq!(parse_rfc3339(&rfc3339(ts_ns)), Some(ts_ns));
+        }
+
+        #[test]
+        fn parsing_never_panics(text in ".{0,40}") {
+            let _ = parse_rfc3339(&text);
+        }
+    }
 
     fn rfc3339(ts_ns: i64) -> String {
         let mut out = Vec::new();
