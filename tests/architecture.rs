@@ -137,3 +137,23 @@ fn stages_depend_only_on_what_lies_below_them() {
         }
     }
 }
+
+/// Issue 13: `cargo install` builds the release profile: no debug info in it (a 3 MB binary,
+/// not 20 MB); profilers use the `profiling` profile, which keeps line tables.
+#[test]
+fn the_installed_binary_carries_no_debug_info() {
+    let manifest =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
+    let manifest: toml::Value = toml::from_str(&manifest).unwrap();
+    let profiles = &manifest["profile"];
+    let release_debug = profiles["release"].get("debug");
+    assert!(
+        matches!(
+            release_debug,
+            None | Some(toml::Value::Boolean(false)) | Some(toml::Value::Integer(0))
+        ),
+        "[profile.release] debug = {release_debug:?}"
+    );
+    assert_eq!(profiles["profiling"]["inherits"].as_str(), Some("release"));
+    assert_eq!(profiles["profiling"]["debug"].as_integer(), Some(1));
+}
