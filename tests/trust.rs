@@ -273,3 +273,23 @@ fn interfaces_lists_the_same_macs_with_and_without_a_site() {
     assert!(!without.is_empty());
     assert_eq!(without, macs(&["--site", SITE, SAMPLE]));
 }
+
+/// The columns of a flow's second line are where they are whatever the addresses (the IPv6
+/// flow of the sample among them) and the flow number.
+#[test]
+fn text_columns_stay_aligned_for_ipv6() {
+    let out = callpath(&["audit", "-q", "--limit", "0", "--site", SITE, SAMPLE]);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let mut columns = std::collections::BTreeSet::new();
+    let mut ipv6 = false;
+    for pair in lines.windows(2) {
+        if !pair[0].starts_with("  #") {
+            continue;
+        }
+        ipv6 |= pair[0].contains('[');
+        // The first-seen column (every flow of the sample starts at 09:00:0x).
+        columns.insert(pair[1].find("09:00:0").unwrap());
+    }
+    assert!(ipv6, "the sample's IPv6 flow is listed");
+    assert_eq!(columns.len(), 1, "{columns:?}\n{}", out.stdout);
+}
