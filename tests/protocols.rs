@@ -113,6 +113,9 @@ fn flow_by_ports<'a>(r: &'a Value, port: u16, peer: Option<&str>) -> &'a Value {
 
 #[test]
 fn apps_of_real_captures_cross_checked_with_ndpi() {
+    let Some(_) = support::shared::or_skip("captures/ndpi") else {
+        return;
+    };
     let mut failures = Vec::new();
     for &(file, port, app, sni) in NDPI_CROSS_CHECK {
         let r = audit_json(&["--fail-on", "never", &shared_capture(file)], 0);
@@ -129,6 +132,9 @@ fn apps_of_real_captures_cross_checked_with_ndpi() {
 
 #[test]
 fn sip_pcap_keeps_call_ids_and_sdp_media() {
+    let Some(_) = support::shared::or_skip("captures/ndpi") else {
+        return;
+    };
     let r = audit_json(&[&shared_capture("sip.pcap")], 0);
     let f = flow_by_port(&r, 40392);
     assert_eq!(f["app"], "rtp");
@@ -154,6 +160,9 @@ fn sip_pcap_keeps_call_ids_and_sdp_media() {
 
 #[test]
 fn teams_relay_flows_keep_stun_addresses() {
+    let Some(_) = support::shared::or_skip("captures/ndpi") else {
+        return;
+    };
     let r = audit_json(&[&shared_capture("teams.pcap")], 0);
     let f = flow_by_ports(&r, 50036, Some("52.114.250.137"));
     let addrs = f["proto"]["stun_addresses"].as_array().unwrap();

@@ -1,8 +1,10 @@
-//! Flows: the direction-free key and the bounded per-flow state.
+//! Flows: the direction-free key (and its Community ID) and the bounded per-flow state.
 
+mod community_id;
 mod key;
 mod table;
 
+pub use community_id::{CommunityId, COMMUNITY_ID_LEN};
 pub use key::{Endpoint, FlowKey};
 pub use table::{
     key_hash, seen, FlowState, FlowTable, Observation, PointId, Side, Sighting,

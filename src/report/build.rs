@@ -9,6 +9,7 @@ use super::model::{
 };
 use crate::audit::{Audited, AuditedFlow, Direction, Finding, Pair, SeenAt, Selection, Severity};
 use crate::decode::Transport;
+use crate::flow::CommunityId;
 use crate::site::PathName;
 
 /// A report ready to be written: the audit's results and the header built from them.
@@ -166,6 +167,7 @@ fn flow_report<'x>(f: &AuditedFlow<'x>) -> FlowReport<'x> {
     FlowReport {
         id: f.id,
         transport: f.transport().as_str(),
+        community_id: CommunityId::of(f.key),
         client: f.client(),
         server: f.server(),
         app: v.app,

@@ -419,12 +419,21 @@ fn tcp_flags(w: &mut JsonText<'_>, flags: Pair<u8>) {
     w.end_object();
 }
 
+/// A flow's `duration`: `last_seen - first_seen` in seconds. The difference is taken in whole
+/// nanoseconds first, then divided once, so a microsecond-exact 1.021 s is the `f64` nearest
+/// 1.021 and is written `1.021`.
+fn duration_s(first_ns: i64, last_ns: i64) -> f64 {
+    last_ns.saturating_sub(first_ns) as f64 / 1e9
+}
+
 /// The fields of one flow (SPEC "JSON report"), into the object `w` has open.
 pub(super) fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
     w.key("id");
     w.u64(f.id);
     w.key("transport");
     w.name(f.transport);
+    w.key("community_id");
+    w.str(f.community_id.as_str());
     endpoint(w, "client", f.client);
     endpoint(w, "server", f.server);
     w.key("app");
@@ -452,6 +461,8 @@ pub(super) fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
     w.rfc3339(f.first_ns);
     w.key("last_seen");
     w.rfc3339(f.last_ns);
+    w.key("duration");
+    w.f64(duration_s(f.first_ns, f.last_ns));
     w.key("findings");
     w.begin_array();
     for code in f.findings.iter() {
@@ -687,6 +698,37 @@ mod tests {
             let mut expected = Vec::new();
             pretty_at(&s, 6, &mut expected).unwrap();
             prop_assert_eq!(String::from_utf8(nested).unwrap(), String::from_utf8(expected).unwrap());
+        }
+    }
+
+    #[test]
+    fn durations_are_written_as_their_decimal_seconds() {
+        let t0 = 1_793_610_000_000_000_000;
+        for (ns, text) in [
+            (1_021_000_000, "1.021"),
+            (0, "0.0"),
+            (27_448_580_000, "27.44858"),
+            (1_000, "1e-6"),
+            (20_000, "0.00002"),
+            (100_000, "0.0001"),
+            (1, "1e-9"),
+            (86_400_000_000_001, "86400.000000001"),
+        ] {
+            let mut out = Vec::new();
+            JsonText::compact(&mut out).f64(duration_s(t0, t0 + ns));
+            assert_eq!(String::from_utf8(out).unwrap(), text, "{ns} ns");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn microsecond_durations_print_as_their_decimal(us in 0u64..1_000_000_000_000, t0 in 0i64..4_000_000_000_000_000_000) {
+            // What a reader sees: the decimal of the microseconds, as serde_json writes it.
+            let d = duration_s(t0, t0 + us as i64 * 1000);
+            let text = serde_json::to_string(&d).unwrap();
+            let expected = format!("{}.{:06}", us / 1_000_000, us % 1_000_000);
+            let parsed: f64 = text.parse().unwrap();
+            prop_assert_eq!(parsed, expected.parse::<f64>().unwrap());
         }
     }
 

@@ -179,6 +179,18 @@ impl<'b> JsonText<'b> {
             .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
     }
 
+    /// A number as serde_json serializes an `f64`, by serde_json's own formatter (the
+    /// shortest text that reads back as `v`, e.g. `1.021`, `0.0`); `null` when not finite.
+    pub fn f64(&mut self, v: f64) {
+        use serde_json::ser::{CompactFormatter, Formatter};
+        if v.is_finite() {
+            // Writing to a Vec cannot fail.
+            let _ = CompactFormatter.write_f64(self.out, v);
+        } else {
+            self.null();
+        }
+    }
+
     /// An address in its canonical text form (RFC 5952 for IPv6), as a string.
     pub fn ip(&mut self, ip: IpAddr) {
         // No character of an address needs escaping.
@@ -400,6 +412,13 @@ mod tests {
                 JsonText::compact(&mut out).ip(ip);
                 prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&ip).unwrap());
             }
+        }
+
+        #[test]
+        fn floats_as_serde_json(v: f64) {
+            let mut out = Vec::new();
+            JsonText::compact(&mut out).f64(v);
+            prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&v).unwrap());
         }
     }
 

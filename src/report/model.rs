@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::audit::{Codes, Pair, PathPair};
 use crate::decode::DecodeCounters;
-use crate::flow::Endpoint;
+use crate::flow::{CommunityId, Endpoint};
 use crate::proto::{App, Evidence};
 use crate::site::ServerRole;
 
@@ -135,6 +135,8 @@ pub struct SightingReport<'a> {
 pub struct FlowReport<'a> {
     pub id: u64,
     pub transport: &'static str,
+    /// Community ID v1, seed 0, of the flow's 5-tuple: `community_id`.
+    pub community_id: CommunityId,
     pub client: Endpoint,
     pub server: Endpoint,
     pub app: App,
@@ -145,6 +147,7 @@ pub struct FlowReport<'a> {
     pub expected_path: Option<&'static str>,
     pub packets: Pair<u64>,
     pub bytes: Pair<u64>,
+    /// `first_seen`, `last_seen`, and from the two `duration` (seconds).
     pub first_ns: i64,
     pub last_ns: i64,
     pub findings: Codes,

@@ -1,7 +1,7 @@
 //! Running the real `callpath` binary and reading its JSON report.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
@@ -65,19 +65,17 @@ pub fn audit_json(args: &[&str], status: i32) -> Value {
     out.json()
 }
 
-/// A capture of the shared nDPI collection (`../shared/captures/ndpi/`).
+/// A capture of the shared nDPI collection (`../shared/captures/ndpi/`). A test that reads one
+/// first checks the folder is there (`super::shared::or_skip`).
 pub fn shared_capture(name: &str) -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/captures/ndpi")
-        .join(name);
+    let p = super::shared::root().join("captures/ndpi").join(name);
     assert!(p.exists(), "shared capture {} is missing", p.display());
     p.to_string_lossy().into_owned()
 }
 
+/// `../shared/REL` (checked first with `super::shared::or_skip`).
 pub fn shared_path(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
-        .join(rel)
+    super::shared::root().join(rel)
 }
 
 /// The flow whose client or server port is `port` (exactly one must match).

@@ -3,10 +3,13 @@
 //! - [`builder`]: writes pcap and pcapng files and builds link-layer frames, IP packets and
 //!   TCP/UDP exchanges, so an integration test reads like a scenario.
 //! - [`payloads`]: application payloads (STUN/TURN, RTP/RTCP, TLS, DTLS, SIP/SDP, DNS).
+//! - [`shared`]: `../shared` beside the repository (real captures, endpoints files): a test
+//!   that reads it is skipped where it is absent, and fails where it is absent on CI.
 //!
 //! Every integration test binary that needs them declares `mod support;`.
 
 pub mod builder;
 pub mod cli;
 pub mod payloads;
+pub mod shared;
 pub mod site;
