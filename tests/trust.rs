@@ -293,3 +293,53 @@ fn text_columns_stay_aligned_for_ipv6() {
     assert!(ipv6, "the sample's IPv6 flow is listed");
     assert_eq!(columns.len(), 1, "{columns:?}\n{}", out.stdout);
 }
+
+/// Issue 13: captures of one direction only (the asymmetric case this tool exists for): the
+/// client is the end that sent the SYN or received the SYN-ACK, or the end off the service
+/// port, never the :443 or :80 side.
+#[test]
+fn one_direction_captures_name_the_right_client() {
+    let Some(dir) = support::shared::or_skip("captures/ndpi") else {
+        return;
+    };
+    let capture = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    // Only the server's replies: the client is the internal end, one-sided from the server.
+    let report = audit_json(&[&capture("tls_1.2_unidirectional_server.pcapng")], 0);
+    let flow = flow_by_port(&report, 443);
+    assert_eq!(flow["client"]["ip"], "192.168.12.156");
+    assert_eq!(flow["client"]["port"], 43854);
+    assert_eq!(flow["server"]["port"], 443);
+    assert_eq!(flow["packets"]["forward"], 0);
+    assert!(codes(flow).contains(&"one-sided-flow"), "{flow}");
+    let message = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "one-sided-flow")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.contains("only the server's direction was seen"),
+        "{message}"
+    );
+
+    // Each direction of an HTTP exchange captured alone: the :80 end is the server of both.
+    let report = audit_json(&[&capture("http_asymmetric.pcapng")], 0);
+    let servers: Vec<&Value> = flows(&report)
+        .iter()
+        .map(|f| &f["server"]["port"])
+        .collect();
+    assert!(!servers.is_empty());
+    assert!(servers.iter().all(|p| **p == 80), "{servers:?}");
+
+    // Flows caught mid-way: no flow with a service port on the client side only.
+    let report = audit_json(&[&capture("lru_ipv6_caches.pcapng")], 0);
+    for f in flows(&report) {
+        let (c, s) = (
+            f["client"]["port"].as_u64().unwrap(),
+            f["server"]["port"].as_u64().unwrap(),
+        );
+        assert!(!(c < 1024 && s >= 1024 && f["transport"] == "tcp"), "{f}");
+    }
+}
