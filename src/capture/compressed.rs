@@ -217,10 +217,17 @@ impl<R: Read> Decompressed<R> {
         if source_failed || e.kind() == ErrorKind::Interrupted {
             return e;
         }
+        let text = e.to_string();
         let what = if e.kind() == ErrorKind::UnexpectedEof {
             "ends early (the compressed file is truncated)".to_string()
+        } else if text.contains("too much memory") {
+            // libzstd's words for a window over `window_log_max`.
+            format!(
+                "needs a window over the {} MiB limit ({text})",
+                1u32 << (ZSTD_WINDOW_LOG_MAX - 20)
+            )
         } else {
-            format!("is corrupt ({e})")
+            format!("is corrupt ({text})")
         };
         io::Error::new(
             ErrorKind::InvalidData,
@@ -438,7 +445,11 @@ mod tests {
         let frame = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 0x01, 0x00, 0x00];
         let (_, e) = error_of(&frame);
         assert_eq!(e.compression, Compression::Zstd);
-        assert!(e.what.starts_with("is corrupt ("), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "zstd stream needs a window over the 128 MiB limit (Frame requires too much memory \
+             for decoding) after 0 bytes of decompressed capture"
+        );
     }
 
     /// The source's own read error is passed on as it is, not blamed on the stream.
