@@ -2,8 +2,10 @@
 # Fills fuzz/corpus/<target>/ with small seeds: builder-made captures and frames, and for the
 # parser targets (stun, rtp, dtls, tls, sip, app_state, site_profile, ranges) builder payloads,
 # unit-test byte literals, the contoso-hq profile and the first bundled endpoint sets (all
-# written by the ignored test `write_fuzz_seeds` in tests/malformed.rs); plus the nDPI sample
-# captures under 64 KiB (captures only under 16 KiB for the slower pipeline target). Idempotent.
+# written by the ignored test `write_fuzz_seeds` in tests/malformed.rs); for the compressed
+# target, those builder captures gzip- and zstd-compressed (the ignored test
+# `write_compressed_fuzz_seeds` in tests/compressed.rs); plus the nDPI sample captures under
+# 64 KiB (captures only under 16 KiB for the slower pipeline target). Idempotent.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -13,6 +15,9 @@ mkdir -p "$corpus/capture" "$corpus/decode" "$corpus/pipeline"
 
 (cd "$root" && CALLPATH_FUZZ_SEEDS=$corpus cargo test --quiet --test malformed -- \
     --ignored --exact write_fuzz_seeds >/dev/null)
+# After the pipeline seeds, which it compresses.
+(cd "$root" && CALLPATH_FUZZ_SEEDS=$corpus cargo test --quiet --test compressed -- \
+    --ignored --exact write_compressed_fuzz_seeds >/dev/null)
 
 if [ -d "$ndpi" ]; then
     find "$ndpi" -maxdepth 1 -type f \( -name '*.pcap' -o -name '*.pcapng' \) -size -64k |

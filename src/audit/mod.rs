@@ -289,6 +289,7 @@ macs = ["02:00:00:00:1e:01"]
         CaptureSummary {
             spec: CaptureSpec::parse("test.pcapng"),
             format: None,
+            compression: None,
             packets: 0,
             bytes_read: 0,
             interfaces: names

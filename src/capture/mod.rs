@@ -1,11 +1,14 @@
 //! Where frames come from: the `FrameSource` trait the pipeline reads, and its sources (capture
 //! files in `file.rs`), with the `Frame`, `Interface` and `Format` they describe.
 //!
-//! A file's format is detected by its magic number, never by its name. Reading streams through
-//! one buffer; a frame borrows its bytes from that buffer until the next call.
+//! A file's format is detected by its magic number, never by its name, and so is its compression
+//! (gzip, zstd: `compressed.rs`, decompressed as it is read). Reading streams through one buffer;
+//! a frame borrows its bytes from that buffer until the next call.
 
+mod compressed;
 mod file;
 
+pub use compressed::{Compression, DecompressError, Decompressed, ReadMeter, ZSTD_WINDOW_LOG_MAX};
 pub use file::{
     CaptureReader, MAX_BLOCK_BYTES, MAX_INTERFACES, MAX_PACKET_BYTES, MAX_WARNINGS_KEPT,
 };

@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use crate::capture::{Format, Interface};
 use crate::decode::DecodeCounters;
 use crate::flow::FlowTable;
+use progress::Progress;
 
 pub use timings::Timings;
 
@@ -63,6 +64,8 @@ impl CaptureSpec {
 pub struct CaptureSummary {
     pub spec: CaptureSpec,
     pub format: Option<Format>,
+    /// The compression the capture came in (`gzip`, `zstd`); None for a plain file.
+    pub compression: Option<&'static str>,
     pub packets: u64,
     pub bytes_read: u64,
     pub interfaces: Vec<Interface>,
@@ -90,6 +93,7 @@ impl CaptureSummary {
         CaptureSummary {
             spec: spec.clone(),
             format: None,
+            compression: None,
             packets: 0,
             bytes_read: 0,
             interfaces: Vec::new(),
@@ -135,10 +139,16 @@ pub struct Captured {
 /// the main thread, the per-flow heap state then comes from glibc's main heap, which grows in
 /// large steps, where another thread's heap grows one page and one `mprotect` call at a time.
 pub fn read_all(specs: &[CaptureSpec], show_progress: bool, pool: &rayon::ThreadPool) -> Captured {
-    let progress = show_progress && io::stderr().is_terminal();
+    let progress = if show_progress && io::stderr().is_terminal() {
+        let sizes: Vec<Option<u64>> = specs.iter().map(file_size).collect();
+        Progress::new(&sizes)
+    } else {
+        Progress::off()
+    };
     let threads = pool.current_num_threads();
     if let [spec] = specs {
-        let (summary, table) = read::read_capture(0, spec, progress, threads);
+        let (summary, table) = read::read_capture(0, spec, &progress, threads);
+        progress.finish();
         return Captured {
             captures: vec![summary],
             table,
@@ -150,9 +160,10 @@ pub fn read_all(specs: &[CaptureSpec], show_progress: bool, pool: &rayon::Thread
         specs
             .par_iter()
             .enumerate()
-            .map(|(i, spec)| read::read_capture(i as u32, spec, false, shards))
+            .map(|(i, spec)| read::read_capture(i as u32, spec, &progress, shards))
             .collect()
     });
+    progress.finish();
     let mut table = FlowTable::new();
     let mut captures = Vec::with_capacity(results.len());
     for (summary, t) in results {
@@ -163,13 +174,22 @@ pub fn read_all(specs: &[CaptureSpec], show_progress: bool, pool: &rayon::Thread
 }
 
 /// Reads one capture from any byte source (a `Cursor` in tests and fuzz targets) as a file is
-/// read, on one thread; `spec` only names it in messages.
+/// read (decompressed if it is compressed), on one thread; `spec` only names it in messages.
 pub fn read_reader<R: Read + Send>(
     file_index: u32,
     spec: &CaptureSpec,
     src: R,
 ) -> (CaptureSummary, FlowTable) {
-    read::read_source(file_index, spec, src, None, false, 1)
+    read::read_source(file_index, spec, src, None, &Progress::off(), 1)
+}
+
+/// The size of a capture file for the progress; None for standard input (or a file that cannot
+/// be read, which its read reports).
+fn file_size(spec: &CaptureSpec) -> Option<u64> {
+    if spec.is_stdin() {
+        return None;
+    }
+    std::fs::metadata(&spec.path).ok().map(|m| m.len())
 }
 
 #[cfg(test)]

@@ -6,10 +6,10 @@ use std::io::{self, Read};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
-use super::progress::Progress;
+use super::progress::{FileProgress, Progress, CHECK_EVERY};
 use super::shard::{self, Sink};
 use super::{CaptureSpec, CaptureSummary};
-use crate::capture::{CaptureReader, FrameSource};
+use crate::capture::{CaptureReader, Compression, Decompressed, FrameSource, ReadMeter};
 use crate::decode::{self, DecodeCounters, Decoded};
 use crate::error::CaptureError;
 use crate::flow::{FlowTable, PointId};
@@ -19,11 +19,11 @@ use crate::flow::{FlowTable, PointId};
 pub(super) fn read_capture(
     file_index: u32,
     spec: &CaptureSpec,
-    progress: bool,
+    progress: &Progress,
     shards: usize,
 ) -> (CaptureSummary, FlowTable) {
     if spec.is_stdin() {
-        return read_source(file_index, spec, io::stdin(), None, false, shards);
+        return read_source(file_index, spec, io::stdin(), None, progress, shards);
     }
     match File::open(&spec.path) {
         Ok(f) => {
@@ -47,7 +47,7 @@ pub(super) fn read_source<R: Read + Send>(
     spec: &CaptureSpec,
     src: R,
     size: Option<u64>,
-    progress: bool,
+    progress: &Progress,
     shards: usize,
 ) -> (CaptureSummary, FlowTable) {
     let mut summary = CaptureSummary::new(spec);
@@ -96,7 +96,7 @@ fn read_from<R: Read + Send>(
     size: Option<u64>,
     summary: &mut CaptureSummary,
     table: &mut FlowTable,
-    progress: bool,
+    progress: &Progress,
     shards: usize,
 ) {
     let expected = expected_flows(size);
@@ -111,18 +111,35 @@ fn read_from<R: Read + Send>(
     warn_unsupported_linktypes(summary);
 }
 
-/// Opens the capture in `src` and reads all its frames into `sink`; returns the time the
-/// reader waited for shard workers. The capture is opened here, on the thread that reads it.
+/// Opens the capture in `src` (decompressing it if it is compressed) and reads all its frames
+/// into `sink`; returns the time the reader waited for shard workers. The capture is opened
+/// here, on the thread that reads it.
 pub(super) fn read_into<R: Read>(
     file_index: u32,
     src: R,
     size: Option<u64>,
     summary: &mut CaptureSummary,
     sink: Sink<'_>,
-    progress: bool,
+    progress: &Progress,
 ) -> Duration {
-    match CaptureReader::new(src) {
-        Ok(mut source) => read_frames(file_index, &mut source, size, summary, sink, progress),
+    let input = match Decompressed::new(src) {
+        Ok(input) => input,
+        Err(e) => {
+            summary
+                .errors
+                .push(format!("{}: cannot read: {e}", summary.spec.path));
+            return Duration::ZERO;
+        }
+    };
+    summary.compression = input.compression().map(Compression::as_str);
+    let meter = input.meter();
+    match CaptureReader::new(input) {
+        Ok(mut source) => {
+            let mut line = progress.file(&summary.spec.path, size);
+            let blocked = read_frames(file_index, &mut source, summary, sink, &mut line, &meter);
+            line.finish(meter.get());
+            blocked
+        }
         Err(e) => {
             summary.errors.push(format!("{}: {e}", summary.spec.path));
             Duration::ZERO
@@ -131,15 +148,15 @@ pub(super) fn read_into<R: Read>(
 }
 
 /// The per-frame loop: count, decode, account; then the file's summary from the source.
+/// `meter` counts the bytes read from the file (compressed ones if it is), for the progress.
 fn read_frames<S: FrameSource>(
     file_index: u32,
     source: &mut S,
-    size: Option<u64>,
     summary: &mut CaptureSummary,
     mut sink: Sink<'_>,
-    progress: bool,
+    progress: &mut FileProgress<'_>,
+    meter: &ReadMeter,
 ) -> Duration {
-    let mut progress = Progress::new(progress, &summary.spec.path, size);
     summary.format = Some(source.format());
     let mut counters = DecodeCounters::default();
     let mut packets: u64 = 0;
@@ -181,12 +198,11 @@ fn read_frames<S: FrameSource>(
         {
             sink.flow(&frame, src, dst, &transport, &link, point, fragment);
         }
-        if packets % 65_536 == 0 {
-            progress.show(source.bytes_read(), packets);
+        if packets % CHECK_EVERY == 0 {
+            progress.update(meter.get(), packets);
         }
     }
     let blocked = sink.finish();
-    progress.clear();
     let name = &summary.spec.path;
     if let Some(e) = failure {
         summary.errors.push(format!("{name}: {e}"));
@@ -298,7 +314,7 @@ pub(super) mod tests {
     /// What one read gave, as comparable text.
     fn outcome(bytes: &[u8], shards: usize) -> (u64, String, Vec<String>, Vec<String>) {
         let spec = CaptureSpec::parse("x.pcap");
-        let (summary, table) = read_source(0, &spec, bytes, None, false, shards);
+        let (summary, table) = read_source(0, &spec, bytes, None, &Progress::off(), shards);
         (
             summary.packets,
             format!("{:?}", summary.counters),
@@ -362,8 +378,14 @@ pub(super) mod tests {
                 bytes: &bytes,
                 after: bytes.len() / 2,
             };
-            let (summary, _) =
-                read_source(0, &CaptureSpec::parse("x.pcap"), src, None, false, shards);
+            let (summary, _) = read_source(
+                0,
+                &CaptureSpec::parse("x.pcap"),
+                src,
+                None,
+                &Progress::off(),
+                shards,
+            );
             assert!(summary.failed(), "{shards} threads");
             assert!(
                 summary

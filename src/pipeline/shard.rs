@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use super::progress::Progress;
 use super::read::read_into;
 use super::{CaptureSummary, PipelineStalls};
 use crate::capture::Frame;
@@ -255,7 +256,7 @@ pub(super) fn read_sharded<R: Read + Send>(
     size: Option<u64>,
     summary: &mut CaptureSummary,
     table: &mut FlowTable,
-    progress: bool,
+    progress: &Progress,
     shards: usize,
     expected_flows: usize,
 ) {
