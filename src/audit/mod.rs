@@ -10,6 +10,7 @@ mod finding;
 mod interfaces;
 mod path;
 mod points;
+mod profile;
 mod verdict;
 
 pub use code::{Code, Codes, Severity};
@@ -17,6 +18,7 @@ pub use finding::{Detail, Finding, PointNames, UnexpectedReason};
 pub use interfaces::{interface_stats, PointKind, PointStats, PointValue};
 pub use path::{next_hop_mac, stays_inside, Direction, ObservedPath, Pair, PathPair};
 pub use points::{CaptureFile, CapturePoint, PointName};
+pub use profile::{profile_warnings, ProfileWarning, RuleValue, Unmatched, SEEN_KEPT};
 pub use verdict::{ends, Ends, Verdict};
 
 use crate::decode::Transport;
