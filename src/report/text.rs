@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use super::message;
-use super::model::{CaptureReport, FlowReport, Header};
+use super::model::{CaptureReport, FlowReport, Header, SiteInfo};
 use super::Report;
 use crate::audit::{Code, ObservedPath, Severity};
 
@@ -114,7 +114,7 @@ pub fn write_text<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()> {
 /// The first line (tool, site, ranges), each capture with its interfaces and problems, and
 /// the summary line.
 fn write_header<W: Write>(out: &mut W, h: &Header<'_>) -> io::Result<()> {
-    let site = h.site.name.unwrap_or("(no site profile)");
+    let site = message::site_shown(h.site.name, h.site.profile);
     let as_of = h
         .ranges
         .as_of
@@ -125,6 +125,7 @@ fn write_header<W: Write>(out: &mut W, h: &Header<'_>) -> io::Result<()> {
         "callpath {}: site {site}, Office 365 ranges {} {}{as_of}",
         h.tool.version, h.ranges.source, h.ranges.instance,
     )?;
+    write_site_warnings(out, &h.site)?;
     writeln!(out)?;
     writeln!(out, "Captures")?;
     for c in &h.captures {
@@ -144,6 +145,20 @@ fn write_header<W: Write>(out: &mut W, h: &Header<'_>) -> io::Result<()> {
         apps.join(", "),
         h.summary.packets
     )
+}
+
+/// The site profile's warnings, `  warning: ...`, wrapped at the width (continued 4 in).
+fn write_site_warnings<W: Write>(out: &mut W, site: &SiteInfo<'_>) -> io::Result<()> {
+    for w in &site.warnings {
+        for (i, line) in wrap(&format!("warning: {w}"), 2, WIDTH - 2)
+            .into_iter()
+            .enumerate()
+        {
+            let more = if i > 0 { "  " } else { "" };
+            writeln!(out, "{more}{line}")?;
+        }
+    }
+    Ok(())
 }
 
 fn write_capture<W: Write>(out: &mut W, c: &CaptureReport<'_>) -> io::Result<()> {
