@@ -111,6 +111,9 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         .context("cannot write the report")?;
     timings.lap("write");
     let failing = report.fails(config.fail_on);
+    for w in &report.header.site.warnings {
+        eprintln!("callpath: warning: {w}");
+    }
     // The process ends right after: freeing every flow's state one by one would only cost
     // time (see benches/RESULTS.md).
     std::mem::forget(report);

@@ -1,7 +1,8 @@
 //! Site profiles (`site::Site::from_toml_str`) on arbitrary UTF-8.
 //!
 //! Properties, besides "no panic, no abort":
-//! - an error's message names the file and a line (`fuzz.toml:<line>: `) and has a kind;
+//! - an error's message names the file (`fuzz.toml:`) and has a kind; it lists at least one
+//!   problem, each at a line of the profile, sorted by line (one problem: `fuzz.toml:<line>: `);
 //! - an accepted profile answers every lookup, and answers it as listed: each path rule's
 //!   interfaces, ifindexes, VLANs, MACs and NAT prefixes lead to a path (the rule's own unless
 //!   an earlier rule lists the same), each server's address to a server role; NAT prefixes
@@ -25,17 +26,25 @@ fuzz_target!(|data: &[u8]| {
                 msg.starts_with("fuzz.toml:"),
                 "error does not name the file: {msg}"
             );
-            let line: String = msg["fuzz.toml:".len()..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            let line: usize = line
-                .parse()
-                .unwrap_or_else(|_| panic!("error has no line: {msg}"));
+            let problems = e.problems();
+            assert!(!problems.is_empty(), "no problem listed: {msg}");
+            for p in problems {
+                assert!(
+                    p.line >= 1 && p.line <= text.lines().count().max(1) + 1,
+                    "line {} outside the profile: {msg}",
+                    p.line
+                );
+            }
             assert!(
-                line >= 1 && line <= text.lines().count().max(1) + 1,
-                "line {line} outside the profile: {msg}"
+                problems.windows(2).all(|w| w[0].line <= w[1].line),
+                "problems not sorted by line: {msg}"
             );
+            if let [one] = problems {
+                assert!(
+                    msg.starts_with(&format!("fuzz.toml:{}: ", one.line)),
+                    "one problem, not on one line: {msg}"
+                );
+            }
             assert!(e.kind().is_some());
             return;
         }

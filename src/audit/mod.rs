@@ -10,6 +10,7 @@ mod finding;
 mod interfaces;
 mod path;
 mod points;
+mod profile;
 mod selection;
 mod verdict;
 
@@ -18,6 +19,7 @@ pub use finding::{Detail, Finding, PointNames, UnexpectedReason};
 pub use interfaces::{interface_stats, PointKind, PointStats, PointValue};
 pub use path::{next_hop_mac, stays_inside, Direction, ObservedPath, Pair, PathPair};
 pub use points::{CaptureFile, CapturePoint, PointName};
+pub use profile::{profile_warnings, ProfileWarning, RuleValue, Unmatched, SEEN_KEPT};
 pub use selection::Selection;
 pub use verdict::{ends, Ends, Verdict};
 

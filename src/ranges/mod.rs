@@ -278,6 +278,15 @@ pub enum RangesError {
     },
     #[error("{file}: endpoint set id {id} is listed twice")]
     DuplicateId { file: String, id: u32 },
+    /// `[]`: no endpoint set at all. Accepted, every address would be outside Office 365.
+    #[error("{file}: no endpoint sets (an empty list): every address would be outside Office 365")]
+    NoSets { file: String },
+    /// Endpoint sets, but none lists an IP prefix (`ips`): the same as no set for a lookup.
+    #[error(
+        "{file}: none of its {sets} endpoint sets lists an IP prefix (ips): every address would \
+         be outside Office 365"
+    )]
+    NoPrefixes { file: String, sets: usize },
 }
 
 /// The web service's JSON for one set. Unknown fields are ignored (serde's default).
@@ -358,6 +367,17 @@ impl Ranges {
                 });
             }
             sets.push(validate(r, file)?);
+        }
+        if sets.is_empty() {
+            return Err(RangesError::NoSets {
+                file: file.to_owned(),
+            });
+        }
+        if sets.iter().all(|s| s.ips.is_empty()) {
+            return Err(RangesError::NoPrefixes {
+                file: file.to_owned(),
+                sets: sets.len(),
+            });
         }
         sets.sort_by_key(|s| s.id);
         let instance = detect_instance(&sets, file);
@@ -1055,6 +1075,31 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "/nonexistent/endpoints.json: cannot read the Office 365 endpoints file"
+        );
+    }
+
+    /// Issue 13: an endpoints file with no endpoint set (`[]`), or whose sets list no IP
+    /// prefix, is an error: it would make every address "not Office 365" and call it worldwide.
+    #[test]
+    fn empty_ranges_file_is_an_error() {
+        for text in ["[]", " [ ]\n"] {
+            let e = Ranges::from_json_str(text, "f.json").unwrap_err();
+            assert!(matches!(e, RangesError::NoSets { .. }), "{e}");
+            assert_eq!(
+                e.to_string(),
+                "f.json: no endpoint sets (an empty list): every address would be outside \
+                 Office 365"
+            );
+        }
+        let urls_only = r#"[{"id": 1, "serviceArea": "Exchange", "urls": ["outlook.office.com"],
+            "expressRoute": false, "category": "Allow", "required": true},
+            {"id": 2, "serviceArea": "Common", "ips": [], "expressRoute": false,
+            "category": "Default", "required": false}]"#;
+        let e = Ranges::from_json_str(urls_only, "f.json").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "f.json: none of its 2 endpoint sets lists an IP prefix (ips): every address would \
+             be outside Office 365"
         );
     }
 

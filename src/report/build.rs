@@ -36,9 +36,7 @@ pub fn build<'a>(audited: &'a Audited<'a>) -> Report<'a> {
             instance: ranges.instance().as_str(),
             as_of: ranges.as_of(),
         },
-        site: SiteInfo {
-            name: audited.site().name.as_deref(),
-        },
+        site: site_info(audited),
         selection: audited.selection().map(|s| selection_report(audited, s)),
         captures: capture_reports(audited),
         summary: summary(audited),
@@ -66,6 +64,23 @@ fn selection_report(audited: &Audited<'_>, s: &Selection) -> SelectionReport {
         until: s.until_ns.map(rfc3339),
         flows: audited.len(),
         flows_total: audited.total(),
+    }
+}
+
+/// The site: its name, its profile file and the profile's warnings in words.
+fn site_info<'a>(audited: &Audited<'a>) -> SiteInfo<'a> {
+    let site = audited.site();
+    let profile = site.profile.as_deref();
+    SiteInfo {
+        name: site.name.as_deref(),
+        profile,
+        warnings: profile.map_or_else(Vec::new, |file| {
+            audited
+                .profile_warnings()
+                .iter()
+                .map(|w| super::message::profile_warning(w, file))
+                .collect()
+        }),
     }
 }
 

@@ -5,7 +5,10 @@
 use std::fmt::{self, Write};
 
 use super::write_ip;
-use crate::audit::{Detail, Direction, Finding, ObservedPath, UnexpectedReason};
+use crate::audit::{
+    Detail, Direction, Finding, ObservedPath, PointKind, PointValue, ProfileWarning, RuleValue,
+    UnexpectedReason, Unmatched,
+};
 
 /// The whole message: the flow, then what was found.
 /// `udp 10.0.0.1:50000 -> 52.112.0.1:3478 (Office 365 endpoint set 11, Skype Optimize): ...`
@@ -191,6 +194,131 @@ pub fn write_short_detail<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
     }
 }
 
+/// How the report names the site: its name; `(unnamed) from FILE` for a profile without one;
+/// `(no site profile)` without a profile.
+pub fn site_shown(name: Option<&str>, profile: Option<&str>) -> String {
+    match (name, profile) {
+        (Some(name), _) => name.to_owned(),
+        (None, Some(file)) => format!("(unnamed) from {file}"),
+        (None, None) => "(no site profile)".to_owned(),
+    }
+}
+
+/// A site profile warning (`audit::ProfileWarning`) in words, naming the profile `file`:
+/// `site.toml: path[0].interfaces: "ER0" (expressroute) matches no capture point; capture
+/// points seen: "er0", "inet0"; did you mean "er0"?`
+pub fn profile_warning(w: &ProfileWarning, file: &str) -> String {
+    match w {
+        ProfileWarning::NoSiteTable => format!(
+            "{file} has no [site] table: its [[path]] rules apply, but with the default internal \
+             prefixes (RFC 1918, RFC 6598, loopback, ULA, link-local) and no site name; add a \
+             [site] table with the site's name and internal prefixes"
+        ),
+        ProfileWarning::ExpressrouteWithoutPath => format!(
+            "{file}: [site] expressroute = true, but no [[path]] is named expressroute: flows \
+             expected over ExpressRoute can never be seen on it; add a [[path]] with name = \
+             \"expressroute\" and its interfaces, ifindexes, VLANs or next-hop MACs"
+        ),
+        ProfileWarning::NoneSeen { kind, rules } => none_seen(*kind, rules, file),
+        ProfileWarning::Unmatched(u) => unmatched(u, file),
+    }
+}
+
+/// Per kind of rule: its key, what a value matches, the values seen, none of them seen.
+fn kind_words(kind: PointKind) -> (&'static str, &'static str, &'static str, &'static str) {
+    match kind {
+        PointKind::Capture => (
+            "interfaces",
+            "capture point",
+            "capture points seen",
+            "the captures name no capture point (no LABEL=PATH, no pcapng interface name)",
+        ),
+        PointKind::Ifindex => (
+            "ifindexes",
+            "packet",
+            "ifindexes seen",
+            "the captures have no SLL2 ifindex (tcpdump -i any)",
+        ),
+        PointKind::Vlan => (
+            "vlans",
+            "packet",
+            "VLANs seen",
+            "no packet carries a VLAN tag",
+        ),
+        PointKind::NextHopMac => (
+            "macs",
+            "packet as next-hop MAC",
+            "next-hop MACs seen",
+            "no next-hop MAC was seen (no flow crossing the edge has an Ethernet header)",
+        ),
+    }
+}
+
+/// `FILE: no packet carries a VLAN tag: path[0].vlans 100 (expressroute), path[1].vlans 200
+/// (internet) match nothing`
+fn none_seen(kind: PointKind, rules: &[RuleValue], file: &str) -> String {
+    let (key, _, _, none) = kind_words(kind);
+    let mut text = format!("{file}: {none}: ");
+    for (i, r) in rules.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(&format!(
+            "path[{}].{key} {} ({})",
+            r.block,
+            value_text(&r.value),
+            r.path
+        ));
+    }
+    text.push_str(if rules.len() == 1 {
+        " matches nothing"
+    } else {
+        " match nothing"
+    });
+    text
+}
+
+/// `FILE: path[0].vlans: 2000 (internet) matches no packet; VLANs seen: 200, 100; did you
+/// mean 200?`
+fn unmatched(u: &Unmatched, file: &str) -> String {
+    let (key, what, seen, none) = kind_words(u.kind);
+    let mut text = format!(
+        "{file}: path[{}].{key}: {} ({}) matches no {what}; ",
+        u.block,
+        value_text(&u.value),
+        u.path
+    );
+    if u.seen.is_empty() {
+        text.push_str(none);
+    } else {
+        text.push_str(seen);
+        text.push_str(": ");
+        for (i, v) in u.seen.iter().enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            text.push_str(&value_text(v));
+        }
+        let more = u.seen_total.saturating_sub(u.seen.len());
+        if more > 0 {
+            text.push_str(&format!(" and {more} more"));
+        }
+    }
+    if let Some(s) = &u.suggestion {
+        text.push_str(&format!("; did you mean {}?", value_text(s)));
+    }
+    text
+}
+
+/// A value as a profile writes it: a name quoted (so spaces show), a number, a MAC.
+fn value_text(v: &PointValue) -> String {
+    match v {
+        PointValue::Name(n) => format!("{n:?}"),
+        PointValue::Number(n) => n.to_string(),
+        PointValue::Mac(m) => crate::mac::text(*m),
+    }
+}
+
 /// Names separated by `, `.
 fn write_list<'n, W: Write>(w: &mut W, names: impl Iterator<Item = &'n str>) -> fmt::Result {
     for (i, name) in names.enumerate() {
@@ -245,6 +373,88 @@ mod tests {
             detail(&f),
             "expected over expressroute, but the forward direction went over internet"
         );
+    }
+
+    /// Issue 13: each site profile warning, word for word.
+    #[test]
+    fn profile_warnings_word_for_word() {
+        use crate::site::PathName;
+        let name = |n: &str| PointValue::Name(n.into());
+        let typo = ProfileWarning::Unmatched(Unmatched {
+            block: 0,
+            path: PathName::Expressroute,
+            kind: PointKind::Capture,
+            value: name("inet0 "),
+            seen: vec![name("er0"), name("inet0")],
+            seen_total: 2,
+            suggestion: Some(name("inet0")),
+        });
+        assert_eq!(
+            profile_warning(&typo, "site.toml"),
+            "site.toml: path[0].interfaces: \"inet0 \" (expressroute) matches no capture point; \
+             capture points seen: \"er0\", \"inet0\"; did you mean \"inet0\"?"
+        );
+        let vlan = ProfileWarning::Unmatched(Unmatched {
+            block: 1,
+            path: PathName::Internet,
+            kind: PointKind::Vlan,
+            value: PointValue::Number(2000),
+            seen: (1..=5).map(|v| PointValue::Number(v * 100)).collect(),
+            seen_total: 7,
+            suggestion: None,
+        });
+        assert_eq!(
+            profile_warning(&vlan, "s.toml"),
+            "s.toml: path[1].vlans: 2000 (internet) matches no packet; VLANs seen: 100, 200, \
+             300, 400, 500 and 2 more"
+        );
+        let mac = ProfileWarning::Unmatched(Unmatched {
+            block: 0,
+            path: PathName::Internet,
+            kind: PointKind::NextHopMac,
+            value: PointValue::Mac([2, 0, 0, 0, 0x1e, 1]),
+            seen: Vec::new(),
+            seen_total: 0,
+            suggestion: None,
+        });
+        assert_eq!(
+            profile_warning(&mac, "s.toml"),
+            "s.toml: path[0].macs: 02:00:00:00:1e:01 (internet) matches no packet as next-hop \
+             MAC; no next-hop MAC was seen (no flow crossing the edge has an Ethernet header)"
+        );
+        assert_eq!(
+            profile_warning(&ProfileWarning::NoSiteTable, "s.toml"),
+            "s.toml has no [site] table: its [[path]] rules apply, but with the default \
+             internal prefixes (RFC 1918, RFC 6598, loopback, ULA, link-local) and no site \
+             name; add a [site] table with the site's name and internal prefixes"
+        );
+        assert!(
+            profile_warning(&ProfileWarning::ExpressrouteWithoutPath, "s.toml")
+                .starts_with("s.toml: [site] expressroute = true, but no [[path]] is named")
+        );
+        let none = ProfileWarning::NoneSeen {
+            kind: PointKind::Vlan,
+            rules: vec![
+                RuleValue {
+                    block: 0,
+                    path: PathName::Expressroute,
+                    value: PointValue::Number(100),
+                },
+                RuleValue {
+                    block: 2,
+                    path: PathName::Local,
+                    value: PointValue::Number(10),
+                },
+            ],
+        };
+        assert_eq!(
+            profile_warning(&none, "s.toml"),
+            "s.toml: no packet carries a VLAN tag: path[0].vlans 100 (expressroute), \
+             path[2].vlans 10 (local) match nothing"
+        );
+        assert_eq!(site_shown(Some("hq"), Some("s.toml")), "hq");
+        assert_eq!(site_shown(None, Some("s.toml")), "(unnamed) from s.toml");
+        assert_eq!(site_shown(None, None), "(no site profile)");
     }
 
     #[test]

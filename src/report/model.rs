@@ -27,6 +27,10 @@ pub struct RangesInfo<'a> {
 #[derive(Clone, Debug, Serialize)]
 pub struct SiteInfo<'a> {
     pub name: Option<&'a str>,
+    /// The site profile file as given (`--site`); None without one.
+    pub profile: Option<&'a str>,
+    /// What the profile says that the captures do not bear out (`message::profile_warning`).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
 use super::message;
-use super::model::{CaptureReport, FlowReport, Header, SelectionReport};
+use super::model::{CaptureReport, FlowReport, Header, SelectionReport, SiteInfo};
 use super::time::write_rfc3339;
 use super::Report;
 use crate::audit::{Code, ObservedPath, Severity};
@@ -209,7 +209,7 @@ pub fn write_text<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()> {
 /// time span and the summary line.
 fn write_header<W: Write>(out: &mut W, report: &Report<'_>) -> io::Result<()> {
     let h: &Header<'_> = &report.header;
-    let site = h.site.name.unwrap_or("(no site profile)");
+    let site = message::site_shown(h.site.name, h.site.profile);
     let as_of = h
         .ranges
         .as_of
@@ -220,6 +220,7 @@ fn write_header<W: Write>(out: &mut W, report: &Report<'_>) -> io::Result<()> {
         "callpath {}: site {site}, Office 365 ranges {} {}{as_of}",
         h.tool.version, h.ranges.source, h.ranges.instance,
     )?;
+    write_site_warnings(out, &h.site)?;
     writeln!(out)?;
     writeln!(out, "Captures")?;
     for c in &h.captures {
@@ -290,6 +291,20 @@ fn time_span(report: &Report<'_>) -> Option<(i64, i64)> {
         .filter_map(|i| audited.flow(i))
         .map(|f| (f.state.first_ns(), f.state.last_ns()))
         .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)))
+}
+
+/// The site profile's warnings, `  warning: ...`, wrapped at the width (continued 4 in).
+fn write_site_warnings<W: Write>(out: &mut W, site: &SiteInfo<'_>) -> io::Result<()> {
+    for w in &site.warnings {
+        for (i, line) in wrap(&format!("warning: {w}"), 2, WIDTH - 2)
+            .into_iter()
+            .enumerate()
+        {
+            let more = if i > 0 { "  " } else { "" };
+            writeln!(out, "{more}{line}")?;
+        }
+    }
+    Ok(())
 }
 
 fn write_capture<W: Write>(out: &mut W, c: &CaptureReport<'_>) -> io::Result<()> {

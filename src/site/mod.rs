@@ -15,7 +15,12 @@
 //!   RFC 4291 §2.5.6), so they cannot be the far end of an edge path.
 //! - `[site] expressroute` omitted: true when the profile has an `expressroute` `[[path]]` block,
 //!   else false. Write it to be explicit.
-//! - A missing `[site]` table is allowed (default name, internal list, expressroute rule above).
+//! - A missing `[site]` table is allowed (no name, the default internal list, the expressroute
+//!   rule above); the audit warns about it, as the defaults may not be the site's network.
+//! - An empty profile (no table at all, only comments or blank lines) is an error: a `--site`
+//!   that says nothing is a mistake (the wrong file, a file not yet written).
+//! - `nat` under the `local` path is an error: a NAT pool belongs to an edge path.
+//! - Every mistake of a profile is reported at once, sorted by line (a TOML syntax error alone).
 //! - Duplicates are errors: two `[[path]]` blocks with the same name; the same interface, ifindex,
 //!   VLAN or MAC listed twice (under one path or two); NAT prefixes that are equal or overlap;
 //!   two `[[server]]` blocks with the same address.
@@ -153,6 +158,48 @@ pub enum SiteErrorKind {
     UnknownRole,
     /// The same rule, path block or server twice.
     Duplicate,
+    /// No table at all: only comments or blank lines.
+    Empty,
+    /// `nat` under the `local` path: a NAT pool is an edge path's.
+    NatOnLocal,
+}
+
+/// One mistake in a profile, at its line and key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line of the offending value (or key, or table header).
+    pub line: usize,
+    /// Key path, e.g. `path[1].macs` or `site.internal`; empty for the whole profile.
+    pub key: String,
+    pub kind: SiteErrorKind,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    /// `7: path[1].macs: MESSAGE` (`1: MESSAGE` without a key).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "{}: {}", self.line, self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.line, self.key, self.message)
+        }
+    }
+}
+
+/// A profile's mistakes: one as `FILE:LINE: KEY: MESSAGE`; several as the file once, then one
+/// line each, `  line LINE: KEY: MESSAGE`, sorted by line.
+fn problems_text(file: &str, problems: &[Problem]) -> String {
+    match problems {
+        [one] => format!("{file}:{one}"),
+        _ => {
+            let mut text = format!("{file}: {} problems:", problems.len());
+            for p in problems {
+                text.push_str("\n  line ");
+                text.push_str(&p.to_string());
+            }
+            text
+        }
+    }
 }
 
 /// A site profile that cannot be used.
@@ -164,24 +211,25 @@ pub enum SiteError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{file}:{line}: {key}: {message}")]
+    /// Every mistake found, sorted by line (at least one).
+    #[error("{}", problems_text(.file, .problems))]
     Invalid {
         file: String,
-        /// 1-based line of the offending value (or key, or table header).
-        line: usize,
-        /// Key path, e.g. `path[1].macs` or `site.internal`.
-        key: String,
-        kind: SiteErrorKind,
-        message: String,
+        problems: Vec<Problem>,
     },
 }
 
 impl SiteError {
-    /// The kind of an `Invalid` error; None for I/O errors.
+    /// The kind of an `Invalid` error's first problem; None for I/O errors.
     pub fn kind(&self) -> Option<SiteErrorKind> {
+        self.problems().first().map(|p| p.kind)
+    }
+
+    /// The mistakes of an `Invalid` error, sorted by line; none for I/O errors.
+    pub fn problems(&self) -> &[Problem] {
         match self {
-            SiteError::Io { .. } => None,
-            SiteError::Invalid { kind, .. } => Some(*kind),
+            SiteError::Io { .. } => &[],
+            SiteError::Invalid { problems, .. } => problems,
         }
     }
 }
@@ -196,6 +244,11 @@ pub struct Site {
     pub internal: Vec<IpNetwork>,
     pub paths: Vec<PathRule>,
     pub servers: Vec<Server>,
+    /// The file the profile was read from (as named on the command line); None without one.
+    pub profile: Option<String>,
+    /// The profile has a `[site]` table (without one, its rules apply with the default
+    /// internal prefixes, and the audit warns).
+    pub site_table: bool,
 }
 
 impl Default for Site {
@@ -207,6 +260,8 @@ impl Default for Site {
             internal: default_internal(),
             paths: Vec::new(),
             servers: Vec::new(),
+            profile: None,
+            site_table: false,
         }
     }
 }
@@ -524,8 +579,18 @@ address = "2001:db8::cc"
         }
         assert_eq!(s.path_for_capture_point("er0"), None);
         assert_eq!(s.path_for_vlan(100), None);
-        // An empty profile is the default site too.
-        assert_eq!(parse("").unwrap(), Site::default());
+        assert_eq!((s.profile, s.site_table), (None, false));
+    }
+
+    /// The site says which file it was read from and whether it had a `[site]` table.
+    #[test]
+    fn site_names_its_profile() {
+        let s = parse(EXAMPLE).unwrap();
+        assert_eq!(s.profile.as_deref(), Some("site.toml"));
+        assert!(s.site_table);
+        let s = parse("[[path]]\nname = \"internet\"\nvlans = [1]\n").unwrap();
+        assert_eq!(s.profile.as_deref(), Some("site.toml"));
+        assert!(!s.site_table);
     }
 
     #[test]
@@ -550,7 +615,12 @@ address = "2001:db8::cc"
             "{e}"
         );
         std::fs::write(&p, EXAMPLE).unwrap();
-        assert_eq!(Site::load(&p).unwrap(), parse(EXAMPLE).unwrap());
+        let file = p.display().to_string();
+        assert_eq!(
+            Site::load(&p).unwrap(),
+            Site::from_toml_str(EXAMPLE, &file).unwrap()
+        );
+        assert_eq!(Site::load(&p).unwrap().profile, Some(file));
         let e = Site::load(&dir.path().join("missing.toml")).unwrap_err();
         assert!(matches!(e, SiteError::Io { .. }) && e.kind().is_none());
         assert!(e.to_string().contains("missing.toml"));

@@ -1,71 +1,89 @@
-//! Reading a site profile: the TOML shape (unknown keys refused), then every value checked,
-//! each mistake placed at its file, line and key, e.g.
+//! Reading a site profile: the TOML read into a spanned tree, then every table, key and value
+//! checked, each mistake placed at its file, line and key, e.g.
 //! `site.toml:7: path[1].macs: "02:00:zz:00:0e:01" is not a MAC address ...`. Array-of-tables
 //! blocks are numbered from 0 in key paths (`path[0]` is the first `[[path]]`).
 //!
-//! Checking order, which decides the one mistake reported when a profile has several: `[site]`,
-//! then each `[[path]]` block (name, interfaces, ifindexes, vlans, macs, nat, whatever order the
-//! file writes them in), then each `[[server]]` block (role, address).
+//! Every mistake is reported, not only the first: unknown tables and keys, values of the wrong
+//! type (each element of a list on its own), values their rule refuses, values listed twice.
+//! They come sorted by line. A TOML syntax error is the exception: the text after it cannot be
+//! trusted, so it is reported alone. A value listed twice is reported where it is listed the
+//! second time, in the order `[[path]]` blocks are written (`path[0]` first).
+//!
+//! Refused besides single bad values: an empty profile (no table, only comments or blank
+//! lines: say nothing by leaving `--site` out), and `nat` under the `local` path (a NAT pool is
+//! where an edge path translates addresses).
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::ops::Range;
 
 use ipnetwork::{IpNetwork, Ipv4Network, Ipv6Network};
 use rustc_hash::FxHashMap;
-use serde::Deserialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
+use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
 use super::{
-    canonical, default_internal, net_contains, PathName, PathRule, Server, ServerRole, Site,
-    SiteError, SiteErrorKind,
+    canonical, default_internal, net_contains, PathName, PathRule, Problem, Server, ServerRole,
+    Site, SiteError, SiteErrorKind,
 };
 
-/// Parses and checks a profile; `file` names it in errors.
+/// Parses and checks a profile; `file` names it in errors and in the site (`Site::profile`).
 pub(super) fn parse(text: &str, file: &str) -> Result<Site, SiteError> {
-    let raw: RawProfile = toml::from_str(text).map_err(|e| toml_error(text, file, &e))?;
-    Validator { text, file }.site(raw)
+    let invalid = |problems: Vec<Problem>| SiteError::Invalid {
+        file: file.to_owned(),
+        problems,
+    };
+    let doc = DeTable::parse(text).map_err(|e| invalid(vec![syntax_problem(text, &e)]))?;
+    let mut v = Validator {
+        text,
+        problems: Vec::new(),
+    };
+    let site = v.profile(doc.get_ref(), file);
+    if v.problems.is_empty() {
+        return Ok(site);
+    }
+    // In the order of the text (stable: problems at one place stay in checking order).
+    v.problems.sort_by_key(|&(offset, _)| offset);
+    Err(invalid(v.problems.into_iter().map(|(_, p)| p).collect()))
 }
 
-// ---- raw TOML shape -------------------------------------------------------------------------
+// ---- the profile's shape ---------------------------------------------------------------------
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawProfile {
-    site: Option<RawSite>,
-    #[serde(default)]
-    path: Vec<RawPath>,
-    #[serde(default)]
-    server: Vec<RawServer>,
-}
+/// The keys of each table, in the order the profile format lists them.
+const TOP_KEYS: &[&str] = &["site", "path", "server"];
+const SITE_KEYS: &[&str] = &["name", "internal", "expressroute"];
+const PATH_KEYS: &[&str] = &["name", "interfaces", "ifindexes", "vlans", "macs", "nat"];
+const SERVER_KEYS: &[&str] = &["role", "address"];
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A value of the tree, with its byte span in the text.
+type Value<'i> = Spanned<DeValue<'i>>;
+
+/// `[site]` as written: each key's value once its type is right.
+#[derive(Default)]
 struct RawSite {
     name: Option<Spanned<String>>,
     internal: Option<Vec<Spanned<String>>>,
     expressroute: Option<bool>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One `[[path]]` block as written. `name` is None when it is missing or not a string (already
+/// reported).
 struct RawPath {
-    name: Spanned<String>,
-    #[serde(default)]
+    name: Option<Spanned<String>>,
     interfaces: Vec<Spanned<String>>,
-    #[serde(default)]
     ifindexes: Vec<Spanned<i64>>,
-    #[serde(default)]
     vlans: Vec<Spanned<i64>>,
-    #[serde(default)]
     macs: Vec<Spanned<String>>,
-    #[serde(default)]
     nat: Vec<Spanned<String>>,
+    /// Where `nat` is written, for the error when the path is `local`.
+    nat_span: Option<Range<usize>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One `[[server]]` block as written.
 struct RawServer {
-    role: Spanned<String>,
-    address: Spanned<String>,
+    role: Option<Spanned<String>>,
+    address: Option<Spanned<String>>,
 }
 
 // ---- validation ----------------------------------------------------------------------------
@@ -79,10 +97,11 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-/// Checks a parsed profile against the text it came from (for the lines of its values).
+/// Checks a profile's tree against the text it came from (for the lines of its values),
+/// gathering every mistake with the byte offset it is at.
 struct Validator<'a> {
     text: &'a str,
-    file: &'a str,
+    problems: Vec<(usize, Problem)>,
 }
 
 /// Where a value was first seen: block index and line.
@@ -116,17 +135,18 @@ struct Listed {
 struct NatSeen {
     net: IpNetwork,
     seen: Seen,
-    path: PathName,
+    /// The path of the block that listed it; None when that block's name is itself a mistake.
+    path: Option<PathName>,
 }
 
 impl NatSeen {
     /// Why `net`, listed in path block `i`, clashes with this prefix listed before it.
     fn clash(&self, i: usize, net: IpNetwork) -> String {
         let (j, l) = self.seen;
-        let place = if j == i {
-            "this path".to_owned()
-        } else {
-            format!("path[{j}] ({})", self.path)
+        let place = match (j == i, self.path) {
+            (true, _) => "this path".to_owned(),
+            (false, Some(p)) => format!("path[{j}] ({p})"),
+            (false, None) => format!("path[{j}]"),
         };
         let other = self.net;
         if other == net {
@@ -147,130 +167,350 @@ fn server_key(i: usize, field: &str) -> String {
     format!("server[{i}].{field}")
 }
 
+/// The message of a serde error as the profile's errors show it: one line.
+fn one_line(e: &toml::de::Error) -> String {
+    e.message().trim().replace('\n', "; ")
+}
+
 impl Validator<'_> {
-    fn err<T>(
-        &self,
-        span: std::ops::Range<usize>,
-        key: String,
-        kind: SiteErrorKind,
-        message: String,
-    ) -> Result<T, SiteError> {
-        Err(SiteError::Invalid {
-            file: self.file.to_owned(),
+    /// Records a mistake at the line where `span` starts.
+    fn push(&mut self, span: Range<usize>, key: String, kind: SiteErrorKind, message: String) {
+        let problem = Problem {
             line: line_of(self.text, span.start),
             key,
             kind,
             message,
-        })
+        };
+        self.problems.push((span.start, problem));
     }
 
-    fn line(&self, span: std::ops::Range<usize>) -> usize {
+    fn line(&self, span: Range<usize>) -> usize {
         line_of(self.text, span.start)
     }
 
-    /// The whole profile, in the checking order of the module doc.
-    fn site(&self, raw: RawProfile) -> Result<Site, SiteError> {
-        let table = match raw.site {
-            Some(s) => self.site_table(s)?,
+    /// The whole profile: its tables read, then `[site]`, each `[[path]]` block and each
+    /// `[[server]]` block checked.
+    fn profile(&mut self, doc: &DeTable<'_>, file: &str) -> Site {
+        if doc.is_empty() {
+            self.push(
+                0..0,
+                String::new(),
+                SiteErrorKind::Empty,
+                "the site profile is empty: it has no [site], [[path]] or [[server]] table (leave \
+                 --site out to audit without a profile)"
+                    .into(),
+            );
+        }
+        let mut raw_site = None;
+        let mut raw_paths = Vec::new();
+        let mut raw_servers = Vec::new();
+        for (k, v) in doc.iter() {
+            match k.get_ref().as_ref() {
+                "site" => {
+                    if let DeValue::Table(t) = v.get_ref() {
+                        raw_site = Some(self.site_fields(t));
+                    } else {
+                        self.typed::<BTreeMap<String, IgnoredAny>>(v, "site".into());
+                    }
+                }
+                "path" => {
+                    for (i, span, t) in self.tables(v, "path") {
+                        raw_paths.push((i, self.path_fields(i, span, t)));
+                    }
+                }
+                "server" => {
+                    for (i, span, t) in self.tables(v, "server") {
+                        raw_servers.push((i, self.server_fields(i, span, t)));
+                    }
+                }
+                name => self.unknown_table(name, k.span(), v),
+            }
+        }
+        let table = match &raw_site {
+            Some(s) => self.site_table(s),
             None => SiteTable::default(),
         };
-        let paths = self.path_rules(&raw.path)?;
-        let servers = self.servers(&raw.server)?;
+        let paths = self.path_rules(&raw_paths);
+        let servers = self.servers(&raw_servers);
         // Not said: the site has ExpressRoute when the profile describes a path over it.
         let expressroute = table
             .expressroute
             .unwrap_or_else(|| paths.iter().any(|p| p.name == PathName::Expressroute));
-        Ok(Site {
+        Site {
             name: table.name,
             expressroute,
             internal: table.internal.unwrap_or_else(default_internal),
             paths,
             servers,
-        })
+            profile: Some(file.to_owned()),
+            site_table: raw_site.is_some(),
+        }
     }
 
+    // ---- the shape: tables, keys, types ----
+
+    /// A top-level key the format does not have: a table (`[[paths]]`, `[sites]`) or a key.
+    fn unknown_table(&mut self, name: &str, span: Range<usize>, v: &Value<'_>) {
+        let table = match v.get_ref() {
+            DeValue::Table(_) => true,
+            DeValue::Array(items) => items.iter().all(|x| x.get_ref().is_table()),
+            _ => false,
+        };
+        let message = if table {
+            format!("unknown table `{name}`, expected one of `site`, `path`, `server`")
+        } else {
+            one_line(&serde::de::Error::unknown_field(name, TOP_KEYS))
+        };
+        self.push(span, name.to_owned(), SiteErrorKind::UnknownKey, message);
+    }
+
+    /// An array of tables (`[[path]]`): each element's index, span and table; an element that
+    /// is not a table, or a value that is not an array, is reported.
+    fn tables<'t, 'i>(
+        &mut self,
+        v: &'t Value<'i>,
+        name: &str,
+    ) -> Vec<(usize, Range<usize>, &'t DeTable<'i>)> {
+        let DeValue::Array(items) = v.get_ref() else {
+            self.typed::<Vec<IgnoredAny>>(v, name.to_owned());
+            return Vec::new();
+        };
+        let mut tables = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            if let DeValue::Table(t) = item.get_ref() {
+                tables.push((i, item.span(), t));
+            } else {
+                self.typed::<BTreeMap<String, IgnoredAny>>(item, format!("{name}[{i}]"));
+            }
+        }
+        tables
+    }
+
+    /// Each key of one table: known keys through `read`, unknown keys reported.
+    fn fields<'t, 'i>(
+        &mut self,
+        prefix: &str,
+        table: &'t DeTable<'i>,
+        known: &'static [&'static str],
+        mut read: impl FnMut(&mut Self, &str, &'t Value<'i>),
+    ) {
+        for (k, v) in table.iter() {
+            let name: &str = k.get_ref().as_ref();
+            if known.contains(&name) {
+                read(self, name, v);
+            } else {
+                let e: toml::de::Error = serde::de::Error::unknown_field(name, known);
+                self.push(
+                    k.span(),
+                    format!("{prefix}.{name}"),
+                    SiteErrorKind::UnknownKey,
+                    one_line(&e),
+                );
+            }
+        }
+    }
+
+    /// A required key that is missing, reported at its table's header.
+    fn missing(&mut self, span: Range<usize>, key: String, field: &'static str) {
+        let e: toml::de::Error = serde::de::Error::missing_field(field);
+        self.push(span, key, SiteErrorKind::BadValue, one_line(&e));
+    }
+
+    /// One value as a `T`; a value of another type is reported (serde's words) under `key`.
+    fn typed<T: DeserializeOwned>(&mut self, v: &Value<'_>, key: String) -> Option<T> {
+        match T::deserialize(ValueDeserializer::from(v.clone())) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                let span = e.span().unwrap_or_else(|| v.span());
+                self.push(span, key, SiteErrorKind::BadValue, one_line(&e));
+                None
+            }
+        }
+    }
+
+    /// A list of `T`, each element read on its own so that every bad one is reported.
+    fn elements<T: DeserializeOwned>(&mut self, v: &Value<'_>, key: &str) -> Vec<Spanned<T>> {
+        let DeValue::Array(items) = v.get_ref() else {
+            self.typed::<Vec<IgnoredAny>>(v, key.to_owned());
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter_map(|item| self.typed::<Spanned<T>>(item, key.to_owned()))
+            .collect()
+    }
+
+    /// `[site]` as written.
+    fn site_fields(&mut self, t: &DeTable<'_>) -> RawSite {
+        let mut raw = RawSite::default();
+        self.fields("site", t, SITE_KEYS, |s, k, v| match k {
+            "name" => raw.name = s.typed(v, "site.name".into()),
+            "internal" => raw.internal = Some(s.elements(v, "site.internal")),
+            _ => raw.expressroute = s.typed(v, "site.expressroute".into()),
+        });
+        raw
+    }
+
+    /// One `[[path]]` block as written; `span` is its header.
+    fn path_fields(&mut self, i: usize, span: Range<usize>, t: &DeTable<'_>) -> RawPath {
+        let mut raw = RawPath {
+            name: None,
+            interfaces: Vec::new(),
+            ifindexes: Vec::new(),
+            vlans: Vec::new(),
+            macs: Vec::new(),
+            nat: Vec::new(),
+            nat_span: None,
+        };
+        let mut named = false;
+        self.fields(&format!("path[{i}]"), t, PATH_KEYS, |s, k, v| {
+            let key = path_key(i, k);
+            match k {
+                "name" => {
+                    named = true;
+                    raw.name = s.typed(v, key);
+                }
+                "interfaces" => raw.interfaces = s.elements(v, &key),
+                "ifindexes" => raw.ifindexes = s.elements(v, &key),
+                "vlans" => raw.vlans = s.elements(v, &key),
+                "macs" => raw.macs = s.elements(v, &key),
+                _ => {
+                    raw.nat_span = Some(v.span());
+                    raw.nat = s.elements(v, &key);
+                }
+            }
+        });
+        if !named {
+            self.missing(span, format!("path[{i}]"), "name");
+        }
+        raw
+    }
+
+    /// One `[[server]]` block as written; `span` is its header.
+    fn server_fields(&mut self, i: usize, span: Range<usize>, t: &DeTable<'_>) -> RawServer {
+        let mut raw = RawServer {
+            role: None,
+            address: None,
+        };
+        let (mut has_role, mut has_address) = (false, false);
+        self.fields(&format!("server[{i}]"), t, SERVER_KEYS, |s, k, v| {
+            let key = server_key(i, k);
+            if k == "role" {
+                has_role = true;
+                raw.role = s.typed(v, key);
+            } else {
+                has_address = true;
+                raw.address = s.typed(v, key);
+            }
+        });
+        for (has, field) in [(has_role, "role"), (has_address, "address")] {
+            if !has {
+                self.missing(span.clone(), format!("server[{i}]"), field);
+            }
+        }
+        raw
+    }
+
+    // ---- the values ----
+
     /// `[site]`: a name that is not blank, the internal prefixes, the ExpressRoute flag.
-    fn site_table(&self, s: RawSite) -> Result<SiteTable, SiteError> {
-        let name = match &s.name {
-            Some(n) => Some(self.value(n, "site.name".into(), |v| site_name(v))?),
-            None => None,
-        };
-        let internal = match &s.internal {
-            Some(list) => Some(
-                list.iter()
-                    .map(|p| self.value(p, "site.internal".into(), |v| prefix(v)))
-                    .collect::<Result<_, _>>()?,
-            ),
-            None => None,
-        };
-        Ok(SiteTable {
+    fn site_table(&mut self, s: &RawSite) -> SiteTable {
+        let name = s
+            .name
+            .as_ref()
+            .and_then(|n| self.value(n, "site.name".into(), |v| site_name(v)));
+        let internal = s.internal.as_ref().map(|list| {
+            list.iter()
+                .filter_map(|p| self.value(p, "site.internal".into(), |v| prefix(v)))
+                .collect()
+        });
+        SiteTable {
             name,
             internal,
             expressroute: s.expressroute,
-        })
+        }
     }
 
     /// Each `[[path]]` block in turn, against what the blocks before it list.
-    fn path_rules(&self, raw: &[RawPath]) -> Result<Vec<PathRule>, SiteError> {
+    fn path_rules(&mut self, raw: &[(usize, RawPath)]) -> Vec<PathRule> {
         let mut listed = Listed::default();
-        let mut rules = Vec::with_capacity(raw.len());
-        for (i, p) in raw.iter().enumerate() {
-            rules.push(self.path_rule(i, p, &mut listed)?);
-        }
-        Ok(rules)
+        raw.iter()
+            .filter_map(|(i, p)| self.path_rule(*i, p, &mut listed))
+            .collect()
     }
 
-    /// One `[[path]]` block, field by field (struct fields are evaluated in the order written).
-    fn path_rule(&self, i: usize, p: &RawPath, listed: &mut Listed) -> Result<PathRule, SiteError> {
-        let name = self.unique_path_name(i, &p.name, &mut listed.names)?;
-        Ok(PathRule {
-            name,
-            interfaces: self.list(
-                i,
-                "interfaces",
-                &p.interfaces,
-                &mut listed.interfaces,
-                |v| interface_name(v),
-                |v| format!("interface {v:?}"),
-            )?,
-            ifindexes: self.list(
-                i,
-                "ifindexes",
-                &p.ifindexes,
-                &mut listed.ifindexes,
-                |v| ifindex(*v),
-                |ix| format!("ifindex {ix}"),
-            )?,
-            vlans: self.list(
-                i,
-                "vlans",
-                &p.vlans,
-                &mut listed.vlans,
-                |v| vlan_id(*v),
-                |vid| format!("VLAN {vid}"),
-            )?,
-            macs: self.list(
-                i,
-                "macs",
-                &p.macs,
-                &mut listed.macs,
-                |v| mac_address(v),
-                |mac| format!("MAC {}", crate::mac::text(*mac)),
-            )?,
-            nat: self.nat_pools(i, name, &p.nat, &mut listed.nat)?,
+    /// One `[[path]]` block, field by field; None when its name is a mistake (reported).
+    fn path_rule(&mut self, i: usize, p: &RawPath, listed: &mut Listed) -> Option<PathRule> {
+        let name = p
+            .name
+            .as_ref()
+            .and_then(|n| self.unique_path_name(i, n, &mut listed.names));
+        let interfaces = self.list(
+            i,
+            "interfaces",
+            &p.interfaces,
+            &mut listed.interfaces,
+            |v| interface_name(v),
+            |v| format!("interface {v:?}"),
+        );
+        let ifindexes = self.list(
+            i,
+            "ifindexes",
+            &p.ifindexes,
+            &mut listed.ifindexes,
+            |v| ifindex(*v),
+            |ix| format!("ifindex {ix}"),
+        );
+        let vlans = self.list(
+            i,
+            "vlans",
+            &p.vlans,
+            &mut listed.vlans,
+            |v| vlan_id(*v),
+            |vid| format!("VLAN {vid}"),
+        );
+        let macs = self.list(
+            i,
+            "macs",
+            &p.macs,
+            &mut listed.macs,
+            |v| mac_address(v),
+            |mac| format!("MAC {}", crate::mac::text(*mac)),
+        );
+        if let (Some(PathName::Local), Some(span)) = (name, &p.nat_span) {
+            if !p.nat.is_empty() {
+                self.push(
+                    span.clone(),
+                    path_key(i, "nat"),
+                    SiteErrorKind::NatOnLocal,
+                    "a NAT pool belongs to the edge path whose traffic it translates \
+                     (expressroute or internet), not to local"
+                        .into(),
+                );
+            }
+        }
+        let nat = self.nat_pools(i, name, &p.nat, &mut listed.nat);
+        Some(PathRule {
+            name: name?,
+            interfaces,
+            ifindexes,
+            vlans,
+            macs,
+            nat,
         })
     }
 
-    /// `name`: a path, named by one block only.
+    /// `name`: a path, named by one block only. The name is returned even when another block
+    /// has it (reported), so that the rest of the block is checked as that path's.
     fn unique_path_name(
-        &self,
+        &mut self,
         i: usize,
         s: &Spanned<String>,
         names: &mut FxHashMap<PathName, Seen>,
-    ) -> Result<PathName, SiteError> {
+    ) -> Option<PathName> {
         let name = self.value(s, path_key(i, "name"), |v| path_name(v))?;
         if let Some(&(j, l)) = names.get(&name) {
-            return self.err(
+            self.push(
                 s.span(),
                 path_key(i, "name"),
                 SiteErrorKind::Duplicate,
@@ -279,53 +519,60 @@ impl Validator<'_> {
                     name.as_str()
                 ),
             );
+        } else {
+            names.insert(name, (i, self.line(s.span())));
         }
-        names.insert(name, (i, self.line(s.span())));
-        Ok(name)
+        Some(name)
     }
 
     /// One list of a `[[path]]` block (`interfaces`, `ifindexes`, `vlans`, `macs`): each value
     /// must pass `rule` and not be listed before (`what` names it in that error).
     fn list<R, K: Clone + std::hash::Hash + Eq>(
-        &self,
+        &mut self,
         i: usize,
         field: &str,
         raw: &[Spanned<R>],
         seen: &mut FxHashMap<K, Seen>,
         rule: impl Fn(&R) -> Result<K, Mistake>,
         what: impl Fn(&K) -> String,
-    ) -> Result<Vec<K>, SiteError> {
+    ) -> Vec<K> {
         let mut values = Vec::with_capacity(raw.len());
         for s in raw {
-            let v = self.value(s, path_key(i, field), &rule)?;
-            self.unique(seen, v.clone(), s.span(), i, path_key(i, field), || {
+            let Some(v) = self.value(s, path_key(i, field), &rule) else {
+                continue;
+            };
+            if self.unique(seen, v.clone(), s.span(), i, path_key(i, field), || {
                 what(&v)
-            })?;
-            values.push(v);
+            }) {
+                values.push(v);
+            }
         }
-        Ok(values)
+        values
     }
 
     /// `nat`: source-NAT pools. No two may overlap, in one block or across blocks: an address
     /// in two pools would name two paths.
     fn nat_pools(
-        &self,
+        &mut self,
         i: usize,
-        path: PathName,
+        path: Option<PathName>,
         raw: &[Spanned<String>],
         listed: &mut Vec<NatSeen>,
-    ) -> Result<Vec<IpNetwork>, SiteError> {
+    ) -> Vec<IpNetwork> {
         let mut pools = Vec::with_capacity(raw.len());
         for s in raw {
-            let net = self.value(s, path_key(i, "nat"), |v| prefix(v))?;
+            let Some(net) = self.value(s, path_key(i, "nat"), |v| prefix(v)) else {
+                continue;
+            };
             if let Some(first) = listed.iter().find(|o| overlaps(&o.net, &net)) {
                 let message = first.clash(i, net);
-                return self.err(
+                self.push(
                     s.span(),
                     path_key(i, "nat"),
                     SiteErrorKind::Duplicate,
                     message,
                 );
+                continue;
             }
             listed.push(NatSeen {
                 net,
@@ -334,67 +581,87 @@ impl Validator<'_> {
             });
             pools.push(net);
         }
-        Ok(pools)
+        pools
     }
 
     /// Each `[[server]]` block: a known role, and an address no other block has.
-    fn servers(&self, raw: &[RawServer]) -> Result<Vec<Server>, SiteError> {
+    fn servers(&mut self, raw: &[(usize, RawServer)]) -> Vec<Server> {
         let mut servers = Vec::with_capacity(raw.len());
         let mut addrs: FxHashMap<IpAddr, Seen> = FxHashMap::default();
-        for (i, s) in raw.iter().enumerate() {
-            let role = self.value(&s.role, server_key(i, "role"), |v| server_role(v))?;
-            let address =
-                self.value(&s.address, server_key(i, "address"), |v| server_address(v))?;
+        for (i, s) in raw {
+            let i = *i;
+            let role = s
+                .role
+                .as_ref()
+                .and_then(|r| self.value(r, server_key(i, "role"), |v| server_role(v)));
+            let Some(written) = &s.address else {
+                continue;
+            };
+            let Some(address) =
+                self.value(written, server_key(i, "address"), |v| server_address(v))
+            else {
+                continue;
+            };
             if let Some(&(j, l)) = addrs.get(&address) {
-                return self.err(
-                    s.address.span(),
+                self.push(
+                    written.span(),
                     server_key(i, "address"),
                     SiteErrorKind::Duplicate,
                     format!("{address} is already server[{j}] at line {l}"),
                 );
+                continue;
             }
-            addrs.insert(address, (i, self.line(s.address.span())));
-            servers.push(Server { role, address });
+            addrs.insert(address, (i, self.line(written.span())));
+            if let Some(role) = role {
+                servers.push(Server { role, address });
+            }
         }
-        Ok(servers)
+        servers
     }
 
     /// One value through its rule; a mistake is placed at the value's line, under `key`.
     fn value<R, T>(
-        &self,
+        &mut self,
         s: &Spanned<R>,
         key: String,
         rule: impl FnOnce(&R) -> Result<T, Mistake>,
-    ) -> Result<T, SiteError> {
-        rule(s.get_ref()).or_else(|(kind, message)| self.err(s.span(), key, kind, message))
+    ) -> Option<T> {
+        match rule(s.get_ref()) {
+            Ok(v) => Some(v),
+            Err((kind, message)) => {
+                self.push(s.span(), key, kind, message);
+                None
+            }
+        }
     }
 
-    /// Records `value` as seen in path block `i`, or reports where it was seen first.
+    /// Records `value` as seen in path block `i`; false (reported) when it was seen before.
     fn unique<K: std::hash::Hash + Eq>(
-        &self,
+        &mut self,
         seen: &mut FxHashMap<K, Seen>,
         value: K,
-        span: std::ops::Range<usize>,
+        span: Range<usize>,
         i: usize,
         key: String,
         what: impl Fn() -> String,
-    ) -> Result<(), SiteError> {
-        let line = line_of(self.text, span.start);
+    ) -> bool {
+        let line = self.line(span.clone());
         if let Some(&(j, l)) = seen.get(&value) {
             let place = if j == i {
                 "this path".to_owned()
             } else {
                 format!("path[{j}]")
             };
-            return self.err(
+            self.push(
                 span,
                 key,
                 SiteErrorKind::Duplicate,
                 format!("{} is already listed under {place} at line {l}", what()),
             );
+            return false;
         }
         seen.insert(value, (i, line));
-        Ok(())
+        true
     }
 }
 
@@ -537,45 +804,16 @@ fn overlaps(a: &IpNetwork, b: &IpNetwork) -> bool {
     net_contains(a, b.ip()) || net_contains(b, a.ip())
 }
 
-/// A TOML-level error (syntax, unknown key, wrong type, missing key) with file, line and key.
-/// The `toml` crate does not expose the key path, so it is recovered from the text around the
-/// error's position: the enclosing table header and the `key =` at or above that line.
-fn toml_error(text: &str, file: &str, e: &toml::de::Error) -> SiteError {
+/// A TOML syntax error with its line and key. The `toml` crate does not expose the key path,
+/// so it is recovered from the text around the error's position: the enclosing table header and
+/// the `key =` at or above that line.
+fn syntax_problem(text: &str, e: &toml::de::Error) -> Problem {
     let offset = e.span().map_or(0, |s| s.start);
-    let message = e.message().trim().replace('\n', "; ");
-    let kind = if message.starts_with("unknown field") {
-        SiteErrorKind::UnknownKey
-    } else if message.starts_with("invalid type")
-        || message.starts_with("missing field")
-        || message.starts_with("invalid value")
-        || message.starts_with("invalid length")
-    {
-        SiteErrorKind::BadValue
-    } else {
-        SiteErrorKind::Syntax
-    };
-    let mut key = key_path_at(text, offset).unwrap_or_else(|| "(toml)".to_owned());
-    if kind == SiteErrorKind::UnknownKey {
-        // The span is the unknown key itself; name it (`site.nmae`), not just its table.
-        if let Some(k) = message
-            .strip_prefix("unknown field `")
-            .and_then(|m| m.split('`').next())
-        {
-            if !key.ends_with(k) {
-                key = if key == "(toml)" || key.is_empty() {
-                    k.to_owned()
-                } else {
-                    format!("{key}.{k}")
-                };
-            }
-        }
-    }
-    SiteError::Invalid {
-        file: file.to_owned(),
+    Problem {
         line: line_of(text, offset),
-        key,
-        kind,
-        message,
+        key: key_path_at(text, offset).unwrap_or_else(|| "(toml)".to_owned()),
+        kind: SiteErrorKind::Syntax,
+        message: one_line(e),
     }
 }
 
@@ -657,15 +895,17 @@ mod tests {
         expect_err(&text, kind, line, key)
     }
 
+    /// Expects a problem of `kind` at `line` on `key` among the profile's problems; its text.
     fn expect_err(text: &str, kind: SiteErrorKind, line: usize, key: &str) -> String {
         let e = parse(text).unwrap_err();
-        let msg = e.to_string();
-        assert_eq!(e.kind(), Some(kind), "{msg}");
-        assert!(
-            msg.starts_with(&format!("site.toml:{line}: {key}: ")),
-            "want site.toml:{line}: {key}: ..., got {msg}"
-        );
-        msg
+        let all = e.to_string();
+        let found = e
+            .problems()
+            .iter()
+            .find(|p| p.line == line && p.key == key)
+            .unwrap_or_else(|| panic!("want site.toml:{line}: {key}: ..., got {all}"));
+        assert_eq!(found.kind, kind, "{all}");
+        format!("site.toml:{found}")
     }
 
     #[test]
@@ -704,7 +944,7 @@ mod tests {
             1,
             "sites",
         );
-        assert!(msg.contains("unknown field `sites`"), "{msg}");
+        assert!(msg.contains("unknown table `sites`"), "{msg}");
         expect_err(
             "[site]\nname = \"x\"\ncolour = 1\n",
             SiteErrorKind::UnknownKey,
@@ -1198,57 +1438,130 @@ mod tests {
         ]);
     }
 
-    /// With several mistakes, the first one reported is the first in checking order: `[site]`,
-    /// then each `[[path]]` (name, interfaces, ifindexes, VLANs, MACs, NAT, whatever order the
-    /// file writes them in), then each `[[server]]` (role, address).
+    /// Issue 13: every mistake of a profile at once, not only the first: the file named once,
+    /// then one line each with its line and key, in the order of the text; each in the words
+    /// it has alone.
     #[test]
-    fn first_mistake_in_checking_order() {
-        let cases = [
-            (
-                "[[server]]\nrole = \"x\"\naddress = \"x\"\n[site]\nname = \"\"\n",
-                "site.toml:5: site.name: is empty",
-            ),
-            (
-                "[site]\nname = \"\"\ninternal = [\"x\"]\n",
-                "site.toml:2: site.name: is empty",
-            ),
-            (
-                "[[path]]\nnat = [\"x\"]\nmacs = [\"x\"]\nvlans = [5000]\nifindexes = [-1]\n\
-                 interfaces = [\"\"]\nname = \"x\"\n",
-                "site.toml:7: path[0].name: \"x\" is not a path (expressroute, internet or local)",
-            ),
-            (
-                "[[path]]\nnat = [\"x\"]\nmacs = [\"x\"]\nvlans = [5000]\nifindexes = [-1]\n\
-                 interfaces = [\"\"]\nname = \"local\"\n",
-                "site.toml:6: path[0].interfaces: an interface name is empty",
-            ),
-            (
-                "[[path]]\nnat = [\"x\"]\nmacs = [\"x\"]\nvlans = [5000]\nifindexes = [-1]\n\
-                 name = \"local\"\n",
-                "site.toml:5: path[0].ifindexes: -1 is not an interface index (0-4294967295)",
-            ),
-            (
-                "[[path]]\nnat = [\"x\"]\nmacs = [\"x\"]\nvlans = [5000]\nname = \"local\"\n",
-                "site.toml:4: path[0].vlans: 5000 is not a VLAN id (0-4095, IEEE 802.1Q)",
-            ),
-            (
-                "[[path]]\nnat = [\"x\"]\nmacs = [\"x\"]\nname = \"local\"\n",
-                "site.toml:3: path[0].macs: \"x\" is not a MAC address (six hex bytes separated \
-                 by ':' or '-')",
-            ),
-            (
-                "[[server]]\naddress = \"x\"\nrole = \"x\"\n[[path]]\nname = \"local\"\n\
-                 vlans = [1, 1]\n",
-                "site.toml:6: path[0].vlans: VLAN 1 is already listed under this path at line 6",
-            ),
-            (
-                "[[server]]\naddress = \"x\"\nrole = \"x\"\n",
-                "site.toml:3: server[0].role: \"x\" is not a server role (front-end, edge, \
-                 conferencing, mediation, cloud-connector or sbc)",
-            ),
-        ];
-        for (text, want) in cases {
-            assert_eq!(parse(text).unwrap_err().to_string(), want, "{text}");
+    fn every_mistake_at_once_sorted_by_line() {
+        let text = "[[server]]\nrole = \"x\"\naddress = \"x\"\n[site]\nname = \"\"\n\
+                    internal = [\"x\", \"10.0.0.0/8\", 5]\n[[path]]\nnat = [\"x\"]\nmacs = [\"x\"]\n\
+                    vlans = [5000, \"7\"]\nifindexes = [-1]\ninterfaces = [\"\"]\nname = \"x\"\n\
+                    colour = \"red\"\n[[path]]\nname = \"local\"\nvlans = [1, 1]\n\
+                    nat = [\"10.0.0.0/8\"]\n[[paths]]\nname = \"internet\"\n";
+        let e = parse(text).unwrap_err();
+        let want = "site.toml: 16 problems:
+  line 2: server[0].role: \"x\" is not a server role (front-end, edge, conferencing, mediation, cloud-connector or sbc)
+  line 3: server[0].address: \"x\" is not an IPv4 or IPv6 address
+  line 5: site.name: is empty
+  line 6: site.internal: \"x\" is not a prefix: \"x\" is not an IPv4 or IPv6 address
+  line 6: site.internal: invalid type: integer `5`, expected a string
+  line 8: path[0].nat: \"x\" is not a prefix: \"x\" is not an IPv4 or IPv6 address
+  line 9: path[0].macs: \"x\" is not a MAC address (six hex bytes separated by ':' or '-')
+  line 10: path[0].vlans: 5000 is not a VLAN id (0-4095, IEEE 802.1Q)
+  line 10: path[0].vlans: invalid type: string \"7\", expected i64
+  line 11: path[0].ifindexes: -1 is not an interface index (0-4294967295)
+  line 12: path[0].interfaces: an interface name is empty
+  line 13: path[0].name: \"x\" is not a path (expressroute, internet or local)
+  line 14: path[0].colour: unknown field `colour`, expected one of `name`, `interfaces`, `ifindexes`, `vlans`, `macs`, `nat`
+  line 17: path[1].vlans: VLAN 1 is already listed under this path at line 17
+  line 18: path[1].nat: a NAT pool belongs to the edge path whose traffic it translates (expressroute or internet), not to local
+  line 19: paths: unknown table `paths`, expected one of `site`, `path`, `server`";
+        assert_eq!(e.to_string(), want);
+        let lines: Vec<usize> = e.problems().iter().map(|p| p.line).collect();
+        assert!(lines.windows(2).all(|w| w[0] <= w[1]), "{lines:?}");
+        assert_eq!(e.kind(), Some(SiteErrorKind::UnknownRole));
+    }
+
+    /// One mistake: `FILE:LINE: KEY: MESSAGE` on one line, as before issue 13.
+    #[test]
+    fn one_mistake_is_one_line() {
+        let e = parse("[site]\nname = \"\"\n").unwrap_err();
+        assert_eq!(e.to_string(), "site.toml:2: site.name: is empty");
+        assert_eq!(e.problems().len(), 1);
+    }
+
+    /// Issue 13: a profile with no table (empty, or only comments and blank lines) is an
+    /// error, not the default site.
+    #[test]
+    fn empty_profile_is_an_error() {
+        for text in ["", "\n\n", "# nothing yet\n  \n# still nothing\n"] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.kind(), Some(SiteErrorKind::Empty), "{text:?}");
+            assert_eq!(
+                e.to_string(),
+                "site.toml:1: the site profile is empty: it has no [site], [[path]] or \
+                 [[server]] table (leave --site out to audit without a profile)"
+            );
         }
+        // A table, however small, is not empty.
+        assert!(parse("[site]\n").is_ok());
+    }
+
+    /// Issue 13: a NAT pool under the `local` path is an error (a NAT pool is an edge path's).
+    #[test]
+    fn nat_under_local_is_an_error() {
+        let msg = expect_err(
+            "[[path]]\nname = \"local\"\ninterfaces = [\"lan0\"]\nnat = [\"192.0.2.0/28\"]\n",
+            SiteErrorKind::NatOnLocal,
+            4,
+            "path[0].nat",
+        );
+        assert_eq!(
+            msg,
+            "site.toml:4: path[0].nat: a NAT pool belongs to the edge path whose traffic it \
+             translates (expressroute or internet), not to local"
+        );
+        // Named after `nat`, or with an empty list: the same, and no error.
+        expect_err(
+            "[[path]]\nnat = [\"192.0.2.0/28\"]\nname = \"local\"\n",
+            SiteErrorKind::NatOnLocal,
+            2,
+            "path[0].nat",
+        );
+        assert!(parse("[[path]]\nname = \"local\"\nnat = []\n").is_ok());
+        assert!(parse("[[path]]\nname = \"internet\"\nnat = [\"192.0.2.0/28\"]\n").is_ok());
+    }
+
+    /// Issue 13: `[[paths]]` (any unknown top-level table) is an unknown table `paths`, not a
+    /// key `paths[0].paths`.
+    #[test]
+    fn unknown_table_is_named_as_a_table() {
+        for (text, line) in [
+            ("[[paths]]\nname = \"internet\"\n", 1),
+            (
+                "[site]\nname = \"x\"\n\n[[paths]]\nname = \"internet\"\n[[paths]]\n",
+                4,
+            ),
+            ("[servers.a]\nrole = \"sbc\"\n", 1),
+        ] {
+            let e = parse(text).unwrap_err();
+            let [p] = e.problems() else {
+                panic!("{e}");
+            };
+            assert_eq!((p.line, p.kind), (line, SiteErrorKind::UnknownKey), "{e}");
+            assert!(
+                p.key == "paths" || p.key == "servers",
+                "{text:?}: key {:?}",
+                p.key
+            );
+            assert!(p.message.starts_with("unknown table `"), "{e}");
+        }
+        // A plain key at the top is an unknown field.
+        let e = parse("name = \"x\"\n[site]\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "site.toml:1: name: unknown field `name`, expected one of `site`, `path`, `server`"
+        );
+    }
+
+    /// A misspelt required key: the unknown key and the missing one, both.
+    #[test]
+    fn misspelt_required_key_is_unknown_and_missing() {
+        let e = parse("[[server]]\nrloe = \"sbc\"\naddress = \"10.0.0.1\"\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "site.toml: 2 problems:\n  line 1: server[0]: missing field `role`\n  line 2: \
+             server[0].rloe: unknown field `rloe`, expected `role` or `address`"
+        );
     }
 }
