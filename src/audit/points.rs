@@ -14,6 +14,8 @@ pub struct CaptureFile<'a> {
     pub label: Option<&'a str>,
     /// `pcap` or `pcapng`; None when the file could not be read at all.
     pub format: Option<&'static str>,
+    /// `gzip` or `zstd` when the file was compressed.
+    pub compression: Option<&'static str>,
     pub packets: u64,
     pub interfaces: Vec<CapturePoint<'a>>,
     pub decode: &'a DecodeCounters,
@@ -97,6 +99,7 @@ impl<'a> AuditInput<'a> {
                 path: &c.spec.path,
                 label: c.spec.label.as_deref(),
                 format: c.format.map(|f| f.as_str()),
+                compression: c.compression,
                 packets: c.packets,
                 interfaces: c
                     .interfaces

@@ -112,6 +112,7 @@ fn capture_reports<'a>(audited: &Audited<'a>) -> Vec<CaptureReport<'a>> {
             path: c.path,
             label: c.label,
             format: c.format,
+            compression: c.compression,
             packets: c.packets,
             interfaces: c
                 .interfaces

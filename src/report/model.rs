@@ -38,6 +38,9 @@ pub struct CaptureReport<'a> {
     pub path: &'a str,
     pub label: Option<&'a str>,
     pub format: Option<&'static str>,
+    /// `gzip` or `zstd`; left out for a plain file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compression: Option<&'static str>,
     pub packets: u64,
     pub interfaces: Vec<InterfaceReport<'a>>,
     pub decode: &'a DecodeCounters,

@@ -312,9 +312,10 @@ fn write_capture<W: Write>(out: &mut W, c: &CaptureReport<'_>) -> io::Result<()>
         Some(l) => format!("{l}={}", c.path),
         None => c.path.to_string(),
     };
+    let compression = c.compression.map(|z| format!(" ({z})")).unwrap_or_default();
     writeln!(
         out,
-        "  {name}  {}  {}",
+        "  {name}  {}{compression}  {}",
         c.format.unwrap_or("unreadable"),
         count(c.packets as usize, "packet", "packets")
     )?;
