@@ -248,6 +248,14 @@ fn interfaces_writes_to_a_file_and_is_quiet_on_request() {
     assert!(out.stdout.is_empty());
     let rows: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(rows[0]["kind"], "capture");
+    // The text table says what its counts are: TCP/UDP flows, as the audit counts them.
+    let text = callpath(&["interfaces", "-q", SAMPLE]);
+    assert!(
+        text.stdout
+            .starts_with("(packets of TCP/UDP flows, as the audit counts them"),
+        "{}",
+        text.stdout
+    );
 }
 
 /// The next-hop MACs listed do not depend on `--site` (only their path column does).
