@@ -11,6 +11,7 @@ mod interfaces;
 mod path;
 mod points;
 mod profile;
+mod sdp;
 mod selection;
 mod verdict;
 
@@ -59,10 +60,15 @@ pub struct Audited<'a> {
 pub fn audit<'a>(input: &'a AuditInput<'a>, table: FlowTable) -> Audited<'a> {
     use rayon::prelude::*;
     let order = table.slots_by_first_packet();
+    let announced = sdp::Announced::of(&table);
     // Within the caller's thread pool (--threads); the order of `collect` is the input's.
     let verdicts: Vec<Verdict<'a>> = order
         .par_iter()
-        .filter_map(|&i| table.at(i).map(|(k, s)| verdict::verdict(input, k, s)))
+        .filter_map(|&i| {
+            table
+                .at(i)
+                .map(|(k, s)| verdict::verdict(input, &announced, k, s))
+        })
         .collect();
     let total = order.len();
     Audited {

@@ -3,6 +3,7 @@
 
 use super::code::{Code, Codes};
 use super::path::{direction_path, sighting_path, stays_inside, FlowFacts, ObservedPath, PathPair};
+use super::sdp::Announced;
 use super::AuditInput;
 use crate::decode::Transport;
 use crate::flow::{FlowKey, FlowState, PointId, Side};
@@ -141,7 +142,12 @@ fn side_path(
 }
 
 /// Audits one flow.
-pub(super) fn verdict<'a>(input: &AuditInput<'a>, key: &FlowKey, state: &FlowState) -> Verdict<'a> {
+pub(super) fn verdict<'a>(
+    input: &AuditInput<'a>,
+    announced: &Announced,
+    key: &FlowKey,
+    state: &FlowState,
+) -> Verdict<'a> {
     let ends = ends(input, key, state);
     let (fwd, rev) = oriented(state, ends.client_side);
     let facts = ends.facts(key);
@@ -151,7 +157,13 @@ pub(super) fn verdict<'a>(input: &AuditInput<'a>, key: &FlowKey, state: &FlowSta
         reverse: side_path(input, &facts, rev, si, ci),
     };
     let expected = expected_path(input, &ends);
-    let app = state.app.app();
+    let app = match state.app.app() {
+        // A leg SDP announced, too short or gappy for the RTP run heuristic.
+        App::Other if Transport::of_protocol(key.protocol) == Transport::Udp => {
+            announced.app_of(key.a, key.b).unwrap_or(App::Other)
+        }
+        app => app,
+    };
     let (codes, asymmetric_by_points) = codes(key, &ends, fwd, rev, path, expected, app);
     Verdict {
         ends,

@@ -1,0 +1,84 @@
+//! Media the signaling announced: the address and port of every SDP `m=` line (with its `c=`
+//! address) seen in any SIP flow of the run, so a UDP leg too short or too gappy for the RTP run
+//! heuristic is still called media (RFC 4566 §5.7, §5.14; RTCP on the next port, RFC 3550 §11).
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+
+use crate::flow::{Endpoint, FlowTable};
+use crate::proto::App;
+
+/// The endpoints SDP announced for media, from offers and answers alike.
+#[derive(Debug, Default)]
+pub struct Announced(HashSet<Endpoint>);
+
+impl Announced {
+    /// Every media endpoint announced in the run's SIP flows (port 0, a refused stream, left
+    /// out).
+    pub fn of(table: &FlowTable) -> Announced {
+        let mut set = HashSet::new();
+        for (_, state) in table.iter() {
+            let Some(sip) = state.app.evidence(0).sip else {
+                continue;
+            };
+            for m in &sip.sdp_media {
+                let ip =
+                    m.ip.as_deref()
+                        .and_then(|ip| ip.trim().parse::<IpAddr>().ok());
+                if let (Some(ip), true) = (ip, m.port != 0) {
+                    set.insert(Endpoint { ip, port: m.port });
+                }
+            }
+        }
+        Announced(set)
+    }
+
+    /// What a UDP flow between `a` and `b` that no probe recognised is, when SDP announced one of
+    /// its ends: RTP on an announced port, RTCP on the port after one.
+    pub fn app_of(&self, a: Endpoint, b: Endpoint) -> Option<App> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let rtcp_of = |e: Endpoint| {
+            e.port
+                .checked_sub(1)
+                .is_some_and(|port| self.0.contains(&Endpoint { ip: e.ip, port }))
+        };
+        if self.0.contains(&a) || self.0.contains(&b) {
+            Some(App::Rtp)
+        } else if rtcp_of(a) || rtcp_of(b) {
+            Some(App::Rtcp)
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ep(ip: &str, port: u16) -> Endpoint {
+        Endpoint {
+            ip: ip.parse().unwrap(),
+            port,
+        }
+    }
+
+    #[test]
+    fn announced_ports_are_rtp_and_the_next_ones_rtcp() {
+        let announced = Announced([ep("10.0.2.20", 6000)].into_iter().collect());
+        let other = ep("10.0.2.15", 24196);
+        assert_eq!(
+            announced.app_of(other, ep("10.0.2.20", 6000)),
+            Some(App::Rtp)
+        );
+        assert_eq!(
+            announced.app_of(ep("10.0.2.20", 6001), other),
+            Some(App::Rtcp)
+        );
+        assert_eq!(announced.app_of(ep("10.0.2.20", 6002), other), None);
+        assert_eq!(announced.app_of(ep("10.0.2.21", 6000), other), None);
+        assert_eq!(Announced::default().app_of(other, other), None);
+    }
+}
