@@ -37,6 +37,7 @@ fn parsers_never_panic(data in proptest::collection::vec(any::<u8>(), 0..600)) {
         }
     }
     let _ = tls::parse_client_hello(d);
+    let _ = tls::parse_mid_record_header(d);
     if let Some(m) = sip::parse(d) {
         let mut out = [None; sip::MAX_SDP_MEDIA];
         let _ = sip::sdp_media(m.body, &mut out);

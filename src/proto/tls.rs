@@ -54,6 +54,13 @@ pub fn parse_record_header(data: &[u8]) -> Option<RecordHeader> {
     })
 }
 
+/// A record header as a stream seen mid-session shows it: RFC 8446 §5.1 content types 20-23
+/// only (change_cipher_spec, alert, handshake, application_data; RFC 6520 heartbeat is left
+/// out: a stream judged on headers alone takes the common types only).
+pub fn parse_mid_record_header(data: &[u8]) -> Option<RecordHeader> {
+    parse_record_header(data).filter(|h| h.content_type <= 23)
+}
+
 /// Cheap check: a handshake record header.
 pub fn probe(data: &[u8]) -> bool {
     parse_record_header(data).is_some_and(|h| h.content_type == 22)
@@ -353,6 +360,35 @@ pub(crate) mod tests {
 
     /// teams.pcap: ClientHello for teams.microsoft.com, ALPN h2 + http/1.1.
     pub(crate) const TEAMS_CH: &str = "16030100cd010000c903032d7f336be6c274bf052721f2374d5f6c4ec19b3e9c1f64e59f98c75873eda56900001cbabacca9cca8c02bc02fc02cc030c013c014009c009d002f0035000a01000084baba0000ff010001000000001800160000137465616d732e6d6963726f736f66742e636f6d0017000000230000000d00140012040308040401050308050501080606010201000500050100000000001200000010000e000c02683208687474702f312e31000b00020100000a000a0008dada001d00170018001b00030200027a7a000100";
+
+    #[test]
+    fn mid_record_headers() {
+        // TLS 1.2/1.3 application_data, 64 bytes; an alert; SSL 3.0 change_cipher_spec.
+        assert_eq!(
+            parse_mid_record_header(&hex("1703030040")),
+            Some(RecordHeader {
+                content_type: 23,
+                version: 0x0303,
+                length: 64
+            })
+        );
+        assert!(parse_mid_record_header(&hex("1503030002")).is_some());
+        assert!(parse_mid_record_header(&hex("1403000001")).is_some());
+        // RFC 8446 §5.2: 2^14 + 2048 is the longest; one more is not TLS.
+        assert!(parse_mid_record_header(&hex("1703034800")).is_some());
+        assert!(parse_mid_record_header(&hex("1703034801")).is_none());
+        // heartbeat (24), an unknown type, version 0x0305, length 0, short header
+        assert!(parse_mid_record_header(&hex("1803030010")).is_none());
+        assert!(parse_mid_record_header(&hex("1303030010")).is_none());
+        assert!(parse_mid_record_header(&hex("1703050010")).is_none());
+        assert!(parse_mid_record_header(&hex("1703030000")).is_none());
+        assert!(parse_mid_record_header(&hex("17030300")).is_none());
+        // HTTP, SSH, SIP, RFC 4571 RTP (length then 0x80)
+        assert!(parse_mid_record_header(b"GET / HTTP/1.1\r\n").is_none());
+        assert!(parse_mid_record_header(b"SSH-2.0-OpenSSH_9.6\r\n").is_none());
+        assert!(parse_mid_record_header(b"INVITE sip:a@b SIP/2.0\r\n").is_none());
+        assert!(parse_mid_record_header(&hex("00ac806f0001")).is_none());
+    }
 
     #[test]
     fn teams_client_hello() {

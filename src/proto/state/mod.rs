@@ -26,7 +26,7 @@ use super::evidence::{App, AppCounters, AppSummary, Evidence, SipSummary};
 use super::rtp::{demux, is_rtcp_pt, Demux};
 use super::Transport;
 
-/// Bits of `AppState::flags`. One word, so each per-packet check is one test; 14 bits are
+/// Bits of `AppState::flags`. One word, so each per-packet check is one test; all 16 bits are
 /// used, and a `u16` keeps `AppState` within its size.
 mod flag {
     /// TCP: the side's SYN was seen (`AppState::tcp_next` holds its ISN+1).
@@ -55,6 +55,10 @@ mod flag {
     pub const REASM: u16 = 1 << 12;
     /// Sealed (`AppState::seal`) and no packet since.
     pub const SEALED: u16 = 1 << 13;
+    /// TLS seen mid-session: the side sent `tls::MID_MIN_RUN` consecutive records (see
+    /// `AppState::tls_mid`).
+    pub const MID0: u16 = 1 << 14;
+    pub const MID1: u16 = 1 << 15;
 }
 
 /// One TCP/UDP payload of one packet, borrowed from the capture buffer.
@@ -82,7 +86,8 @@ pub struct AppState {
     // Declared before the other fields rustc aligns alike so that, as rustc lays structs out
     // today, the RTP slots every media packet reads sit at offset 0 (no extra address add).
     rtp: rtp::RtpState,
-    /// ISN+1 per side (valid when the side's SYN flag is set).
+    /// ISN+1 per side when the side's SYN flag is set; without a SYN, the sequence number
+    /// where the side's next TLS record header is expected (`AppState::tls_mid`).
     tcp_next: [u32; 2],
     /// Payloads that matched no probe (up to `MAX_UNMATCHED`).
     unmatched: u16,
@@ -222,7 +227,9 @@ impl AppState {
             Demux::Stun => self.stun(side, d, false),
             Demux::RtpRtcp => return self.rtp_or_rtcp(side, d),
             Demux::Dtls => self.dtls(d),
-            Demux::TurnChannel => self.stun_seen() && self.stun(side, d, false),
+            Demux::TurnChannel if self.stun_seen() => self.stun(side, d, false),
+            // ChannelData of a call whose Allocate is not in the capture: RTP in it counts.
+            Demux::TurnChannel => self.channel_rtp(side, d, false),
             // [MS-TURN] §2.2.4 multiplexed TURN: channel 0xFF10.
             _ => b0 == 0xFF && self.stun(side, d, false),
         };
@@ -237,6 +244,7 @@ impl AppState {
             || self.sip(d, true)
             || self.dns(p)
             || self.rtp_over_tcp(side, d)
+            || self.channel_rtp(side, d, true)
     }
 
     /// A ClientHello reassembly is in progress.

@@ -1,13 +1,17 @@
 //! STUN and TURN's per-flow state: messages counted (RFC 5389+ and classic RFC 3489 apart),
-//! relayed payloads handed on to RTP, and the mapped, peer and relayed addresses kept.
+//! relayed payloads handed on to RTP (ChannelData's also when no STUN was seen), and the
+//! mapped, peer and relayed addresses kept.
 
 use std::net::SocketAddr;
 
 use super::{flag, AppState};
 use crate::proto::caps::{push_capped, MAX_STUN_ADDRESSES, MAX_STUN_MESSAGES};
 use crate::proto::evidence::{StunAddress, StunAddressKind};
-use crate::proto::rtp::{demux, Demux};
+use crate::proto::rtp::{demux, is_rtcp_pt, Demux};
 use crate::proto::stun;
+
+/// ChannelData frames read from one TCP segment by `AppState::channel_rtp`.
+const MAX_CHANNEL_FRAMES: usize = 8;
 
 /// Kept inline, for every flow.
 #[derive(Clone, Copy, Debug, Default)]
@@ -127,6 +131,35 @@ impl AppState {
             self.relayed_payload(side, b);
         }
         true
+    }
+
+    /// TURN ChannelData (RFC 8656 §12.4) where no STUN was seen (the capture started during a
+    /// call, after the Allocate and the ChannelBind): the frames' RTP is followed as if sent
+    /// directly, so a stream of it (`RTP_MIN_RUN` packets in sequence) makes the flow `rtp`;
+    /// the frames alone claim nothing for STUN. Over UDP one frame fills the datagram (with up
+    /// to 3 pad bytes); over TCP frames follow each other, each padded to 4 (RFC 8656 §12.5),
+    /// read from a segment's start only. True when a frame carried an RTP header.
+    pub(super) fn channel_rtp(&mut self, side: usize, d: &[u8], tcp: bool) -> bool {
+        let mut rest = d;
+        let mut any = false;
+        for _ in 0..MAX_CHANNEL_FRAMES {
+            let Some((_, body, r)) = stun::parse_channel_data(rest) else {
+                break;
+            };
+            if !tcp && r.len() > 3 {
+                break;
+            }
+            if body.first().is_some_and(|&b0| demux(b0) == Demux::RtpRtcp)
+                && !body.get(1).is_some_and(|b| is_rtcp_pt(*b))
+            {
+                any |= self.rtp_track(side, body);
+            }
+            if !tcp || r.is_empty() {
+                break;
+            }
+            rest = r;
+        }
+        any
     }
 
     /// What a TURN relay carries for the peer: RTP or RTCP is tracked as if sent directly.

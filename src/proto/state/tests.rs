@@ -572,3 +572,177 @@ fn kept_strings_stay_within_max_string_bytes() {
     assert_eq!(sip.call_ids.len(), 1);
     assert_eq!(sip.call_ids[0], "c".repeat(MAX_STRING - 1));
 }
+
+/// TLS records of the given lengths, back to back (RFC 8446 §5.1), application_data.
+fn tls_records(lens: &[usize]) -> Vec<u8> {
+    let mut v = Vec::new();
+    for (i, &l) in lens.iter().enumerate() {
+        v.extend_from_slice(&[0x17, 3, 3]);
+        v.extend_from_slice(&u16::try_from(l).unwrap().to_be_bytes());
+        v.extend(std::iter::repeat_n(0xA0 ^ i as u8, l));
+    }
+    v
+}
+
+/// Feeds `stream` as one side's segments of `mss` bytes from `seq`, no SYN.
+fn feed_tcp(st: &mut AppState, side: u8, seq: u32, stream: &[u8], mss: usize) {
+    for (i, c) in stream.chunks(mss).enumerate() {
+        let at = seq.wrapping_add(u32::try_from(i * mss).unwrap());
+        st.observe(&tcp(side, at, false, c));
+    }
+}
+
+fn mid_bits(st: &AppState) -> (bool, bool) {
+    (st.has(flag::MID0), st.has(flag::MID1))
+}
+
+#[test]
+fn tls_mid_session_runs_in_both_directions() {
+    // Capture started during a download: the server's 16 KiB records span a dozen segments
+    // each, so without following the records the flow gave up (MAX_UNMATCHED) before a
+    // second segment opened with a header.
+    let down = tls_records(&[16384, 16384, 16384, 500]);
+    let mut st = AppState::default();
+    feed_tcp(&mut st, 1, 0xFFFF_F000, &down, 1448); // wraps
+    assert_eq!(mid_bits(&st), (false, true));
+    assert_eq!(st.app(), App::Other, "one direction is not enough");
+    assert!(!st.has(flag::GIVEN_UP));
+    // The client: three small records coalesced in one segment.
+    st.observe(&tcp(0, 42, false, &tls_records(&[30, 60, 24])));
+    assert_eq!(mid_bits(&st), (true, true));
+    assert_eq!(st.app(), App::Tls);
+}
+
+#[test]
+fn tls_mid_session_needs_three_aligned_records() {
+    // Two records a side: no run (the older two-header rule is not what is checked here).
+    let mut st = AppState::default();
+    feed_tcp(&mut st, 0, 1000, &tls_records(&[700, 900]), 1448);
+    feed_tcp(&mut st, 1, 5000, &tls_records(&[3000, 20]), 1448);
+    assert_eq!(mid_bits(&st), (false, false));
+    // A third record's header one byte off where the second ends: the run ends there.
+    let mut s = tls_records(&[700, 900]);
+    s.push(0);
+    s.extend_from_slice(&tls_records(&[100, 100]));
+    let mut st = AppState::default();
+    feed_tcp(&mut st, 0, 1000, &s, 1448);
+    assert_eq!(mid_bits(&st), (false, false));
+    // Bytes lost before the due header: no run either.
+    let s = tls_records(&[2000, 2000, 2000]);
+    let mut st = AppState::default();
+    st.observe(&tcp(0, 0, false, &s[..1448]));
+    st.observe(&tcp(0, 2896, false, &s[2896..]));
+    assert_eq!(mid_bits(&st), (false, false));
+    // A side whose SYN was seen is read from its start, not as a mid-session run.
+    let mut st = AppState::default();
+    st.observe(&tcp(0, 99, true, &[]));
+    feed_tcp(&mut st, 0, 100, &tls_records(&[10, 10, 10]), 1448);
+    assert_eq!(mid_bits(&st), (false, false));
+}
+
+#[test]
+fn tcp_text_and_media_are_not_mid_session_tls() {
+    let http_req = b"GET /v1/users/ME/conversations HTTP/1.1\r\nHost: teams.microsoft.com\r\n\r\n";
+    let mut http_resp = b"HTTP/1.1 200 OK\r\nContent-Length: 20000\r\n\r\n".to_vec();
+    http_resp.extend(std::iter::repeat_n(b'x', 20000));
+    let ssh_c = b"SSH-2.0-OpenSSH_9.6\r\n\x00\x00\x05\xdc\x06\x14\x17\x03\x03\x00\x10".to_vec();
+    let mut ssh_s = b"SSH-2.0-OpenSSH_8.9\r\n".to_vec();
+    ssh_s.extend(std::iter::repeat_n(0x17, 3000));
+    let sip = sip::tests::INVITE;
+    let mut rfc4571 = Vec::new();
+    for i in 0..40u16 {
+        let p = rtp_pkt(0x4242, i, 111);
+        rfc4571.extend_from_slice(&u16::try_from(p.len()).unwrap().to_be_bytes());
+        rfc4571.extend_from_slice(&p);
+    }
+    let cases: [(&[u8], &[u8]); 4] = [
+        (http_req, &http_resp),
+        (&ssh_c, &ssh_s),
+        (sip, sip),
+        (&rfc4571, &rfc4571),
+    ];
+    for (a, b) in cases {
+        let mut st = AppState::default();
+        for round in 0..3u32 {
+            feed_tcp(&mut st, 0, round * 100_000, a, 1448);
+            feed_tcp(&mut st, 1, round * 100_000, b, 1448);
+        }
+        assert_eq!(mid_bits(&st), (false, false));
+        assert_ne!(st.app(), App::Tls);
+    }
+}
+
+/// RFC 8656 §12.4 ChannelData on `ch` around `body`, padded to 4 when `pad`.
+fn channel_data(ch: u16, body: &[u8], pad: bool) -> Vec<u8> {
+    let mut v = ch.to_be_bytes().to_vec();
+    v.extend_from_slice(&u16::try_from(body.len()).unwrap().to_be_bytes());
+    v.extend_from_slice(body);
+    while pad && v.len() % 4 != 0 {
+        v.push(0);
+    }
+    v
+}
+
+#[test]
+fn channel_data_rtp_without_stun_is_rtp() {
+    // Byte literal: channel 0x4001, 14 bytes, RTP v2 PT 111, seq 7, SSRC 0x01020304.
+    let mut lit = hex("4001000e806f000700000460010203045a5a0000");
+    let mut st = AppState::default();
+    for seq in 7..7 + RTP_MIN_RUN {
+        lit[7] = seq;
+        st.observe(&udp(0, 50020, 3478, &lit));
+    }
+    assert_eq!(st.summary(0).rtp_ssrcs, vec![0x0102_0304]);
+    // UDP, the capture started mid-call: no Allocate, no ChannelBind.
+    let mut st = AppState::default();
+    for i in 0..u16::from(RTP_MIN_RUN) {
+        assert_eq!(st.app(), App::Other);
+        st.observe(&udp(
+            0,
+            50020,
+            3478,
+            &channel_data(0x4001, &rtp_pkt(7, i, 111), false),
+        ));
+    }
+    assert_eq!(st.app(), App::Rtp);
+    assert_eq!(st.summary(0).rtp_ssrcs, vec![7]);
+    // TCP: two padded frames a segment (RFC 8656 §12.5), an odd-length payload.
+    let mut st = AppState::default();
+    let mut seq = 1u32;
+    for i in 0..2u16 {
+        let mut body = rtp_pkt(9, 2 * i, 0);
+        body.push(1);
+        let mut seg = channel_data(0x4FFF, &body, true);
+        body = rtp_pkt(9, 2 * i + 1, 0);
+        body.push(1);
+        seg.extend_from_slice(&channel_data(0x4FFF, &body, true));
+        st.observe(&tcp(1, seq, false, &seg));
+        seq = seq.wrapping_add(u32::try_from(seg.len()).unwrap());
+    }
+    assert_eq!(st.app(), App::Rtp);
+}
+
+#[test]
+fn channel_data_without_an_rtp_run_is_not_rtp() {
+    let mut st = AppState::default();
+    // A different SSRC each time; DTLS and RTCP bodies; a frame with trailing bytes over UDP;
+    // a channel number out of range.
+    for i in 0..40u16 {
+        let cd = channel_data(0x4000, &rtp_pkt(u32::from(i), i, 111), false);
+        st.observe(&udp(0, 50020, 3478, &cd));
+        let cd = channel_data(0x4000, &hex("17fefd0001000000000005001000"), false);
+        st.observe(&udp(0, 50020, 3478, &cd));
+        let cd = channel_data(0x4000, &hex(TEAMS_SRTCP), false);
+        st.observe(&udp(0, 50020, 3478, &cd));
+    }
+    assert_eq!(st.app(), App::Other);
+    let mut st = AppState::default();
+    for i in 0..8u16 {
+        let mut cd = channel_data(0x4000, &rtp_pkt(5, i, 111), false);
+        cd.extend_from_slice(&[0; 4]);
+        st.observe(&udp(0, 50020, 3478, &cd));
+        let cd = channel_data(0x8000, &rtp_pkt(6, i, 111), true);
+        st.observe(&tcp(0, u32::from(i) * 100, false, &cd));
+    }
+    assert_eq!(st.app(), App::Other);
+}

@@ -1,16 +1,25 @@
-//! TLS's per-flow state: records counted, the ClientHello's evidence (SNI, ALPN, versions) and
-//! the reassembly of a ClientHello spread over segments, given up after a silence.
+//! TLS's per-flow state: records counted, the ClientHello's evidence (SNI, ALPN, versions),
+//! the reassembly of a ClientHello spread over segments, given up after a silence, and the
+//! runs of records that show TLS in a capture started mid-session (no handshake).
 
 use super::{flag, AppState, Payload};
 use crate::proto::caps::{cut, push_capped, push_str_capped, MAX_ALPN, MAX_TLS_VERSIONS};
 use crate::proto::evidence::App;
 use crate::proto::tls;
 
+/// Consecutive records (each header exactly where the previous record ends) a side must show
+/// before a stream seen mid-session, without its handshake, counts as TLS on that side; the
+/// side is checked no further once it has.
+pub(super) const MID_MIN_RUN: u8 = 3;
+
 /// Kept inline, for every flow.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct TlsState {
-    /// Record headers seen.
-    records: u16,
+    /// Record headers seen at the start of a segment.
+    records: u8,
+    /// Per side (side 0 the low nibble), the records of the current mid-session run (0: no run;
+    /// `AppState::tcp_next` holds where the next header is due).
+    runs: u8,
 }
 
 /// TLS's part of `Heavy`.
@@ -70,10 +79,77 @@ fn start_flag(side: usize) -> u16 {
 }
 
 impl AppState {
-    /// A hello seen, or two TLS records.
+    /// A hello seen, or two TLS records, or runs of records in both directions.
     #[inline]
     pub(super) fn is_tls(&self) -> bool {
-        self.has(flag::CLIENT_HELLO | flag::SERVER_HELLO) || self.tls.records >= 2
+        self.has(flag::CLIENT_HELLO | flag::SERVER_HELLO)
+            || self.tls.records >= 2
+            || self.flags & (flag::MID0 | flag::MID1) == flag::MID0 | flag::MID1
+    }
+
+    /// A segment of a side whose SYN was not seen (the capture started mid-session): follows
+    /// the side's run of TLS records (RFC 8446 §5.1) without keeping payload. A run starts at
+    /// a segment that opens with a record header; each record's length says where the next
+    /// header is due, and it is checked where a segment holds it (several records of one
+    /// segment are walked); a header out of place, or a gap before it, ends the run.
+    /// `MID_MIN_RUN` records set the side's flag and end the checking. True when the segment
+    /// fits the run (a header checked, or bytes of a record in progress).
+    fn tls_mid(&mut self, side: usize, seq: u32, d: &[u8]) -> bool {
+        let (mid_flag, shift) = if side == 0 {
+            (flag::MID0, 0)
+        } else {
+            (flag::MID1, 4)
+        };
+        if self.has(mid_flag) {
+            return true;
+        }
+        let Some(next) = self.tcp_next.get_mut(side) else {
+            return false;
+        };
+        let mut run = (self.tls.runs >> shift) & 0x0F;
+        let mut pos = 0usize;
+        if run > 0 {
+            // Where the header is due, from this segment's start; "before it" (a gap, bytes
+            // lost to the capture) starts over here.
+            let due = next.wrapping_sub(seq);
+            if due < 0x8000_0000 {
+                match usize::try_from(due) {
+                    Ok(due) if due < d.len() => pos = due,
+                    // All of this segment belongs to the record in progress (or a header is
+                    // due right after it).
+                    _ => return true,
+                }
+            } else {
+                run = 0;
+            }
+        }
+        let mut fits = false;
+        let mut ends = None;
+        while let Some(h) = d.get(pos..).and_then(tls::parse_mid_record_header) {
+            fits = true;
+            run = run.saturating_add(1);
+            if run >= MID_MIN_RUN {
+                break;
+            }
+            pos = pos.saturating_add(tls::RECORD_HEADER_LEN + h.length);
+            if pos >= d.len() {
+                ends = Some(pos);
+                break;
+            }
+        }
+        if run >= MID_MIN_RUN {
+            self.flags |= mid_flag;
+            run = 0;
+        } else if let Some(end) = ends {
+            // RFC 8446 §5.1: the next header right after this record, in a later segment.
+            *next = seq.wrapping_add(u32::try_from(end).unwrap_or(u32::MAX));
+        } else {
+            // Not a header where one was due, or one cut by the segment's end: no run.
+            run = 0;
+            fits = false;
+        }
+        self.tls.runs = (self.tls.runs & !(0x0F << shift)) | (run << shift);
+        fits
     }
 
     /// The ClientHello was read and the flow is TLS: nothing more to learn.
@@ -104,6 +180,8 @@ impl AppState {
             self.try_reassembled(side);
             return true;
         }
+        // Mid-session TLS (no SYN: the handshake is not in the capture).
+        let mid = !self.has(syn_flag) && self.tls_mid(side, seq, d);
         let off = self
             .has(syn_flag)
             .then(|| seq.wrapping_sub(self.tcp_next.get(side).copied().unwrap_or(0)) as usize);
@@ -151,9 +229,11 @@ impl AppState {
         self.flags |= start_flag;
         if tls::parse_record_header(d).is_some() {
             self.tls.records = self.tls.records.saturating_add(1);
-            return self.tls.records >= 2 || self.has(flag::CLIENT_HELLO | flag::SERVER_HELLO);
+            return self.tls.records >= 2
+                || self.has(flag::CLIENT_HELLO | flag::SERVER_HELLO)
+                || mid;
         }
-        false
+        mid
     }
 
     /// Reads the side's reassembled ClientHello if its bytes are all there now.
