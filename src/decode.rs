@@ -1,6 +1,8 @@
 //! Link, IP and transport decoding of one frame into a `Decoded` that borrows its bytes.
 //!
-//! Link layers are read here (they are a few fixed fields); IPv4/IPv6 with extension headers,
+//! Link layers are read here (they are a few fixed fields), with the encapsulations between the
+//! link and IP that carry calls on access and provider networks: PPPoE sessions (RFC 2516) and
+//! MPLS label stacks (RFC 3032), also under VLAN tags; IPv4/IPv6 with extension headers,
 //! UDP and TCP are sliced with `etherparse`'s lax parser so that packets cut by the snaplen are
 //! decoded as far as their bytes go.
 
@@ -48,8 +50,42 @@ const ETHERTYPE_QINQ: u16 = 0x88a8;
 const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
 const ETHERTYPE_IPV4: u16 = 0x0800;
 const ETHERTYPE_IPV6: u16 = 0x86dd;
+/// PPPoE discovery stage (RFC 2516 §5): control frames, no IP.
+const ETHERTYPE_PPPOE_DISCOVERY: u16 = 0x8863;
+/// PPPoE session stage (RFC 2516 §5): PPP frames.
+const ETHERTYPE_PPPOE_SESSION: u16 = 0x8864;
+/// MPLS unicast and multicast (RFC 3032 §5, RFC 5332 §4).
+const ETHERTYPE_MPLS: u16 = 0x8847;
+const ETHERTYPE_MPLS_MULTICAST: u16 = 0x8848;
+/// The `ethertype` of a `Decoded::NotIp` that is control traffic of an encapsulation decoded
+/// here (PPP's LCP, NCPs, authentication): below 1536, so it reads as known, like an 802.3
+/// length.
+const NOT_IP_CONTROL: u16 = 0;
 /// VLAN tags followed at most on one frame.
 const MAX_VLAN_TAGS: usize = 4;
+/// MPLS label stack entries followed at most; a longer stack is malformed.
+const MAX_MPLS_LABELS: usize = 16;
+
+/// Whether non-IP frames of this EtherType are expected link traffic, not something callpath
+/// fails to decode: values below 1536 are 802.3 lengths (LLC frames: STP, CDP, ...; IEEE 802.3
+/// §3.2.6), and a short list of control protocols. Frames of other EtherTypes are counted per
+/// type and the capture's summary warns of them.
+pub fn known_not_ip(ethertype: u16) -> bool {
+    matches!(
+        ethertype,
+        0..=0x05ff
+            | 0x0806 // ARP (RFC 826)
+            | 0x8035 // RARP (RFC 903)
+            | 0x8137 // IPX
+            | 0x8809 // slow protocols: LACP, marker, OAM (IEEE 802.3 Annex 57A)
+            | 0x888e // 802.1X EAPOL
+            | 0x8899 // Realtek switch control: RRCP, loop detection
+            | 0x88cc // LLDP (IEEE 802.1AB)
+            | 0x88f7 // PTP (IEEE 1588)
+            | 0x9000 // Ethernet configuration testing protocol (loopback)
+            | ETHERTYPE_PPPOE_DISCOVERY
+    )
+}
 
 pub const IPPROTO_TCP: u8 = 6;
 pub const IPPROTO_UDP: u8 = 17;
@@ -138,8 +174,9 @@ pub enum Decoded<'a> {
     OtherIp { link: LinkInfo },
     /// A non-first IP fragment: counted, no flow (it carries no ports).
     LaterFragment { link: LinkInfo },
-    /// Not IP (ARP, LLDP, STP, ...).
-    NotIp { link: LinkInfo },
+    /// Not IP (ARP, LLDP, STP, ...): the EtherType (or 802.3 length) that says what it is;
+    /// for a non-IP payload of PPPoE or MPLS, theirs (0 for PPP control protocols).
+    NotIp { link: LinkInfo, ethertype: u16 },
     /// A link type this tool does not decode.
     UnsupportedLinktype,
     /// A header that is shorter than it must be or inconsistent.
@@ -190,9 +227,78 @@ pub fn decode(linktype: u32, data: &[u8]) -> Decoded<'_> {
         };
     };
     if ethertype != ETHERTYPE_IPV4 && ethertype != ETHERTYPE_IPV6 {
-        return Decoded::NotIp { link };
+        return encapsulated(ethertype, payload, link);
     }
     ip(ethertype, payload, link)
+}
+
+/// A frame whose EtherType is not IP: IP inside PPPoE or MPLS, or not IP. Out of line, so that
+/// the common path of `decode` stays as it was.
+#[inline(never)]
+fn encapsulated(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
+    let inner = match ethertype {
+        ETHERTYPE_PPPOE_SESSION => pppoe_session(data),
+        ETHERTYPE_MPLS | ETHERTYPE_MPLS_MULTICAST => mpls(ethertype, data),
+        _ => return Decoded::NotIp { link, ethertype },
+    };
+    match inner {
+        Some((inner @ (ETHERTYPE_IPV4 | ETHERTYPE_IPV6), payload)) => ip(inner, payload, link),
+        Some((ethertype, _)) => Decoded::NotIp { link, ethertype },
+        None => Decoded::Malformed {
+            layer: Layer::Link,
+            link,
+        },
+    }
+}
+
+/// A PPPoE session frame (RFC 2516 §4, §5): VER 1 and TYPE 1 in one byte (0x11), CODE 0,
+/// SESSION_ID, LENGTH of the PPPoE payload; the payload is a PPP frame without address and
+/// control fields, its 2-byte Protocol first (RFC 1661 §2, RFC 2516 §7: no protocol field
+/// compression). The IP packet as (EtherType, bytes) for Protocol 0x0021 (IPv4, RFC 1332) or
+/// 0x0057 (IPv6, RFC 5072 §3); for other protocols `NOT_IP_CONTROL` for the control protocols
+/// (0x8000 and above: NCPs, LCP, authentication, RFC 1661 §2) and the PPPoE EtherType for
+/// other network-layer protocols, with no bytes. None for a header that is wrong or a LENGTH
+/// past the frame's end.
+fn pppoe_session(data: &[u8]) -> Option<(u16, &[u8])> {
+    let ver_type = *data.first()?;
+    let code = *data.get(1)?;
+    let length = usize::from(be16(data, 4)?);
+    if ver_type != 0x11 || code != 0 {
+        return None;
+    }
+    let ppp = data.get(6..6 + length)?;
+    let protocol = be16(ppp, 0)?;
+    let ethertype = match protocol {
+        0x0021 => ETHERTYPE_IPV4,
+        0x0057 => ETHERTYPE_IPV6,
+        0x8000.. => NOT_IP_CONTROL,
+        _ => ETHERTYPE_PPPOE_SESSION,
+    };
+    Some((ethertype, ppp.get(2..)?))
+}
+
+/// An MPLS label stack (RFC 3032 §2.1): 4-byte entries (label 20 bits, traffic class 3, S 1,
+/// TTL 8) down to the one with the bottom-of-stack bit S, at most `MAX_MPLS_LABELS`. MPLS does
+/// not say what is below the stack; the first nibble tells IPv4 (4) from IPv6 (6) as label
+/// switching routers do (RFC 4928 §2); anything else (a pseudowire's control word, RFC 4385,
+/// or an Ethernet frame) is not IP, counted under the MPLS EtherType. None for a stack that runs
+/// past the frame, is longer than the cap, or has nothing below it.
+fn mpls(ethertype: u16, data: &[u8]) -> Option<(u16, &[u8])> {
+    let mut at = 0;
+    for _ in 0..MAX_MPLS_LABELS {
+        let entry = be32(data, at)?;
+        at += 4;
+        if entry & 0x100 != 0 {
+            let payload = data.get(at..)?;
+            let inner = match payload.first()? >> 4 {
+                4 => ETHERTYPE_IPV4,
+                6 => ETHERTYPE_IPV6,
+                _ => ethertype,
+            };
+            return Some((inner, payload));
+        }
+    }
+    None
 }
 
 /// Ethernet II with any number (up to `MAX_VLAN_TAGS`) of 802.1Q / 802.1ad tags; the outermost
@@ -398,7 +504,7 @@ fn ip_etherparse(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
                 ipv6_first_fragment(v6.extensions()),
             )
         }
-        LaxNetSlice::Arp(_) => return Decoded::NotIp { link },
+        LaxNetSlice::Arp(_) => return Decoded::NotIp { link, ethertype },
     };
     let protocol = payload.ip_number.0;
     if protocol != IPPROTO_TCP && protocol != IPPROTO_UDP {
@@ -845,6 +951,280 @@ mod tests {
             decode(linktype::ETHERNET, &f),
             Decoded::NotIp { .. }
         ));
+    }
+
+    /// Ethernet header 02:..:02 <- 02:..:01 up to (not including) the EtherType.
+    const ETH_MACS: [u8; 12] = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1];
+
+    /// IPv6/UDP 2001:db8::1:5000 -> 2001:db8::2:3478 with a 4-byte payload.
+    const IPV6_UDP: [u8; 52] = [
+        0x60, 0, 0, 0, 0, 12, 17, 64, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+        0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0x13, 0x88, 0x0d, 0x96, 0, 12,
+        0, 0, 0xde, 0xad, 0xbe, 0xef,
+    ];
+
+    /// An Ethernet frame: MACs, `tags` (TPID, TCI pairs), `ethertype`, `payload`.
+    fn eth(tags: &[(u16, u16)], ethertype: u16, payload: &[u8]) -> Vec<u8> {
+        let mut f = ETH_MACS.to_vec();
+        for (tpid, tci) in tags {
+            f.extend_from_slice(&tpid.to_be_bytes());
+            f.extend_from_slice(&tci.to_be_bytes());
+        }
+        f.extend_from_slice(&ethertype.to_be_bytes());
+        f.extend_from_slice(payload);
+        f
+    }
+
+    /// A PPPoE session payload (RFC 2516 §4: 0x11, code 0, session 0x0042, length) of PPP
+    /// protocol `protocol` carrying `inner`.
+    fn pppoe(protocol: u16, inner: &[u8]) -> Vec<u8> {
+        let mut p = vec![0x11, 0x00, 0x00, 0x42];
+        p.extend_from_slice(&(inner.len() as u16 + 2).to_be_bytes());
+        p.extend_from_slice(&protocol.to_be_bytes());
+        p.extend_from_slice(inner);
+        p
+    }
+
+    /// An MPLS label stack of `labels` (RFC 3032 §2.1: label << 12, S on the last, TTL 64)
+    /// above `inner`.
+    fn mpls_stack(labels: &[u32], inner: &[u8]) -> Vec<u8> {
+        let mut p = Vec::new();
+        for (i, label) in labels.iter().enumerate() {
+            let s = u32::from(i + 1 == labels.len());
+            p.extend_from_slice(&(label << 12 | s << 8 | 64).to_be_bytes());
+        }
+        p.extend_from_slice(inner);
+        p
+    }
+
+    fn malformed_link(d: Decoded<'_>) -> bool {
+        matches!(
+            d,
+            Decoded::Malformed {
+                layer: Layer::Link,
+                ..
+            }
+        )
+    }
+
+    #[test]
+    fn pppoe_ipv4_udp() {
+        // Byte for byte: Ethernet, PPPoE session 0x0042 of length 34, PPP 0x0021, IPv4/UDP.
+        let mut f = vec![
+            2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0x64, 0x11, 0x00, 0x00, 0x42, 0x00, 0x22,
+            0x00, 0x21,
+        ];
+        f.extend_from_slice(&IPV4_UDP);
+        f.extend_from_slice(&[0; 6]); // Ethernet padding after the PPPoE payload
+        let (link, src, _, t) = flow(decode(linktype::ETHERNET, &f));
+        assert_eq!(link.src_mac, Some([2, 0, 0, 0, 0, 1]));
+        assert_eq!(src, IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)));
+        assert_eq!((t.protocol, t.src_port, t.dst_port), (17, 5000, 3478));
+        assert_eq!(t.payload, &[0xde, 0xad, 0xbe, 0xef]);
+    }
+
+    #[test]
+    fn pppoe_ipv6_udp() {
+        let f = eth(&[], 0x8864, &pppoe(0x0057, &IPV6_UDP));
+        let (_, src, dst, t) = flow(decode(linktype::ETHERNET, &f));
+        assert_eq!(src, "2001:db8::1".parse::<IpAddr>().unwrap());
+        assert_eq!(dst, "2001:db8::2".parse::<IpAddr>().unwrap());
+        assert_eq!((t.src_port, t.dst_port), (5000, 3478));
+        assert_eq!(t.payload, &[0xde, 0xad, 0xbe, 0xef]);
+    }
+
+    #[test]
+    fn pppoe_control_and_discovery_are_not_ip() {
+        // LCP Echo-Request (RFC 1661 §5.8): a known control protocol.
+        let lcp = eth(&[], 0x8864, &pppoe(0xc021, &[9, 1, 0, 8, 0, 0, 0, 0]));
+        assert_eq!(
+            decode(linktype::ETHERNET, &lcp),
+            Decoded::NotIp {
+                link: ethernet_link(None),
+                ethertype: NOT_IP_CONTROL
+            }
+        );
+        // IPX over PPP (0x002b, RFC 1552): a network protocol not decoded here.
+        let ipx = eth(&[], 0x8864, &pppoe(0x002b, &[0xff, 0xff, 0, 30]));
+        assert!(matches!(
+            decode(linktype::ETHERNET, &ipx),
+            Decoded::NotIp {
+                ethertype: ETHERTYPE_PPPOE_SESSION,
+                ..
+            }
+        ));
+        // PADI (RFC 2516 §5.1): the discovery stage.
+        let padi = eth(&[], 0x8863, &[0x11, 0x09, 0, 0, 0, 4, 0x01, 0x01, 0, 0]);
+        assert!(matches!(
+            decode(linktype::ETHERNET, &padi),
+            Decoded::NotIp {
+                ethertype: ETHERTYPE_PPPOE_DISCOVERY,
+                ..
+            }
+        ));
+        for ethertype in [
+            NOT_IP_CONTROL,
+            ETHERTYPE_PPPOE_DISCOVERY,
+            0x0806,
+            0x88cc,
+            0x0026,
+        ] {
+            assert!(known_not_ip(ethertype), "{ethertype:#06x}");
+        }
+        for ethertype in [ETHERTYPE_PPPOE_SESSION, ETHERTYPE_MPLS, 0x88b5, 0x8100] {
+            assert!(!known_not_ip(ethertype), "{ethertype:#06x}");
+        }
+    }
+
+    fn ethernet_link(vlan: Option<u16>) -> LinkInfo {
+        LinkInfo {
+            vlan,
+            src_mac: Some([2, 0, 0, 0, 0, 1]),
+            dst_mac: Some([2, 0, 0, 0, 0, 2]),
+            ..LinkInfo::default()
+        }
+    }
+
+    #[test]
+    fn pppoe_in_qinq() {
+        let f = eth(
+            &[(0x88a8, 100), (0x8100, 200)],
+            0x8864,
+            &pppoe(0x0021, &IPV4_UDP),
+        );
+        let (link, _, _, t) = flow(decode(linktype::ETHERNET, &f));
+        assert_eq!(link, ethernet_link(Some(100)));
+        assert_eq!(t.dst_port, 3478);
+    }
+
+    #[test]
+    fn pppoe_bad_or_truncated_is_malformed_link() {
+        let good = eth(&[], 0x8864, &pppoe(0x0021, &IPV4_UDP));
+        assert!(matches!(
+            decode(linktype::ETHERNET, &good),
+            Decoded::Flow { .. }
+        ));
+        // Cut anywhere inside the PPPoE payload: its LENGTH runs past the frame.
+        for cut in 14..good.len() {
+            let d = decode(linktype::ETHERNET, &good[..cut]);
+            assert!(malformed_link(d), "cut at {cut}: {d:?}");
+        }
+        // A wrong version/type, a discovery code in a session frame, a LENGTH of 1.
+        for (at, v) in [(14, 0x12), (15, 0x07), (18, 0xff), (19, 1)] {
+            let mut f = good.clone();
+            f[at] = v;
+            let d = decode(linktype::ETHERNET, &f);
+            assert!(malformed_link(d), "byte {at} = {v}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn mpls_one_and_three_labels() {
+        let one = eth(&[], 0x8847, &mpls_stack(&[16], &IPV4_UDP));
+        let (link, src, _, t) = flow(decode(linktype::ETHERNET, &one));
+        assert_eq!(link, ethernet_link(None));
+        assert_eq!(src, IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)));
+        assert_eq!((t.src_port, t.dst_port), (5000, 3478));
+        let three_v6 = eth(&[], 0x8847, &mpls_stack(&[1000, 2000, 2], &IPV6_UDP));
+        let (_, src, _, t) = flow(decode(linktype::ETHERNET, &three_v6));
+        assert_eq!(src, "2001:db8::1".parse::<IpAddr>().unwrap());
+        assert_eq!(t.payload, &[0xde, 0xad, 0xbe, 0xef]);
+        let three_v4 = eth(&[], 0x8848, &mpls_stack(&[1000, 2000, 3000], &IPV4_UDP));
+        assert_eq!(flow(decode(linktype::ETHERNET, &three_v4)).3.dst_port, 3478);
+    }
+
+    #[test]
+    fn mpls_in_vlan() {
+        let f = eth(&[(0x8100, 7)], 0x8847, &mpls_stack(&[16, 17], &IPV4_UDP));
+        let (link, _, _, t) = flow(decode(linktype::ETHERNET, &f));
+        assert_eq!(link.vlan, Some(7));
+        assert_eq!(t.dst_port, 3478);
+    }
+
+    #[test]
+    fn mpls_non_ip_payload_is_not_ip_under_its_ethertype() {
+        // An Ethernet pseudowire with its control word (RFC 4385 §3: first nibble 0).
+        let mut pw = vec![0, 0, 0, 1];
+        pw.extend_from_slice(&eth(&[], 0x0800, &IPV4_UDP));
+        let f = eth(&[], 0x8847, &mpls_stack(&[100, 200], &pw));
+        assert!(matches!(
+            decode(linktype::ETHERNET, &f),
+            Decoded::NotIp {
+                ethertype: ETHERTYPE_MPLS,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn mpls_truncated_or_too_deep_is_malformed_link() {
+        let good = eth(&[], 0x8847, &mpls_stack(&[1, 2, 3], &IPV4_UDP));
+        // Cut inside the stack, or right below it (nothing to tell IPv4 from IPv6).
+        for cut in 14..=26 {
+            let d = decode(linktype::ETHERNET, &good[..cut]);
+            assert!(malformed_link(d), "cut at {cut}: {d:?}");
+        }
+        // No bottom of stack at all.
+        let mut no_bottom = good.clone();
+        no_bottom[24] &= !1;
+        let d = decode(linktype::ETHERNET, &no_bottom);
+        assert!(!matches!(d, Decoded::Flow { .. }), "{d:?}");
+        let labels: Vec<u32> = (1..=16).collect();
+        let sixteen = eth(&[], 0x8847, &mpls_stack(&labels, &IPV4_UDP));
+        assert!(matches!(
+            decode(linktype::ETHERNET, &sixteen),
+            Decoded::Flow { .. }
+        ));
+        let labels: Vec<u32> = (1..=17).collect();
+        let seventeen = eth(&[], 0x8847, &mpls_stack(&labels, &IPV4_UDP));
+        assert!(malformed_link(decode(linktype::ETHERNET, &seventeen)));
+    }
+
+    proptest::proptest! {
+        /// PPPoE and MPLS headers (under up to two VLAN tags), any bytes below them, cut and
+        /// corrupted anywhere: decoding never panics, and a flow's payload lies in the frame.
+        #[test]
+        fn pppoe_and_mpls_prefixes_never_panic(
+            tags in proptest::collection::vec(
+                (proptest::sample::select(vec![0x8100u16, 0x88a8]), proptest::num::u16::ANY),
+                0..3),
+            kind in 0u8..4,
+            labels in proptest::collection::vec(proptest::num::u32::ANY, 0..20),
+            protocol in proptest::sample::select(vec![0x0021u16, 0x0057, 0xc021, 0x8021, 0x002b]),
+            v6 in proptest::bool::ANY,
+            edits in proptest::collection::vec((0usize..120, proptest::num::u8::ANY), 0..4),
+            cut in 0usize..140,
+        ) {
+            let inner: &[u8] = if v6 { &IPV6_UDP } else { &IPV4_UDP };
+            let (ethertype, payload) = match kind {
+                0 => (0x8864, pppoe(protocol, inner)),
+                1 => (0x8863, pppoe(protocol, inner)),
+                2 => (0x8847, mpls_stack(&labels, inner)),
+                _ => {
+                    // Raw stack entries: any S bits, any TTLs.
+                    let mut p: Vec<u8> = labels.iter().flat_map(|l| l.to_be_bytes()).collect();
+                    p.extend_from_slice(inner);
+                    (0x8848, p)
+                }
+            };
+            let mut f = eth(&tags, ethertype, &payload);
+            for (at, v) in edits {
+                if let Some(b) = f.get_mut(at) {
+                    *b = v;
+                }
+            }
+            f.truncate(cut);
+            for lt in [linktype::ETHERNET, linktype::LINUX_SLL2] {
+                if let Decoded::Flow { transport, .. } = decode(lt, &f) {
+                    let range = f.as_ptr_range();
+                    let p = transport.payload.as_ptr_range();
+                    proptest::prop_assert!(
+                        transport.payload.is_empty()
+                            || (range.start <= p.start && p.end <= range.end)
+                    );
+                }
+            }
+        }
     }
 
     #[test]

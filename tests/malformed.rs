@@ -1203,6 +1203,19 @@ fn write_fuzz_seeds() {
     frames.push((2, tcp_syn_v4()));
     frames.push((2, ip6.clone()));
     frames.push((9, sll2_frame(&ip6)));
+    // PPPoE session (RFC 2516) in QinQ and an MPLS stack (RFC 3032) in a VLAN.
+    let mac = [2, 0, 0, 0, 0, 1];
+    let qinq = [Vlan::dot1ad(100), Vlan::dot1q(200)];
+    let pppoe = pppoe_ip(0x42, &tcp_syn_v4());
+    frames.push((
+        1,
+        ethernet(mac, mac, &qinq, ETHERTYPE_PPPOE_SESSION, &pppoe),
+    ));
+    let stack = mpls(&[16, 17, 18], &ip6);
+    frames.push((
+        1,
+        ethernet(mac, mac, &[Vlan::dot1q(7)], ETHERTYPE_MPLS, &stack),
+    ));
     for (i, (sel, f)) in frames.iter().enumerate() {
         let mut d = vec![*sel];
         d.extend_from_slice(f);

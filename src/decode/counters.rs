@@ -1,7 +1,52 @@
 //! Per-capture decoding counters: how many frames became flow packets, and why the others did
-//! not (other IP protocols, not IP, later fragments, malformed at which layer).
+//! not (other IP protocols, not IP, later fragments, malformed at which layer), and the
+//! EtherTypes of the non-IP frames callpath could not decode.
 
-use super::{Decoded, Layer};
+use super::{known_not_ip, Decoded, Layer};
+
+/// Distinct EtherTypes counted one by one; frames of further types are counted together.
+pub const ETHERTYPE_SLOTS: usize = 8;
+
+/// Non-IP frames of EtherTypes that are neither decoded nor known link control traffic
+/// (`decode::known_not_ip`): the first `ETHERTYPE_SLOTS` distinct types, each with its count,
+/// and the frames of any further type. Fixed size: counting allocates nothing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UndecodedEthertypes {
+    /// (EtherType, frames); a slot with 0 frames is free.
+    slots: [(u16, u64); ETHERTYPE_SLOTS],
+    others: u64,
+}
+
+impl UndecodedEthertypes {
+    /// Counts one frame of `ethertype`.
+    pub fn add(&mut self, ethertype: u16) {
+        for (t, n) in &mut self.slots {
+            if *n == 0 {
+                *t = ethertype;
+            }
+            if *t == ethertype {
+                *n += 1;
+                return;
+            }
+        }
+        self.others += 1;
+    }
+
+    /// The counted EtherTypes with their frames, in the order they were first seen.
+    pub fn types(&self) -> impl Iterator<Item = (u16, u64)> + '_ {
+        self.slots.iter().copied().take_while(|&(_, n)| n > 0)
+    }
+
+    /// Frames of EtherTypes beyond the first `ETHERTYPE_SLOTS`.
+    pub fn others(&self) -> u64 {
+        self.others
+    }
+
+    /// All frames counted.
+    pub fn total(&self) -> u64 {
+        self.types().map(|(_, n)| n).sum::<u64>() + self.others
+    }
+}
 
 /// What could not become a flow, and why; one set per capture file (the report's `decode`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -22,6 +67,10 @@ pub struct DecodeCounters {
     pub malformed_ip: u64,
     pub malformed_transport: u64,
     pub unsupported_linktype: u64,
+    /// The non-IP frames (of `not_ip`) that callpath could not decode, per EtherType. Not in
+    /// the report's `decode` object: the capture's warnings say it.
+    #[serde(skip)]
+    pub undecoded: UndecodedEthertypes,
 }
 
 impl DecodeCounters {
@@ -37,7 +86,12 @@ impl DecodeCounters {
             }
             Decoded::OtherIp { .. } => self.other_ip += 1,
             Decoded::LaterFragment { .. } => self.later_fragments += 1,
-            Decoded::NotIp { .. } => self.not_ip += 1,
+            Decoded::NotIp { ethertype, .. } => {
+                self.not_ip += 1;
+                if !known_not_ip(*ethertype) {
+                    self.undecoded.add(*ethertype);
+                }
+            }
             Decoded::UnsupportedLinktype => self.unsupported_linktype += 1,
             Decoded::Malformed { layer, .. } => match layer {
                 Layer::Link => self.malformed_link += 1,
@@ -87,7 +141,10 @@ mod tests {
             flow(true),
             Decoded::OtherIp { link },
             Decoded::LaterFragment { link },
-            Decoded::NotIp { link },
+            Decoded::NotIp {
+                link,
+                ethertype: 0x0806,
+            },
             Decoded::UnsupportedLinktype,
             Decoded::Malformed {
                 layer: Layer::Ip,
@@ -106,5 +163,40 @@ mod tests {
         assert_eq!(c.malformed(), 2);
         assert_eq!(c.malformed_link, 0);
         assert_eq!(c.unsupported_linktype, 1);
+        assert_eq!(c.undecoded.total(), 0, "ARP is known");
+    }
+
+    #[test]
+    fn undecoded_ethertypes_fill_the_slots_then_others() {
+        let link = LinkInfo::default();
+        let mut c = DecodeCounters::default();
+        for ethertype in [0x88b5, 0x0806, 0x88b5, 0x0026, 0x8863, 0x88cc] {
+            c.count(&Decoded::NotIp { link, ethertype });
+        }
+        assert_eq!(c.not_ip, 6);
+        assert_eq!(c.undecoded.types().collect::<Vec<_>>(), [(0x88b5, 2)]);
+        for ethertype in 0x9100..0x9110 {
+            c.count(&Decoded::NotIp { link, ethertype });
+        }
+        let types: Vec<_> = c.undecoded.types().collect();
+        assert_eq!(types.len(), ETHERTYPE_SLOTS);
+        assert_eq!(types.first(), Some(&(0x88b5, 2)));
+        assert_eq!(types.last(), Some(&(0x9106, 1)));
+        assert_eq!(c.undecoded.others(), 9);
+        assert_eq!(c.undecoded.total(), 18);
+    }
+
+    #[test]
+    fn the_reports_decode_object_is_unchanged() {
+        let mut c = DecodeCounters::default();
+        c.count(&Decoded::NotIp {
+            link: LinkInfo::default(),
+            ethertype: 0x88b5,
+        });
+        let v = serde_json::to_value(&c).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        assert!(!keys.contains(&"undecoded"), "{keys:?}");
+        assert_eq!(keys.len(), 10, "{keys:?}");
+        assert_eq!(v["not_ip"], 1);
     }
 }

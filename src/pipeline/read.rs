@@ -109,6 +109,7 @@ fn read_from<R: Read + Send>(
         );
     }
     warn_unsupported_linktypes(summary);
+    warn_undecoded_ethertypes(summary);
 }
 
 /// Opens the capture in `src` (decompressing it if it is compressed) and reads all its frames
@@ -244,6 +245,40 @@ fn warn_unsupported_linktypes(summary: &mut CaptureSummary) {
     summary.warnings_total += 1;
 }
 
+/// A warning for non-IP frames of EtherTypes that are neither decoded nor known link control
+/// traffic (`decode::known_not_ip`): a capture of an encapsulation callpath does not read says
+/// so, rather than giving a report with fewer flows (or none) and no reason.
+fn warn_undecoded_ethertypes(summary: &mut CaptureSummary) {
+    if let Some(w) = undecoded_ethertypes_warning(&summary.spec.path, &summary.counters) {
+        summary.warnings.push(w);
+        summary.warnings_total += 1;
+    }
+}
+
+/// `FILE: 32 packets of EtherType 0x88b5 were not decoded`; with several types, each one's
+/// packets in brackets after the total.
+fn undecoded_ethertypes_warning(path: &str, counters: &DecodeCounters) -> Option<String> {
+    let undecoded = &counters.undecoded;
+    let total = undecoded.total();
+    if total == 0 {
+        return None;
+    }
+    let mut types: Vec<String> = undecoded
+        .types()
+        .map(|(t, n)| format!("0x{t:04x} ({n})"))
+        .collect();
+    if undecoded.others() > 0 {
+        types.push(format!("others ({})", undecoded.others()));
+    }
+    let what = match undecoded.types().next() {
+        Some((t, _)) if types.len() == 1 => format!("EtherType 0x{t:04x}"),
+        _ => format!("EtherTypes {}", types.join(", ")),
+    };
+    Some(format!(
+        "{path}: {total} packets of {what} were not decoded"
+    ))
+}
+
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
@@ -347,6 +382,37 @@ pub(super) mod tests {
             bytes.truncate(cut);
             proptest::prop_assert_eq!(outcome(&bytes, shards), outcome(&bytes, 1));
         }
+    }
+
+    #[test]
+    fn undecoded_ethertypes_are_named_in_one_warning() {
+        let link = decode::LinkInfo::default();
+        let mut c = DecodeCounters::default();
+        assert_eq!(undecoded_ethertypes_warning("f", &c), None);
+        for ethertype in [0x0806, 0x88cc, 0x0026] {
+            c.count(&Decoded::NotIp { link, ethertype });
+        }
+        assert_eq!(undecoded_ethertypes_warning("f", &c), None, "known types");
+        for _ in 0..32 {
+            c.count(&Decoded::NotIp {
+                link,
+                ethertype: 0x8864,
+            });
+        }
+        assert_eq!(
+            undecoded_ethertypes_warning("f", &c).as_deref(),
+            Some("f: 32 packets of EtherType 0x8864 were not decoded")
+        );
+        for ethertype in (0x9100..0x9109).chain([0x88b5]) {
+            c.count(&Decoded::NotIp { link, ethertype });
+        }
+        assert_eq!(
+            undecoded_ethertypes_warning("f", &c).as_deref(),
+            Some(
+                "f: 42 packets of EtherTypes 0x8864 (32), 0x9100 (1), 0x9101 (1), 0x9102 (1), \
+                 0x9103 (1), 0x9104 (1), 0x9105 (1), 0x9106 (1), others (3) were not decoded"
+            )
+        );
     }
 
     /// A byte source that panics once `after` bytes were read: a stand-in for a bug anywhere

@@ -48,6 +48,17 @@ pub const ETHERTYPE_IPV6: u16 = 0x86dd;
 pub const ETHERTYPE_ARP: u16 = 0x0806;
 pub const TPID_8021Q: u16 = 0x8100;
 pub const TPID_8021AD: u16 = 0x88a8;
+/// PPPoE discovery and session stages (RFC 2516 §5).
+pub const ETHERTYPE_PPPOE_DISCOVERY: u16 = 0x8863;
+pub const ETHERTYPE_PPPOE_SESSION: u16 = 0x8864;
+/// MPLS unicast and multicast (RFC 3032 §5, RFC 5332 §4).
+pub const ETHERTYPE_MPLS: u16 = 0x8847;
+pub const ETHERTYPE_MPLS_MULTICAST: u16 = 0x8848;
+
+/// PPP protocol numbers (RFC 1661 §2): IPv4 (RFC 1332), IPv6 (RFC 5072), LCP.
+pub const PPP_IPV4: u16 = 0x0021;
+pub const PPP_IPV6: u16 = 0x0057;
+pub const PPP_LCP: u16 = 0xc021;
 
 /// BSD loopback address families.
 pub const AF_INET: u32 = 2;
@@ -716,6 +727,44 @@ pub fn ethertype_of(ip: &[u8]) -> u16 {
 /// [`ethernet`] carrying an IP packet, ethertype from the IP version.
 pub fn ethernet_ip(src_mac: [u8; 6], dst_mac: [u8; 6], vlans: &[Vlan], ip: &[u8]) -> Vec<u8> {
     ethernet(src_mac, dst_mac, vlans, ethertype_of(ip), ip)
+}
+
+/// A PPPoE session-stage payload (RFC 2516 §4): VER 1 / TYPE 1 (0x11), CODE 0, `session`,
+/// LENGTH (the PPP protocol and `payload`), then the PPP frame without address and control
+/// fields: 2-byte `protocol` (RFC 1661 §2), `payload`. Goes in an Ethernet frame of
+/// [`ETHERTYPE_PPPOE_SESSION`].
+pub fn pppoe_session(session: u16, protocol: u16, payload: &[u8]) -> Vec<u8> {
+    let len = u16::try_from(payload.len() + 2).expect("PPPoE payload fits LENGTH");
+    let mut out = Vec::with_capacity(8 + payload.len());
+    out.extend_from_slice(&[0x11, 0x00]);
+    out.extend_from_slice(&session.to_be_bytes());
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&protocol.to_be_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// [`pppoe_session`] carrying an IP packet, the PPP protocol from the IP version.
+pub fn pppoe_ip(session: u16, ip: &[u8]) -> Vec<u8> {
+    let protocol = match ethertype_of(ip) {
+        ETHERTYPE_IPV4 => PPP_IPV4,
+        _ => PPP_IPV6,
+    };
+    pppoe_session(session, protocol, ip)
+}
+
+/// An MPLS label stack (RFC 3032 §2.1) above `payload`: one 4-byte entry per label, outermost
+/// first (label in the top 20 bits, traffic class 0, the bottom-of-stack bit on the last one,
+/// TTL 64). Goes in an Ethernet frame of [`ETHERTYPE_MPLS`].
+pub fn mpls(labels: &[u32], payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 * labels.len() + payload.len());
+    for (i, &label) in labels.iter().enumerate() {
+        assert!(label < 1 << 20, "MPLS label {label} out of range");
+        let bottom = u32::from(i + 1 == labels.len());
+        out.extend_from_slice(&(label << 12 | bottom << 8 | 64).to_be_bytes());
+    }
+    out.extend_from_slice(payload);
+    out
 }
 
 /// Linux cooked capture v1 (linktype 113), 16-byte header: packet type, ARPHRD_ETHER (1),
