@@ -269,7 +269,7 @@ impl<'x> AuditedFlow<'x> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::capture::{Interface, TsUnit};
     use crate::decode::{DecodeCounters, LinkInfo, TransportLayer};
@@ -292,13 +292,14 @@ interfaces = ["inet0"]
 macs = ["02:00:00:00:1e:01"]
 "#;
 
-    /// One capture file whose interfaces are named `names` (0, 1, ...).
-    fn capture(names: &[&str]) -> CaptureSummary {
+    /// One capture file `arg` (`LABEL=PATH` or `PATH`) whose interfaces are named `names`
+    /// (0, 1, ...): for the audit's tests and `profile`'s.
+    pub(crate) fn capture(arg: &str, names: &[&str]) -> CaptureSummary {
         CaptureSummary {
-            spec: CaptureSpec::parse("test.pcapng"),
+            spec: CaptureSpec::parse(arg),
             format: None,
             compression: None,
-            packets: 0,
+            packets: 10,
             bytes_read: 0,
             interfaces: names
                 .iter()
@@ -311,7 +312,7 @@ macs = ["02:00:00:00:1e:01"]
                     ts_offset_s: 0,
                 })
                 .collect(),
-            interface_packets: vec![0; names.len()],
+            interface_packets: vec![5; names.len()],
             warnings: Vec::new(),
             warnings_total: 0,
             errors: Vec::new(),
@@ -358,7 +359,7 @@ macs = ["02:00:00:00:1e:01"]
     fn audited(names: &[&str], table: FlowTable, check: impl FnOnce(&Audited<'_>)) {
         let site = Site::from_toml_str(SITE, "site.toml").unwrap();
         let ranges = Ranges::bundled().unwrap();
-        let captures = [capture(names)];
+        let captures = [capture("test.pcapng", names)];
         let input = AuditInput {
             site: &site,
             ranges: &ranges,
@@ -525,7 +526,7 @@ macs = ["02:00:00:00:1e:01"]
         };
         let site = Site::from_toml_str(SITE, "site.toml").unwrap();
         let ranges = Ranges::bundled().unwrap();
-        let captures = [capture(&["er0", "inet0"])];
+        let captures = [capture("test.pcapng", &["er0", "inet0"])];
         let input = AuditInput {
             site: &site,
             ranges: &ranges,

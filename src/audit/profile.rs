@@ -368,39 +368,11 @@ fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::{Interface, TsUnit};
-    use crate::decode::{DecodeCounters, LinkInfo, TransportLayer};
+    use crate::audit::tests::capture;
+    use crate::decode::{LinkInfo, TransportLayer};
     use crate::flow::{Endpoint, Observation, PointId};
-    use crate::pipeline::{CaptureSpec, CaptureSummary};
+    use crate::pipeline::CaptureSummary;
     use crate::ranges::Ranges;
-
-    /// One capture file `arg` (`LABEL=PATH` or `PATH`) whose interfaces are named `names`.
-    fn capture(arg: &str, names: &[&str]) -> CaptureSummary {
-        CaptureSummary {
-            spec: CaptureSpec::parse(arg),
-            format: None,
-            compression: None,
-            packets: 10,
-            bytes_read: 0,
-            interfaces: names
-                .iter()
-                .map(|n| Interface {
-                    name: Some(n.to_string()),
-                    linktype: 1,
-                    snaplen: 0,
-                    section: 0,
-                    ts_unit: TsUnit::Pow10(9),
-                    ts_offset_s: 0,
-                })
-                .collect(),
-            interface_packets: vec![5; names.len()],
-            warnings: Vec::new(),
-            warnings_total: 0,
-            errors: Vec::new(),
-            counters: DecodeCounters::default(),
-            stalls: None,
-        }
-    }
 
     /// `n` packets from `src` to `dst` with this link information, on interface 0.
     fn packets(t: &mut FlowTable, src: &str, dst: &str, link: LinkInfo, n: usize) {

@@ -48,20 +48,14 @@ pub fn build<'a>(audited: &'a Audited<'a>) -> Report<'a> {
     }
 }
 
-fn rfc3339(ts_ns: i64) -> String {
-    let mut text = Vec::new();
-    super::time::write_rfc3339(&mut text, ts_ns);
-    String::from_utf8_lossy(&text).into_owned()
-}
-
 fn selection_report(audited: &Audited<'_>, s: &Selection) -> SelectionReport {
     SelectionReport {
         app: s.apps.iter().map(|a| a.as_str()).collect(),
         finding: s.codes.iter().map(|c| c.as_str()).collect(),
         net: s.nets.iter().map(ToString::to_string).collect(),
         set: s.sets.clone(),
-        since: s.since_ns.map(rfc3339),
-        until: s.until_ns.map(rfc3339),
+        since: s.since_ns.map(super::time::rfc3339),
+        until: s.until_ns.map(super::time::rfc3339),
         flows: audited.len(),
         flows_total: audited.total(),
     }

@@ -71,6 +71,20 @@ fn describe(p: Option<ObservedPath>) -> &'static str {
 
 /// What was found, and what it means.
 pub fn write_detail<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
+    write_short_detail(w, f)?;
+    if matches!(f.detail, Detail::UnknownPath { .. }) {
+        w.write_str("; ")?;
+        w.write_str(UNKNOWN_PATH_ADVICE)?;
+    }
+    Ok(())
+}
+
+/// What to do about `unknown-path`: the text report says it once, under the code.
+pub const UNKNOWN_PATH_ADVICE: &str =
+    "add a [[path]] rule for its capture point, VLAN or next-hop MAC";
+
+/// What was found, without the advice the text report gives once per code (`unknown-path`'s).
+pub fn write_short_detail<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
     let parts = |w: &mut W, parts: &[&str]| parts.iter().try_for_each(|p| w.write_str(p));
     match &f.detail {
         Detail::AsymmetricPoints { forward, reverse } => {
@@ -163,34 +177,16 @@ pub fn write_detail<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
                 " direction was seen on both expressroute and internet",
             ],
         ),
-        Detail::UnknownPath { .. } => {
-            write_short_detail(w, f)?;
-            w.write_str("; ")?;
-            w.write_str(UNKNOWN_PATH_ADVICE)
-        }
-    }
-}
-
-/// What to do about `unknown-path`: the text report says it once, under the code.
-pub const UNKNOWN_PATH_ADVICE: &str =
-    "add a [[path]] rule for its capture point, VLAN or next-hop MAC";
-
-/// The detail without the advice the text report gives once per code (`unknown-path`'s).
-pub fn write_short_detail<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
-    match &f.detail {
-        Detail::UnknownPath { forward, reverse } => {
-            for part in [
+        Detail::UnknownPath { forward, reverse } => parts(
+            w,
+            &[
                 "path not determined (forward ",
                 describe(*forward),
                 ", reverse ",
                 describe(*reverse),
                 ")",
-            ] {
-                w.write_str(part)?;
-            }
-            Ok(())
-        }
-        _ => write_detail(w, f),
+            ],
+        ),
     }
 }
 

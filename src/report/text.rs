@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use super::message;
 use super::model::{CaptureReport, FlowReport, Header, SelectionReport, SiteInfo};
-use super::time::write_rfc3339;
+use super::time::rfc3339;
 use super::Report;
 use crate::audit::{Code, ObservedPath, Severity};
 
@@ -121,11 +121,9 @@ fn human_duration(seconds: f64) -> String {
 
 /// The time of day of `ts_ns`, UTC, to the millisecond: `09:00:00.400`.
 fn time_of_day(ts_ns: i64) -> String {
-    let mut text = Vec::with_capacity(32);
-    write_rfc3339(&mut text, ts_ns);
     // `YYYY-MM-DDTHH:MM:SS.ffffff...Z`: the clock part starts after the `T`.
-    let text = String::from_utf8_lossy(&text).into_owned();
-    text.split_once('T')
+    rfc3339(ts_ns)
+        .split_once('T')
         .and_then(|(_, clock)| clock.get(..12))
         .unwrap_or_default()
         .to_string()
@@ -133,9 +131,7 @@ fn time_of_day(ts_ns: i64) -> String {
 
 /// The date and time of `ts_ns`, UTC, to the millisecond: `2026-11-02 09:00:00.400`.
 fn date_time(ts_ns: i64) -> String {
-    let mut text = Vec::with_capacity(32);
-    write_rfc3339(&mut text, ts_ns);
-    let text = String::from_utf8_lossy(&text).replacen('T', " ", 1);
+    let text = rfc3339(ts_ns).replacen('T', " ", 1);
     text.get(..23).unwrap_or(&text).to_string()
 }
 

@@ -1,6 +1,13 @@
 //! RFC 3339 timestamps to and from nanoseconds since the Unix epoch, without a date library:
 //! the report writes them (UTC), `--since`/`--until` read them.
 
+/// `ts_ns` as RFC 3339 UTC text (see `write_rfc3339`).
+pub fn rfc3339(ts_ns: i64) -> String {
+    let mut text = Vec::with_capacity(32);
+    write_rfc3339(&mut text, ts_ns);
+    String::from_utf8_lossy(&text).into_owned()
+}
+
 /// Appends `ts_ns` as RFC 3339 UTC to `out`: `2026-11-02T09:00:30.671420Z`, microseconds, or
 /// nanoseconds when they are not zero. Built in one fixed buffer and copied once: it runs twice
 /// per flow, a million times on a large capture.
@@ -181,12 +188,6 @@ mod tests {
         fn parsing_never_panics(text in ".{0,40}") {
             let _ = parse_rfc3339(&text);
         }
-    }
-
-    fn rfc3339(ts_ns: i64) -> String {
-        let mut out = Vec::new();
-        write_rfc3339(&mut out, ts_ns);
-        String::from_utf8(out).unwrap()
     }
 
     /// The fields formatted one by one, as the writer did before it used one buffer.
