@@ -8,7 +8,7 @@ use super::verdict::{oriented, points, Verdict};
 use super::AuditInput;
 use crate::decode::Transport;
 use crate::flow::{Endpoint, FlowKey, FlowState, Side, MAX_SIGHTINGS_PER_SIDE};
-use crate::proto::App;
+use crate::proto::{App, MediaShape};
 use crate::ranges::Match;
 
 /// One finding of one flow.
@@ -72,8 +72,12 @@ pub enum Detail<'a> {
         packets: u64,
         duration_ns: i64,
     },
-    /// `media-over-tcp`: the media app recognised on TCP.
-    MediaOverTcp { app: App },
+    /// `media-over-tcp`: the media app recognised on TCP, or the shape that made an encrypted
+    /// flow media.
+    MediaOverTcp {
+        app: App,
+        shape: Option<MediaShape>,
+    },
     /// `path-split`: the direction seen on both edge paths.
     PathSplit { direction: Direction },
     /// `unknown-path`: the paths as far as they were determined.
@@ -157,7 +161,7 @@ pub(super) fn finding<'a>(
 ) -> Finding<'a> {
     let client_side = v.ends.client_side;
     let path = v.path;
-    // Only two details read the flow's state: most are made from the key and verdict alone,
+    // Three details read the flow's state: most are made from the key and verdict alone,
     // so the findings pass need not load every flow's state again.
     let sides = || oriented(state, client_side);
     let detail = match code {
@@ -197,7 +201,10 @@ pub(super) fn finding<'a>(
                 duration_ns: seen.last_ns - seen.first_ns,
             }
         }
-        Code::MediaOverTcp => Detail::MediaOverTcp { app: v.app },
+        Code::MediaOverTcp => Detail::MediaOverTcp {
+            app: v.app,
+            shape: super::shape::media_shape(input, key, state, &v.ends, v.app),
+        },
         Code::PathSplit => Detail::PathSplit {
             direction: direction_of(path, ObservedPath::Split),
         },

@@ -13,6 +13,7 @@ mod points;
 mod profile;
 mod sdp;
 mod selection;
+mod shape;
 mod verdict;
 
 pub use code::{Code, Codes, Severity};
@@ -27,7 +28,7 @@ pub use verdict::{ends, Ends, Verdict};
 use crate::decode::Transport;
 use crate::flow::{Endpoint, FlowKey, FlowState, FlowTable, Side, Sighting};
 use crate::pipeline::CaptureSummary;
-use crate::proto::Evidence;
+use crate::proto::{Evidence, MediaShape};
 use crate::ranges::Ranges;
 use crate::site::{ServerRole, Site};
 
@@ -253,9 +254,20 @@ impl<'x> AuditedFlow<'x> {
             })
     }
 
-    /// The protocol evidence, oriented to the client.
+    /// The protocol evidence, oriented to the client, with the shape that made an encrypted
+    /// TCP flow media.
     pub fn evidence(&self) -> Evidence<'x> {
-        self.state.app.evidence(self.verdict.ends.client_side)
+        let mut e = self.state.app.evidence(self.verdict.ends.client_side);
+        if self.verdict.has(Code::MediaOverTcp) {
+            e.media_shape = self.media_shape();
+        }
+        e
+    }
+
+    /// The shape that made this flow media over TCP (`audit::shape`), if it did.
+    pub fn media_shape(&self) -> Option<MediaShape> {
+        let v = &self.verdict;
+        shape::media_shape(self.input, self.key, self.state, &v.ends, v.app)
     }
 
     /// The flow's findings, in `Code::ALL` order.

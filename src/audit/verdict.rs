@@ -164,7 +164,11 @@ pub(super) fn verdict<'a>(
         }
         app => app,
     };
-    let (codes, asymmetric_by_points) = codes(key, &ends, fwd, rev, path, expected, app);
+    let (mut codes, asymmetric_by_points) = codes(key, &ends, fwd, rev, path, expected, app);
+    // Media in TLS, by its shape (TURN over TLS, ICE-TCP).
+    if super::shape::media_shape(input, key, state, &ends, app).is_some() {
+        codes.insert(Code::MediaOverTcp);
+    }
     Verdict {
         ends,
         path,

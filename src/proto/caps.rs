@@ -24,7 +24,7 @@ pub const MAX_SIP_MESSAGES: u16 = 256;
 /// SIP messages walked in one TCP segment.
 pub const MAX_SIP_PER_SEGMENT: usize = 8;
 /// Payloads matching no probe before a flow that matched nothing is given up on.
-pub const MAX_UNMATCHED: u16 = 32;
+pub const MAX_UNMATCHED: u8 = 32;
 /// DTLS datagrams parsed per flow.
 pub const MAX_DTLS_DATAGRAMS: u16 = 64;
 

@@ -96,6 +96,51 @@ pub struct SipSummary {
     pub messages: u32,
 }
 
+/// What let a TCP flow's shape be judged at all (`MediaShape::gate`): media is looked for by
+/// shape only where a media relay may be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShapeGate {
+    /// The server's address is in a Teams/Skype media relay endpoint set (one listing UDP 3478).
+    MediaAddress,
+    /// The TLS SNI names a Teams transport relay.
+    RelaySni,
+}
+
+impl ShapeGate {
+    /// The report's name (serde's).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShapeGate::MediaAddress => "media_address",
+            ShapeGate::RelaySni => "relay_sni",
+        }
+    }
+}
+
+/// A value per direction of a flow (`forward`: client to server).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct PerDirection<T> {
+    pub forward: T,
+    pub reverse: T,
+}
+
+/// Why an encrypted TCP flow was judged media (TURN over TLS, ICE-TCP): its shape. Values are
+/// rounded as the report shows them (rates to 0.1, shares to 0.001, seconds to 0.001).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct MediaShape {
+    pub gate: ShapeGate,
+    /// First to last packet of the flow.
+    pub duration_s: f64,
+    /// Payload-carrying segments per second.
+    pub segments_per_s: PerDirection<f64>,
+    /// Mean payload length, bytes.
+    pub mean_size: PerDirection<u64>,
+    /// Share of payload segments of media size.
+    pub media_sized: PerDirection<f64>,
+    /// Gaps of over a second between a direction's packets.
+    pub silences: PerDirection<u32>,
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct AppCounters {
     /// Protocol messages parsed (STUN, RTCP, DTLS datagrams, TLS hellos, SIP, DNS).
@@ -139,6 +184,8 @@ pub struct AppSummary {
     pub stun_addresses: Vec<StunAddress>,
     #[serde(skip_serializing_if = "is_false")]
     pub ms_turn: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub ms_turn_pseudo_tls: bool,
     /// Client side's SSRCs first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rtp_ssrcs: Vec<u32>,
@@ -148,6 +195,8 @@ pub struct AppSummary {
     pub rtcp: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sip: Option<SipSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_shape: Option<MediaShape>,
     #[serde(skip_serializing_if = "AppCounters::is_zero")]
     pub counters: AppCounters,
 }
@@ -169,6 +218,7 @@ pub struct Evidence<'s> {
     pub stun: bool,
     pub stun_addresses: &'s [StunAddress],
     pub ms_turn: bool,
+    pub ms_turn_pseudo_tls: bool,
     /// (side, SSRC) pairs; `rtp_ssrcs` lists them in the report's order.
     pub ssrcs: &'s [(u8, u32)],
     /// 0 or 1: the side whose SSRCs are listed first.
@@ -176,6 +226,8 @@ pub struct Evidence<'s> {
     pub rtp_payload_types: &'s [u8],
     pub rtcp: bool,
     pub sip: Option<&'s SipSummary>,
+    /// Set by the audit (`audit::shape`), which knows the addresses; None from `AppState`.
+    pub media_shape: Option<MediaShape>,
     pub counters: AppCounters,
 }
 
@@ -199,10 +251,12 @@ impl<'s> Evidence<'s> {
             stun: self.stun,
             stun_addresses: self.stun_addresses.to_vec(),
             ms_turn: self.ms_turn,
+            ms_turn_pseudo_tls: self.ms_turn_pseudo_tls,
             rtp_ssrcs: self.rtp_ssrcs().collect(),
             rtp_payload_types: self.rtp_payload_types.to_vec(),
             rtcp: self.rtcp,
             sip: self.sip.cloned(),
+            media_shape: self.media_shape,
             counters: self.counters,
         }
     }

@@ -26,7 +26,8 @@ pub use caps::{
     MAX_STUN_ADDRESSES, MAX_STUN_MESSAGES, MAX_TLS_VERSIONS, MAX_UNMATCHED,
 };
 pub use evidence::{
-    App, AppCounters, AppSummary, Evidence, SdpMedia, SipSummary, StunAddress, StunAddressKind,
+    App, AppCounters, AppSummary, Evidence, MediaShape, PerDirection, SdpMedia, ShapeGate,
+    SipSummary, StunAddress, StunAddressKind,
 };
 pub use state::{AppState, Payload, RTP_MAX_SEQ_STEP, RTP_MIN_RUN};
 

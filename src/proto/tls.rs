@@ -129,6 +129,8 @@ pub struct ClientHello<'a> {
     alpn: &'a [u8],
     /// RFC 8446 §4.2.1 versions body (without its 1-byte length).
     versions: &'a [u8],
+    /// An extensions block follows the compression methods (TLS 1.0-1.2 may omit it).
+    pub has_extensions: bool,
 }
 
 impl<'a> ClientHello<'a> {
@@ -200,6 +202,7 @@ pub fn parse_client_hello(hs: &[u8]) -> Option<ClientHello<'_>> {
     if p == body.len() {
         return Some(ch);
     }
+    ch.has_extensions = true;
     let ext_len = usize::from(be16(body, p)?);
     let mut exts = body.get(p + 2..p + 2 + ext_len)?;
     while !exts.is_empty() {
@@ -234,6 +237,33 @@ pub fn parse_client_hello(hs: &[u8]) -> Option<ClientHello<'_>> {
         }
     }
     Some(ch)
+}
+
+/// [MS-TURN], "pseudo-TLS": the ClientHello a Teams or Skype client sends first to a
+/// TURN server on TCP 443 is TLS 1.0 (`legacy_version` 0x0301) and carries no extensions; a
+/// real client of the last fifteen years sends SNI at least. Only a hint: the server's answer
+/// (`is_pseudo_tls_server_hello`) decides.
+pub fn is_pseudo_tls_client_hello(ch: &ClientHello<'_>) -> bool {
+    ch.legacy_version == 0x0301 && !ch.has_extensions
+}
+
+/// [MS-TURN], "pseudo-TLS": the TURN server answers the pseudo-TLS ClientHello with a ServerHello
+/// and a ServerHelloDone "in the same TLS record", nothing between them (a real TLS server
+/// sends its Certificate there; RFC 5246 §7.3). `segment` starts with that record, whole.
+pub fn is_pseudo_tls_server_hello(segment: &[u8]) -> bool {
+    let Some(h) = parse_record_header(segment) else {
+        return false;
+    };
+    let Some(body) = segment.get(RECORD_HEADER_LEN..RECORD_HEADER_LEN + h.length) else {
+        return false;
+    };
+    let Some(hello_len) = be24(body, 1) else {
+        return false;
+    };
+    // RFC 5246 §7.4: ServerHelloDone is `msg_type` 14 with an empty body.
+    h.content_type == 22
+        && body.first() == Some(&2)
+        && body.get(4usize.saturating_add(hello_len)..) == Some(&[14, 0, 0, 0][..])
 }
 
 /// Up to `REASM_CAP` bytes of one TCP direction, placed by sequence number relative to

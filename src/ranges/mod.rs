@@ -487,6 +487,22 @@ impl Ranges {
         first.map(|set| make_match(set, bucket.prefix, false))
     }
 
+    /// Whether `ip` is in a Teams/Skype media relay endpoint set: one listing UDP 3478, the
+    /// Transport Relays' STUN/TURN port (worldwide set 11, set 7 of GCC High and DoD, set 3 of
+    /// 21Vianet). Clients fall back to TCP 443 on these same addresses (FACTS.md).
+    pub fn is_media_relay(&self, ip: IpAddr) -> bool {
+        let Some(bucket) = self.bucket_for(ip) else {
+            return false;
+        };
+        let start = bucket.start as usize;
+        self.members
+            .get(start..start + bucket.len as usize)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|&m| self.sets.get(m as usize))
+            .any(|set| set.serves(Transport::Udp, 3478))
+    }
+
     /// Whether any endpoint set lists a prefix containing `ip`.
     #[inline]
     pub fn contains(&self, ip: IpAddr) -> bool {
@@ -785,6 +801,16 @@ mod tests {
             (m.id, m.category, m.port_matched),
             (11, Category::Optimize, false)
         );
+    }
+
+    #[test]
+    fn media_relays_are_the_sets_listing_udp_3478() {
+        let r = bundled();
+        assert!(r.is_media_relay(ip("52.113.10.20")));
+        assert!(r.is_media_relay(ip("2603:1063::1")));
+        // Exchange, and an address no set lists.
+        assert!(!r.is_media_relay(ip("40.96.0.1")));
+        assert!(!r.is_media_relay(ip("203.0.113.7")));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::model::{tcp_flag_names, FlowReport, O365Report, OnpremReport, Sightin
 use super::Report;
 use crate::audit::{Finding, ObservedPath, Pair};
 use crate::flow::Endpoint;
-use crate::proto::{Evidence, SipSummary};
+use crate::proto::{Evidence, MediaShape, PerDirection, SipSummary};
 
 /// Flows (and their findings) serialized per chunk, chunks built in parallel (rayon, within
 /// the caller's pool) a window at a time and written in order: the output is the same for any
@@ -346,6 +346,10 @@ fn proto(w: &mut JsonText<'_>, e: &Evidence<'_>) {
         w.key("ms_turn");
         w.bool(true);
     }
+    if e.ms_turn_pseudo_tls {
+        w.key("ms_turn_pseudo_tls");
+        w.bool(true);
+    }
     if !e.ssrcs.is_empty() {
         u64_array(w, "rtp_ssrcs", e.rtp_ssrcs().map(u64::from));
     }
@@ -364,6 +368,10 @@ fn proto(w: &mut JsonText<'_>, e: &Evidence<'_>) {
         w.key("sip");
         sip_summary(w, s);
     }
+    if let Some(m) = &e.media_shape {
+        w.key("media_shape");
+        media_shape(w, m);
+    }
     let c = &e.counters;
     if !c.is_zero() {
         w.key("counters");
@@ -376,6 +384,33 @@ fn proto(w: &mut JsonText<'_>, e: &Evidence<'_>) {
         w.u64(u64::from(c.caps_hit));
         w.end_object();
     }
+    w.end_object();
+}
+
+fn media_shape(w: &mut JsonText<'_>, m: &MediaShape) {
+    fn per_direction<T: Copy>(
+        w: &mut JsonText<'_>,
+        key: &str,
+        p: &PerDirection<T>,
+        value: fn(&mut JsonText<'_>, T),
+    ) {
+        w.key(key);
+        w.begin_object();
+        w.key("forward");
+        value(w, p.forward);
+        w.key("reverse");
+        value(w, p.reverse);
+        w.end_object();
+    }
+    w.begin_object();
+    w.key("gate");
+    w.name(m.gate.as_str());
+    w.key("duration_s");
+    w.f64(m.duration_s);
+    per_direction(w, "segments_per_s", &m.segments_per_s, |w, v| w.f64(v));
+    per_direction(w, "mean_size", &m.mean_size, |w, v| w.u64(v));
+    per_direction(w, "media_sized", &m.media_sized, |w, v| w.f64(v));
+    per_direction(w, "silences", &m.silences, |w, v| w.u64(u64::from(v)));
     w.end_object();
 }
 
@@ -561,7 +596,9 @@ pub fn write_json<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::{App, AppCounters, AppSummary, SdpMedia, StunAddress, StunAddressKind};
+    use crate::proto::{
+        App, AppCounters, AppSummary, SdpMedia, ShapeGate, StunAddress, StunAddressKind,
+    };
     use proptest::collection::vec;
     use proptest::prelude::*;
 
@@ -630,9 +667,40 @@ mod tests {
             vec(any::<u8>(), 0..3),
             any::<bool>(),
         );
-        (tls, media, proptest::option::of(arb_sip()), counters).prop_map(
-            |((sni, alpn, tls_versions, dtls), media, sip, counters)| {
+        let gate = prop_oneof![Just(ShapeGate::MediaAddress), Just(ShapeGate::RelaySni)];
+        let shape = (
+            gate,
+            0.0..1e6f64,
+            (0.0..1e4f64, 0.0..1e4f64),
+            (any::<u64>(), any::<u64>()),
+            (0.0..=1.0f64, 0.0..=1.0f64),
+            (any::<u32>(), any::<u32>()),
+        )
+            .prop_map(|(gate, d, r, m, sh, si)| MediaShape {
+                gate,
+                duration_s: d,
+                segments_per_s: PerDirection {
+                    forward: r.0,
+                    reverse: r.1,
+                },
+                mean_size: PerDirection {
+                    forward: m.0,
+                    reverse: m.1,
+                },
+                media_sized: PerDirection {
+                    forward: sh.0,
+                    reverse: sh.1,
+                },
+                silences: PerDirection {
+                    forward: si.0,
+                    reverse: si.1,
+                },
+            });
+        let turn = (any::<bool>(), proptest::option::of(shape));
+        (tls, media, proptest::option::of(arb_sip()), counters, turn).prop_map(
+            |((sni, alpn, tls_versions, dtls), media, sip, counters, turn)| {
                 let (stun, stun_addresses, ms_turn, rtp_ssrcs, rtp_payload_types, rtcp) = media;
+                let (ms_turn_pseudo_tls, media_shape) = turn;
                 AppSummary {
                     app: App::Other,
                     sni,
@@ -642,10 +710,12 @@ mod tests {
                     stun,
                     stun_addresses,
                     ms_turn,
+                    ms_turn_pseudo_tls,
                     rtp_ssrcs,
                     rtp_payload_types,
                     rtcp,
                     sip,
+                    media_shape,
                     counters,
                 }
             },
@@ -664,11 +734,13 @@ mod tests {
             stun: s.stun,
             stun_addresses: &s.stun_addresses,
             ms_turn: s.ms_turn,
+            ms_turn_pseudo_tls: s.ms_turn_pseudo_tls,
             ssrcs,
             client_side: 0,
             rtp_payload_types: &s.rtp_payload_types,
             rtcp: s.rtcp,
             sip: s.sip.as_ref(),
+            media_shape: s.media_shape,
             counters: s.counters,
         }
     }

@@ -9,6 +9,7 @@ use crate::audit::{
     Detail, Direction, Finding, ObservedPath, PointKind, PointValue, ProfileWarning, RuleValue,
     UnexpectedReason, Unmatched,
 };
+use crate::proto::ShapeGate;
 
 /// The whole message: the flow, then what was found.
 /// `udp 10.0.0.1:50000 -> 52.112.0.1:3478 (Office 365 endpoint set 11, Skype Optimize): ...`
@@ -162,12 +163,30 @@ pub fn write_short_detail<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
              direction was seen at no capture point",
             *duration_ns as f64 / 1e9
         ),
-        Detail::MediaOverTcp { app } => parts(
+        Detail::MediaOverTcp { app, shape: None } => parts(
             w,
             &[
                 app.as_str(),
                 " carried over TCP; open UDP 3478-3481 to Office 365 so media uses UDP",
             ],
+        ),
+        Detail::MediaOverTcp {
+            app,
+            shape: Some(s),
+        } => write!(
+            w,
+            "{} with the shape of media ({} and {} segments/s, mean {} and {} bytes, over {:.1} \
+             s; {}) carried over TCP; open UDP 3478-3481 to Office 365 so media uses UDP",
+            app.as_str(),
+            s.segments_per_s.forward,
+            s.segments_per_s.reverse,
+            s.mean_size.forward,
+            s.mean_size.reverse,
+            s.duration_s,
+            match s.gate {
+                ShapeGate::MediaAddress => "to a Teams media relay address",
+                ShapeGate::RelaySni => "to a Teams relay name",
+            }
         ),
         Detail::PathSplit { direction } => parts(
             w,

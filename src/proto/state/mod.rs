@@ -90,7 +90,7 @@ pub struct AppState {
     /// where the side's next TLS record header is expected (`AppState::tls_mid`).
     tcp_next: [u32; 2],
     /// Payloads that matched no probe (up to `MAX_UNMATCHED`).
-    unmatched: u16,
+    unmatched: u8,
     stun: stun::StunState,
     dtls: dtls::DtlsState,
     tls: tls::TlsState,
@@ -333,11 +333,13 @@ impl AppState {
             stun: self.stun_seen(),
             stun_addresses: heavy.map_or(&[], |h| &h.stun.addresses),
             ms_turn: self.has(flag::MS_TURN),
+            ms_turn_pseudo_tls: self.is_pseudo_tls(),
             ssrcs: heavy.map_or(&[], |h| &h.rtp.ssrcs),
             client_side: client_side & 1,
             rtp_payload_types: heavy.map_or(&[], |h| &h.rtp.payload_types),
             rtcp: self.rtp.rtcp_packets > 0,
             sip: heavy.and_then(|h| h.sip.as_deref()),
+            media_shape: None,
             counters,
         }
     }

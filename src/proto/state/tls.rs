@@ -20,6 +20,19 @@ pub(super) struct TlsState {
     /// Per side (side 0 the low nibble), the records of the current mid-session run (0: no run;
     /// `AppState::tcp_next` holds where the next header is due).
     runs: u8,
+    /// Where [MS-TURN]'s pseudo-TLS exchange stands.
+    pseudo: PseudoTls,
+}
+
+/// [MS-TURN]'s pseudo-TLS exchange: a TLS-looking handshake before plain TURN on TCP 443.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum PseudoTls {
+    #[default]
+    No,
+    /// The ClientHello looked like one (TLS 1.0, no extensions): the server's answer decides.
+    Offered,
+    /// The server answered ServerHello + ServerHelloDone in one record: TURN follows.
+    Confirmed,
 }
 
 /// TLS's part of `Heavy`.
@@ -36,6 +49,9 @@ pub(super) struct TlsHeavy {
 impl TlsState {
     pub(super) fn merge(&mut self, other: &TlsState) {
         self.records = self.records.saturating_add(other.records);
+        if other.pseudo == PseudoTls::Confirmed {
+            self.pseudo = PseudoTls::Confirmed;
+        }
     }
 }
 
@@ -152,10 +168,16 @@ impl AppState {
         fits
     }
 
-    /// The ClientHello was read and the flow is TLS: nothing more to learn.
+    /// The ClientHello was read and the flow is TLS: nothing more to learn (unless it may be
+    /// [MS-TURN]'s pseudo-TLS, which plain TURN follows).
     #[inline]
     pub(super) fn tls_done(&self) -> bool {
-        self.has(flag::CLIENT_HELLO) && self.app() == App::Tls
+        self.has(flag::CLIENT_HELLO) && self.app() == App::Tls && self.tls.pseudo == PseudoTls::No
+    }
+
+    /// The flow began with [MS-TURN]'s pseudo-TLS exchange, answered by the server.
+    pub(super) fn is_pseudo_tls(&self) -> bool {
+        self.tls.pseudo == PseudoTls::Confirmed
     }
 
     /// A TCP segment: a record of a TLS stream, the ClientHello (whole, or a part kept for
@@ -208,6 +230,13 @@ impl AppState {
                 Some(2) => {
                     self.flags |= flag::SERVER_HELLO;
                     self.message();
+                    if self.tls.pseudo == PseudoTls::Offered {
+                        self.tls.pseudo = if tls::is_pseudo_tls_server_hello(d) {
+                            PseudoTls::Confirmed
+                        } else {
+                            PseudoTls::No
+                        };
+                    }
                 }
                 _ => {}
             }
@@ -286,6 +315,9 @@ impl AppState {
         };
         self.flags |= flag::CLIENT_HELLO;
         self.message();
+        if tls::is_pseudo_tls_client_hello(&ch) && !self.has(flag::SERVER_HELLO) {
+            self.tls.pseudo = PseudoTls::Offered;
+        }
         let mut caps = self.counters.caps_hit;
         let hv = &mut self.heavy().tls;
         if hv.sni.is_none() {
