@@ -104,8 +104,8 @@ fn server_hello_no_ext_body(session_id: bool, suite: u16) -> Vec<u8> {
     body
 }
 
-/// TLS_RSA_WITH_RC4_128_SHA, the suite [MS-TURN] pseudo-TLS exchanges name (any suite would
-/// do: no key is ever agreed).
+/// TLS_RSA_WITH_RC4_128_SHA: a fixed suite of the TLS 1.0 era. The pseudo-TLS exchange agrees
+/// no key, so which suite it names does not matter to a recogniser.
 pub const PSEUDO_TLS_SUITE: u16 = 0x0005;
 
 /// [MS-TURN] pseudo-TLS, the client's half: ONE handshake record (`16 03 01 LL LL`) holding a
@@ -381,14 +381,6 @@ impl TcpStream {
     /// A pure ACK (no payload).
     pub fn ack(&mut self, ts: i64, dir: Dir) -> &mut Self {
         self.send(ts, dir, TcpFlags::ACK, &[]);
-        self
-    }
-
-    /// `data` cut into segments of at most `mss` bytes, all at `ts` + 0.1 ms each.
-    pub fn stream(&mut self, ts: i64, dir: Dir, data: &[u8], mss: usize) -> &mut Self {
-        for (i, part) in data.chunks(mss).enumerate() {
-            self.segment(ts + i as i64 * 100_000, dir, part);
-        }
         self
     }
 
