@@ -3,6 +3,8 @@
 //! - [`builder`]: writes pcap and pcapng files and builds link-layer frames, IP packets and
 //!   TCP/UDP exchanges, so an integration test reads like a scenario.
 //! - [`payloads`]: application payloads (STUN/TURN, RTP/RTCP, TLS, DTLS, SIP/SDP, DNS).
+//! - [`media_tcp`]: media over TCP (issue 14): [MS-TURN] pseudo-TLS, TURN indications and
+//!   ChannelData carrying RTP, TLS application data, and timed TCP segments for cadence fixtures.
 //! - [`shared`]: `../shared` beside the repository (real captures, endpoints files): a test
 //!   that reads it is skipped where it is absent, and fails where it is absent on CI.
 //!
@@ -10,6 +12,7 @@
 
 pub mod builder;
 pub mod cli;
+pub mod media_tcp;
 pub mod payloads;
 pub mod shared;
 pub mod site;
