@@ -5,6 +5,7 @@
 //! - [`payloads`]: application payloads (STUN/TURN, RTP/RTCP, TLS, DTLS, SIP/SDP, DNS).
 //! - [`shared`]: `../shared` beside the repository (real captures, endpoints files): a test
 //!   that reads it is skipped where it is absent, and fails where it is absent on CI.
+//! - [`tshark`]: tshark's flows of a capture (outermost 5-tuples) and the dissectors it named.
 //!
 //! Every integration test binary that needs them declares `mod support;`.
 
@@ -13,3 +14,4 @@ pub mod cli;
 pub mod payloads;
 pub mod shared;
 pub mod site;
+pub mod tshark;
