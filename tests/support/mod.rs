@@ -7,6 +7,7 @@
 //!   ChannelData carrying RTP, TLS application data, and timed TCP segments for cadence fixtures.
 //! - [`shared`]: `../shared` beside the repository (real captures, endpoints files): a test
 //!   that reads it is skipped where it is absent, and fails where it is absent on CI.
+//! - [`tshark`]: tshark's flows of a capture (outermost 5-tuples) and the dissectors it named.
 //!
 //! Every integration test binary that needs them declares `mod support;`.
 
@@ -16,3 +17,4 @@ pub mod media_tcp;
 pub mod payloads;
 pub mod shared;
 pub mod site;
+pub mod tshark;
