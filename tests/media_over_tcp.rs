@@ -577,3 +577,80 @@ fn shape_bursty_traffic_to_a_relay_address_is_plain_tls() {
     assert_eq!(misses(&e), ["rate", "silences"]);
     assert_no_media_shape(&audit(&pkts), 50148, "bursty");
 }
+
+/// Precision on real traffic: over every shared capture (nDPI's and the third-party ones,
+/// 74 files), the flows flagged `media-over-tcp` are exactly these, each one nDPI's `.out`
+/// also calls media or STUN/TURN on TCP; none is there by its shape, and no ordinary TLS flow
+/// (there are dozens: Teams signalling to 52.112.0.0/14 among them) is flagged.
+#[test]
+fn on_every_shared_capture_only_real_media_is_media_over_tcp() {
+    let Some(root) = support::shared::or_skip("captures") else {
+        return;
+    };
+    let expected: &[(&str, &str, &str)] = &[
+        // nDPI: RTP (RFC 4571 framing).
+        ("rtp.pcapng", "172.16.168.24:40252", "172.16.168.64:5000"),
+        // nDPI: STUN, with mapped and relayed addresses (a TURN allocation over TCP).
+        ("stun.pcap", "54.1.57.155:37257", "87.47.100.17:3478"),
+        // nDPI: STUN.Skype_TeamsCall.
+        ("stun.pcap", "10.77.110.51:41588", "10.206.50.239:42000"),
+        // nDPI: STUN.GoogleCall (then RTP inside TURN).
+        (
+            "stun_dtls_rtp.pcapng",
+            "192.168.12.182:50221",
+            "142.250.82.249:3478",
+        ),
+        // nDPI: STUN, several messages in one segment.
+        (
+            "stun_tcp_multiple_msgs_same_pkt.pcap",
+            "23.183.197.71:42849",
+            "166.172.142.131:3479",
+        ),
+    ];
+    let mut found = Vec::new();
+    let mut files = 0;
+    for folder in ["ndpi", "ext"] {
+        let mut entries: Vec<_> = std::fs::read_dir(root.join(folder))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .filter(|p| {
+                let name = p.file_name().unwrap().to_string_lossy();
+                !name.ends_with(".out") && !name.ends_with(".md") && name != "COPYING"
+            })
+            .collect();
+        entries.sort();
+        for path in entries {
+            files += 1;
+            let out = support::cli::callpath(&[
+                "audit",
+                "--format",
+                "json",
+                "-q",
+                "--fail-on",
+                "never",
+                path.to_str().unwrap(),
+            ]);
+            let report = out.json();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            for f in support::cli::flows(&report) {
+                if has_code(f, "media-over-tcp") {
+                    let end = |e: &Value| format!("{}:{}", e["ip"].as_str().unwrap(), e["port"]);
+                    assert!(
+                        f["proto"].get("media_shape").is_none(),
+                        "{name}: flagged by its shape: {f:#}"
+                    );
+                    found.push((name.clone(), end(&f["client"]), end(&f["server"])));
+                }
+            }
+        }
+    }
+    assert!(files >= 74, "only {files} shared captures read");
+    let mut expected: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    expected.sort();
+    found.sort();
+    assert_eq!(found, expected);
+}

@@ -74,10 +74,7 @@ pub enum Detail<'a> {
     },
     /// `media-over-tcp`: the media app recognised on TCP, or the shape that made an encrypted
     /// flow media.
-    MediaOverTcp {
-        app: App,
-        shape: Option<MediaShape>,
-    },
+    MediaOverTcp { app: App, shape: Option<MediaShape> },
     /// `path-split`: the direction seen on both edge paths.
     PathSplit { direction: Direction },
     /// `unknown-path`: the paths as far as they were determined.

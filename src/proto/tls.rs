@@ -391,6 +391,39 @@ pub(crate) mod tests {
     /// teams.pcap: ClientHello for teams.microsoft.com, ALPN h2 + http/1.1.
     pub(crate) const TEAMS_CH: &str = "16030100cd010000c903032d7f336be6c274bf052721f2374d5f6c4ec19b3e9c1f64e59f98c75873eda56900001cbabacca9cca8c02bc02fc02cc030c013c014009c009d002f0035000a01000084baba0000ff010001000000001800160000137465616d732e6d6963726f736f66742e636f6d0017000000230000000d00140012040308040401050308050501080606010201000500050100000000001200000010000e000c02683208687474702f312e31000b00020100000a000a0008dada001d00170018001b00030200027a7a000100";
 
+    /// [MS-TURN] pseudo-TLS: the client's TLS 1.0 ClientHello without extensions (one suite,
+    /// null compression), and the server's ServerHello + ServerHelloDone in one record.
+    pub(crate) const PSEUDO_TLS_CH: &str = "160301002d0100002903011111111111111111111111111111111111111111111111111111111111111111000002002f0100";
+    pub(crate) const PSEUDO_TLS_SH: &str = "160301002e020000260301222222222222222222222222222222222222222222222222222222222222222200002f000e000000";
+
+    #[test]
+    fn pseudo_tls_hellos() {
+        let ch = hex(PSEUDO_TLS_CH);
+        let hs = first_handshake(&ch).unwrap();
+        let hello = parse_client_hello(&hs).unwrap();
+        assert!(!hello.has_extensions);
+        assert!(is_pseudo_tls_client_hello(&hello));
+        assert!(is_pseudo_tls_server_hello(&hex(PSEUDO_TLS_SH)));
+        // A real ClientHello (extensions, TLS 1.2 inside) is not one.
+        let real = hex(TEAMS_CH);
+        let hs = first_handshake(&real).unwrap();
+        let hello = parse_client_hello(&hs).unwrap();
+        assert!(hello.has_extensions && !is_pseudo_tls_client_hello(&hello));
+        // A ServerHello followed by a Certificate (type 11), the record cut short, or a
+        // ServerHelloDone with a body: not pseudo-TLS.
+        let mut cert = hex(PSEUDO_TLS_SH);
+        let n = cert.len();
+        cert[n - 4] = 11;
+        assert!(!is_pseudo_tls_server_hello(&cert));
+        let sh = hex(PSEUDO_TLS_SH);
+        assert!(!is_pseudo_tls_server_hello(&sh[..sh.len() - 1]));
+        let mut done_body = sh.clone();
+        done_body[n - 1] = 1;
+        assert!(!is_pseudo_tls_server_hello(&done_body));
+        // The ClientHello record is no ServerHello.
+        assert!(!is_pseudo_tls_server_hello(&ch));
+    }
+
     #[test]
     fn mid_record_headers() {
         // TLS 1.2/1.3 application_data, 64 bytes; an alert; SSL 3.0 change_cipher_spec.

@@ -746,3 +746,69 @@ fn channel_data_without_an_rtp_run_is_not_rtp() {
     }
     assert_eq!(st.app(), App::Other);
 }
+
+/// One TCP direction's stream, fed segment by segment from its ISN (the SYN seen).
+struct TcpSide {
+    side: u8,
+    next: u32,
+}
+
+impl TcpSide {
+    fn open(st: &mut AppState, side: u8, isn: u32) -> TcpSide {
+        st.observe(&tcp(side, isn, true, &[]));
+        TcpSide {
+            side,
+            next: isn.wrapping_add(1),
+        }
+    }
+
+    fn send(&mut self, st: &mut AppState, data: &[u8]) {
+        st.observe(&tcp(self.side, self.next, false, data));
+        self.next = self.next.wrapping_add(u32::try_from(data.len()).unwrap());
+    }
+}
+
+#[test]
+fn ms_turn_pseudo_tls_then_turn_carrying_rtp_is_rtp() {
+    use crate::proto::tls::tests::{PSEUDO_TLS_CH, PSEUDO_TLS_SH};
+    let mut st = AppState::default();
+    let mut client = TcpSide::open(&mut st, 0, 1000);
+    let mut server = TcpSide::open(&mut st, 1, 9000);
+    client.send(&mut st, &hex(PSEUDO_TLS_CH));
+    assert!(!st.tls_done(), "the server's answer decides");
+    server.send(&mut st, &hex(PSEUDO_TLS_SH));
+    assert_eq!(st.app(), App::Tls);
+    client.send(&mut st, &hex(TEAMS_BINDING_REQ));
+    server.send(&mut st, &hex(TEAMS_BINDING_OK));
+    assert_eq!(st.app(), App::Stun);
+    for i in 0..u16::from(RTP_MIN_RUN) {
+        client.send(&mut st, &channel_data(0x4000, &rtp_pkt(11, i, 111), true));
+        server.send(&mut st, &channel_data(0x4000, &rtp_pkt(22, i, 111), true));
+    }
+    assert_eq!(st.app(), App::Rtp);
+    let s = st.summary(0);
+    assert!(s.ms_turn_pseudo_tls && s.stun);
+    assert_eq!(s.rtp_ssrcs, vec![11, 22]);
+    // Merging keeps it.
+    let mut m = AppState::default();
+    m.merge(&st);
+    assert!(m.summary(0).ms_turn_pseudo_tls);
+}
+
+#[test]
+fn a_pseudo_tls_looking_hello_answered_by_a_real_server_is_tls() {
+    use crate::proto::tls::tests::PSEUDO_TLS_CH;
+    let mut st = AppState::default();
+    let mut client = TcpSide::open(&mut st, 0, 1000);
+    let mut server = TcpSide::open(&mut st, 1, 9000);
+    client.send(&mut st, &hex(PSEUDO_TLS_CH));
+    // ServerHello, then a Certificate (type 11) in the same record: a real TLS server.
+    let mut sh = hex("160301002e020000260301");
+    sh.extend_from_slice(&[0x22; 32]);
+    sh.extend_from_slice(&hex("00002f000b000000"));
+    server.send(&mut st, &sh);
+    assert!(st.tls_done());
+    let s = st.summary(0);
+    assert_eq!(s.app, App::Tls);
+    assert!(!s.ms_turn_pseudo_tls);
+}
