@@ -10,6 +10,8 @@
 //! - `first_handshake`: Ok only for a handshake record, the message is `4 + length` bytes
 //!   (<= `REASM_CAP`) starting at the first record's body, and stays Ok, identical, when more
 //!   bytes follow; `parse_client_hello` accepts only type 1, names/versions inside the message;
+//! - [MS-TURN] pseudo-TLS: a pseudo-TLS ClientHello is TLS 1.0 without extensions; a pseudo-TLS
+//!   ServerHello record is a handshake record whose body ends in an empty ServerHelloDone;
 //! - `Reassembly`: never holds more than `REASM_CAP` bytes, its prefix is never longer than what
 //!   it holds; with a fixed base its prefix is exactly the bytes of a simple model (last write
 //!   wins at `seq - base`, window `[0, REASM_CAP)`), whole when no cap was hit.
@@ -74,6 +76,16 @@ fn client_hello(hs: &[u8]) {
         }
         assert!(alpn <= hs.len());
         assert!(ch.versions().count() <= hs.len() / 2 + 1);
+        if tls::is_pseudo_tls_client_hello(&ch) {
+            assert!(ch.legacy_version == 0x0301 && !ch.has_extensions);
+            assert!(ch.server_name.is_none() && ch.alpn().next().is_none());
+        }
+    }
+    if tls::is_pseudo_tls_server_hello(hs) {
+        assert!(tls::probe(hs));
+        assert_eq!(hs.get(5), Some(&2));
+        let end = 5 + usize::from(u16::from_be_bytes([hs[3], hs[4]]));
+        assert_eq!(&hs[end - 4..end], &[14, 0, 0, 0]);
     }
 }
 
