@@ -36,11 +36,12 @@ pub enum Code {
     MediaOverTcp,
     PathSplit,
     UnknownPath,
+    MediaHairpin,
 }
 
 impl Code {
     /// Every code, in the report's order.
-    pub const ALL: [Code; 7] = [
+    pub const ALL: [Code; 8] = [
         Code::AsymmetricRoute,
         Code::ExpressrouteBypassed,
         Code::UnexpectedExpressroute,
@@ -48,6 +49,7 @@ impl Code {
         Code::MediaOverTcp,
         Code::PathSplit,
         Code::UnknownPath,
+        Code::MediaHairpin,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +61,7 @@ impl Code {
             Code::MediaOverTcp => "media-over-tcp",
             Code::PathSplit => "path-split",
             Code::UnknownPath => "unknown-path",
+            Code::MediaHairpin => "media-hairpin",
         }
     }
 
@@ -67,7 +70,9 @@ impl Code {
             Code::AsymmetricRoute | Code::ExpressrouteBypassed | Code::UnexpectedExpressroute => {
                 Severity::Error
             }
-            Code::OneSidedFlow | Code::MediaOverTcp | Code::PathSplit => Severity::Warning,
+            Code::OneSidedFlow | Code::MediaOverTcp | Code::PathSplit | Code::MediaHairpin => {
+                Severity::Warning
+            }
             Code::UnknownPath => Severity::Info,
         }
     }

@@ -2,6 +2,7 @@
 //! direction, which paths, which capture points, which endpoint set). `report::message` is
 //! the one place these become words.
 
+use super::call::{Call, Hairpin};
 use super::code::{Code, Severity};
 use super::path::{Direction, ObservedPath, PathPair};
 use super::verdict::{oriented, points, Verdict};
@@ -75,6 +76,8 @@ pub enum Detail<'a> {
     /// `media-over-tcp`: the media app recognised on TCP, or the shape that made an encrypted
     /// flow media.
     MediaOverTcp { app: App, shape: Option<MediaShape> },
+    /// `media-hairpin`: the call's two parties on the site and the external relay between them.
+    MediaHairpin { call: u64, hairpin: Hairpin },
     /// `path-split`: the direction seen on both edge paths.
     PathSplit { direction: Direction },
     /// `unknown-path`: the paths as far as they were determined.
@@ -154,6 +157,7 @@ pub(super) fn finding<'a>(
     key: &FlowKey,
     state: &'a FlowState,
     v: &Verdict<'a>,
+    call: Option<&Call>,
     code: Code,
 ) -> Finding<'a> {
     let client_side = v.ends.client_side;
@@ -209,6 +213,17 @@ pub(super) fn finding<'a>(
             forward: path.forward,
             reverse: path.reverse,
         },
+        Code::MediaHairpin => {
+            // Set only on the flows of a call that has a hairpin (`link::calls`).
+            let (call, hairpin) = call.and_then(|c| Some((c.id, c.hairpin?))).unwrap_or((
+                0,
+                Hairpin {
+                    parties: [key.a.ip, key.b.ip],
+                    relay: key.b.ip,
+                },
+            ));
+            Detail::MediaHairpin { call, hairpin }
+        }
     };
     Finding {
         code,

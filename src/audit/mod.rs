@@ -5,6 +5,7 @@
 //! Rules are SPEC "How a packet's path is decided", "Expected path of a flow" and "Findings";
 //! the domain behind them is CALL-FLOWS.md (Microsoft, "Call flow using ExpressRoute").
 
+mod call;
 mod code;
 mod finding;
 mod interfaces;
@@ -16,6 +17,7 @@ mod selection;
 mod shape;
 mod verdict;
 
+pub use call::{Call, CallVerdict, Deployment, Hairpin, Leg, LegKind, Party, UseCase};
 pub use code::{Code, Codes, Severity};
 pub use finding::{Detail, Finding, PointNames, UnexpectedReason};
 pub use interfaces::{interface_stats, PointKind, PointStats, PointValue};
@@ -55,6 +57,8 @@ pub struct Audited<'a> {
     /// The selection applied, if any.
     selection: Option<Selection>,
     captures: Vec<CaptureFile<'a>>,
+    /// Every call, by id (`Call::id` is its index + 1).
+    calls: Vec<Call>,
 }
 
 /// Audits every flow: sorted by first packet then key, numbered from 1.
@@ -81,6 +85,7 @@ pub fn audit<'a>(input: &'a AuditInput<'a>, table: FlowTable) -> Audited<'a> {
         total,
         selection: None,
         captures: input.capture_files(),
+        calls: Vec::new(),
     }
 }
 
@@ -143,6 +148,11 @@ impl<'a> Audited<'a> {
         &self.captures
     }
 
+    /// Every call (SPEC "Calls"), by id.
+    pub fn calls(&self) -> &[Call] {
+        &self.calls
+    }
+
     /// The verdicts, in report order.
     pub fn verdicts(&self) -> &[Verdict<'a>] {
         &self.verdicts
@@ -157,6 +167,7 @@ impl<'a> Audited<'a> {
             state,
             verdict: self.verdicts.get(i)?,
             input: self.input,
+            calls: &self.calls,
         })
     }
 
@@ -199,6 +210,7 @@ pub struct AuditedFlow<'x> {
     pub state: &'x FlowState,
     pub verdict: &'x Verdict<'x>,
     input: &'x AuditInput<'x>,
+    calls: &'x [Call],
 }
 
 impl<'x> AuditedFlow<'x> {
@@ -270,13 +282,20 @@ impl<'x> AuditedFlow<'x> {
         shape::media_shape(self.input, self.key, self.state, &v.ends, v.app)
     }
 
+    /// The call the flow is in, if any.
+    pub fn call(&self) -> Option<&'x Call> {
+        let i = usize::try_from(self.verdict.call).ok()?.checked_sub(1)?;
+        self.calls.get(i)
+    }
+
     /// The flow's findings, in `Code::ALL` order.
     pub fn findings(&self) -> impl Iterator<Item = Finding<'x>> + 'x {
         let (input, key, state, verdict, id) =
             (self.input, self.key, self.state, self.verdict, self.id);
+        let call = self.call();
         verdict
             .codes()
-            .map(move |code| finding::finding(input, id, key, state, verdict, code))
+            .map(move |code| finding::finding(input, id, key, state, verdict, call, code))
     }
 }
 

@@ -86,6 +86,8 @@ pub struct Verdict<'r> {
     pub codes: Codes,
     /// `asymmetric-route` was found from capture points (no path rule named them).
     pub asymmetric_by_points: bool,
+    /// The call the flow is in (`Call::id`), 0 for none.
+    pub call: u32,
 }
 
 impl Verdict<'_> {
@@ -176,6 +178,7 @@ pub(super) fn verdict<'a>(
         app,
         codes,
         asymmetric_by_points,
+        call: 0,
     }
 }
 

@@ -188,6 +188,19 @@ pub fn write_short_detail<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
                 ShapeGate::RelaySni => "to a Teams relay name",
             }
         ),
+        Detail::MediaHairpin { call, hairpin } => {
+            let [a, b] = hairpin.parties;
+            write!(w, "call {call}: media between ")?;
+            write_ip(w, a)?;
+            w.write_str(" and ")?;
+            write_ip(w, b)?;
+            w.write_str(", both on your network, relayed through ")?;
+            write_ip(w, hairpin.relay)?;
+            w.write_str(
+                " instead of going directly; let client-to-client UDP through the internal \
+                 firewalls so peer-to-peer media stays local",
+            )
+        }
         Detail::PathSplit { direction } => parts(
             w,
             &[
