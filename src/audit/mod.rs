@@ -9,6 +9,7 @@ mod call;
 mod code;
 mod finding;
 mod interfaces;
+mod link;
 mod path;
 mod points;
 mod profile;
@@ -67,7 +68,7 @@ pub fn audit<'a>(input: &'a AuditInput<'a>, table: FlowTable) -> Audited<'a> {
     let order = table.slots_by_first_packet();
     let announced = sdp::Announced::of(&table);
     // Within the caller's thread pool (--threads); the order of `collect` is the input's.
-    let verdicts: Vec<Verdict<'a>> = order
+    let mut verdicts: Vec<Verdict<'a>> = order
         .par_iter()
         .filter_map(|&i| {
             table
@@ -76,16 +77,18 @@ pub fn audit<'a>(input: &'a AuditInput<'a>, table: FlowTable) -> Audited<'a> {
         })
         .collect();
     let total = order.len();
+    let ids: Vec<u32> = (1..=total as u32).collect();
+    let calls = link::calls(input, &table, &order, &mut verdicts, &ids);
     Audited {
         input,
         table,
-        ids: (1..=total as u32).collect(),
+        ids,
         order,
         verdicts,
         total,
         selection: None,
         captures: input.capture_files(),
-        calls: Vec::new(),
+        calls,
     }
 }
 
