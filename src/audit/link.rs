@@ -112,11 +112,21 @@ pub(super) fn calls(
     link_ice(&nodes, &mut groups);
     let dialogs = link_sdp(&nodes, &media_at, &mut groups);
 
-    // Groups holding media, in the order of their first flow.
+    // Groups holding media, in the order of their first flow (the others, most flows of a
+    // run, are not gathered at all).
+    let mut with_media = vec![false; groups.0.len()];
+    for i in (0..nodes.len()).filter(|&i| nodes.get(i).is_some_and(|n| n.media)) {
+        let r = groups.root(i);
+        if let Some(m) = with_media.get_mut(r) {
+            *m = true;
+        }
+    }
     let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
     for i in 0..nodes.len() {
         let r = groups.root(i);
-        members.entry(r).or_default().push(i);
+        if with_media.get(r).copied().unwrap_or(false) {
+            members.entry(r).or_default().push(i);
+        }
     }
     let mut dialog_of_group: HashMap<usize, Vec<&str>> = HashMap::new();
     for (call_id, node) in &dialogs.nodes {
