@@ -105,10 +105,13 @@ fn p2p_relayed_through_an_office365_turn_relay_is_one_call_with_a_hairpin() {
     let mut s = Scene::new();
     // Each binds a channel to the other's relayed address (XOR-PEER-ADDRESS), then RTP in
     // ChannelData both ways.
-    s.add(Link::Er, turn_session(a, relay, T0, ra, ma, rb, 0x1000, 50));
     s.add(
         Link::Er,
-        turn_session(b, relay, T0 + 7 * MS, rb, mb, ra, 0x2000, 50),
+        turn_session(a, relay, T0, (ra, ma), rb, 0x1000, 50),
+    );
+    s.add(
+        Link::Er,
+        turn_session(b, relay, T0 + 7 * MS, (rb, mb), ra, 0x2000, 50),
     );
     let r = s.audit(Some(&profile(&[])));
     let (fa, fb) = (flow_id(&r, a), flow_id(&r, b));
@@ -341,7 +344,7 @@ fn pstn_through_a_mediation_server_with_sip_over_tcp_is_onprem_pstn() {
                 Dir::Forward,
                 format!("{options}{}", &invite[..split]).into_bytes(),
             ),
-            (Dir::Forward, invite[split..].as_bytes().to_vec()),
+            (Dir::Forward, invite.as_bytes()[split..].to_vec()),
             (Dir::Reverse, reply),
         ],
     );
@@ -739,4 +742,64 @@ fn real_one_way_teams_stun_is_one_office365_call() {
     assert_eq!(party(call, "52.115.136.55")["o365"], 11);
     assert!(findings(call).contains(&"one-sided-flow".to_string()));
     assert_eq!(call["verdict"], "warning");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bundled sample (tests/support/site.rs): a call of every use case its hybrid profile allows
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_bundled_sample_has_a_call_of_every_use_case_its_profile_allows() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let r = audit_json(
+        &[
+            "--fail-on",
+            "never",
+            "--site",
+            root.join("fixtures/contoso-hq.toml").to_str().unwrap(),
+            root.join("fixtures/contoso-hq.pcapng").to_str().unwrap(),
+        ],
+        0,
+    );
+    let port = |p: u16| support::cli::flow_by_port(&r, p)["id"].as_u64().unwrap();
+    check_invariants(&r);
+    // Flows by client port (see site.rs): 16 (50040) is the PSTN media flow 10 (SIP) announced.
+    let pstn = call_of(&r, port(50040));
+    assert_eq!(pstn["use_case"], "onprem-pstn");
+    assert_eq!(ids(&pstn["signaling_flows"]), vec![port(5060)]);
+    assert_eq!(ids(&pstn["media_flows"]), vec![port(50040)]);
+    let relayed = call_of(&r, port(50060));
+    assert_eq!(relayed["use_case"], "p2p-relayed");
+    assert_eq!(
+        ids(&relayed["media_flows"]),
+        sorted(vec![port(50060), port(50062)])
+    );
+    assert_eq!(relayed["hairpin"]["relay"], "52.113.10.10");
+    for (p, use_case) in [
+        (50010, "office365-media"),
+        (50020, "p2p-local"),
+        (50052, "p2p-local"),
+        (50070, "third-party"),
+        (50080, "onprem-conference"),
+        (50090, "external"),
+    ] {
+        let call = call_of(&r, port(p));
+        assert_eq!(call["use_case"], use_case, "port {p}");
+        assert_eq!(call["deployment"], "hybrid", "port {p}");
+        assert_eq!(ids(&call["flows"]), vec![port(p)], "port {p}");
+    }
+    // Office 365 media: flows 1, 4, 5, 6, 8 (over TCP), 12, 13; flow 7 (STUN only) is no call.
+    check_summary(
+        &r,
+        &[
+            ("office365-media", 7),
+            ("p2p-local", 2),
+            ("p2p-relayed", 1),
+            ("third-party", 1),
+            ("onprem-conference", 1),
+            ("onprem-pstn", 1),
+            ("external", 1),
+        ],
+        &[("ok", 8), ("warning", 2), ("error", 4)],
+    );
 }

@@ -290,19 +290,19 @@ pub fn turn_send(txid: [u8; 12], peer: SocketAddr, data: &[u8]) -> Vec<u8> {
 }
 
 /// A client's TURN session with `relay` (RFC 8656): Allocate request, Allocate success giving
-/// `relayed` (XOR-RELAYED-ADDRESS) and `mapped` (XOR-MAPPED-ADDRESS), ChannelBind of channel
+/// `alloc` = (`relayed` XOR-RELAYED-ADDRESS, `mapped` XOR-MAPPED-ADDRESS), ChannelBind of channel
 /// 0x4000 to `peer` and its success, then `n` RTP packets each way inside ChannelData
 /// (§12.4), 20 ms apart.
 pub fn turn_session(
     client: SocketAddr,
     relay: SocketAddr,
     start: i64,
-    relayed: SocketAddr,
-    mapped: SocketAddr,
+    alloc: (SocketAddr, SocketAddr),
     peer: SocketAddr,
     ssrc: u32,
     n: usize,
 ) -> Vec<(i64, Vec<u8>, Dir)> {
+    let (relayed, mapped) = alloc;
     let tx = [ssrc as u8; 12];
     let tx2 = [ssrc as u8 ^ 0x55; 12];
     let mut out = vec![
