@@ -1,5 +1,7 @@
 //! Test support code shared by the integration test binaries.
 //!
+//! - [`calls`]: call fixtures (issue 15): a site with `er0` / `inet0` / `lan0` capture points,
+//!   TURN / ICE / SIP messages that link a call's flows, and readers of the report's `calls`.
 //! - [`builder`]: writes pcap and pcapng files and builds link-layer frames, IP packets and
 //!   TCP/UDP exchanges, so an integration test reads like a scenario.
 //! - [`payloads`]: application payloads (STUN/TURN, RTP/RTCP, TLS, DTLS, SIP/SDP, DNS).
@@ -12,6 +14,7 @@
 //! Every integration test binary that needs them declares `mod support;`.
 
 pub mod builder;
+pub mod calls;
 pub mod cli;
 pub mod media_tcp;
 pub mod payloads;

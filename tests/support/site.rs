@@ -52,6 +52,10 @@ vlans = [10]
 [[server]]
 role = "sbc"
 address = "10.30.0.10"
+
+[[server]]
+role = "conferencing"
+address = "10.30.0.30"
 "#;
 
 pub const ER_ROUTER_MAC: [u8; 6] = [2, 0, 0, 0, 0x0e, 1];
@@ -154,6 +158,8 @@ fn add_with(
 }
 
 /// STUN checks, then RTP both ways (50 packets/s per direction) and one RTCP report each way.
+/// Each flow's ICE USERNAME is its own (`0010:efgh` for SSRC 0x1000): the same `A:B` on two
+/// flows would link them into one call (SPEC "Calls").
 fn media(
     client: SocketAddr,
     server: SocketAddr,
@@ -162,6 +168,7 @@ fn media(
     seconds: usize,
 ) -> Vec<(i64, Vec<u8>, Dir)> {
     let txid = [ssrc as u8; 12];
+    let username = format!("{:04x}:efgh", ssrc >> 8);
     let mut pkts = vec![
         (
             start,
@@ -170,7 +177,7 @@ fn media(
                 client.port(),
                 server.ip(),
                 server.port(),
-                &payloads::stun_binding_request(txid, Some("abcd:efgh")),
+                &payloads::stun_binding_request(txid, Some(&username)),
             ),
             Dir::Forward,
         ),
@@ -367,9 +374,9 @@ pub fn packets() -> Vec<SitePacket> {
         Some(Link::Lan),
         Some(Link::Lan),
     );
-    // 10. SIP to the on-prem SBC, with SDP.
+    // 10. SIP to the on-prem SBC, with SDP: a PSTN call whose media is flow 16.
     let (c, r) = (sa("10.10.1.20:5060"), sa("10.30.0.10:5060"));
-    let sdp = payloads::sdp(c.ip(), &[("audio", 50020)], c.ip());
+    let sdp = payloads::sdp(c.ip(), &[("audio", 50040)], c.ip());
     let sip = vec![
         (
             s + 900 * MS,
@@ -470,8 +477,99 @@ pub fn packets() -> Vec<SitePacket> {
         Dir::Forward,
     )];
     add(&mut out, dns, c, r, Some(Link::Lan), None);
+    calls(&mut out);
     out.sort_by_key(|p| p.ts);
     out
+}
+
+/// Issue 15: the calls of every use case the profile allows (a hybrid site: an SBC and a
+/// conferencing server; no Cloud Connector). Flows 1, 4-6, 12, 13 are already office365-media
+/// calls and flow 9 a p2p-local one.
+fn calls(out: &mut Vec<SitePacket>) {
+    let s = T0;
+    // 16. The PSTN call's media, to the SBC at the ports flow 10's SDP offer and answer
+    //     announced: onprem-pstn.
+    let (c, r) = (sa("10.10.1.20:50040"), sa("10.30.0.10:40000"));
+    add(
+        out,
+        media(c, r, s + 1500 * MS, 0x9000, 1),
+        c,
+        r,
+        Some(Link::Lan),
+        Some(Link::Lan),
+    );
+    // 17. Peer-to-peer on the LAN with ICE both ways (RFC 8445 §7.2.2: USERNAME
+    //     `remote:local`), then RTP: p2p-local.
+    let (c, r) = (sa("10.10.3.40:50050"), sa("10.10.3.41:50052"));
+    let mut pkts = vec![
+        (
+            s + 1600 * MS,
+            ip_udp(
+                r.ip(),
+                r.port(),
+                c.ip(),
+                c.port(),
+                &payloads::stun_binding_request([0xa1; 12], Some("p2pA:p2pB")),
+            ),
+            Dir::Reverse,
+        ),
+        (
+            s + 1603 * MS,
+            ip_udp(
+                c.ip(),
+                c.port(),
+                r.ip(),
+                r.port(),
+                &payloads::stun_binding_success([0xa1; 12], r),
+            ),
+            Dir::Forward,
+        ),
+    ];
+    pkts.extend(media(c, r, s + 1605 * MS, 0xa000, 1));
+    add(out, pkts, c, r, Some(Link::Lan), Some(Link::Lan));
+    // 18, 19. Two clients on the site relayed through an Office 365 TURN relay over
+    //     ExpressRoute (RFC 8656: Allocate, ChannelBind to the other's relayed address, RTP in
+    //     ChannelData): one p2p-relayed call, media-hairpin.
+    let relay = sa("52.113.10.10:3478");
+    let (a, b) = (sa("10.10.1.30:50060"), sa("10.10.1.31:50062"));
+    let (ra, rb) = (sa("52.113.10.10:40000"), sa("52.113.10.10:40002"));
+    let (ma, mb) = (sa("192.0.2.17:61000"), sa("192.0.2.17:61002"));
+    let turn_a = super::calls::turn_session(a, relay, s + 1700 * MS, (ra, ma), rb, 0xb000, 50);
+    add(out, turn_a, a, relay, Some(Link::Er), Some(Link::Er));
+    let turn_b = super::calls::turn_session(b, relay, s + 1707 * MS, (rb, mb), ra, 0xb100, 50);
+    add(out, turn_b, b, relay, Some(Link::Er), Some(Link::Er));
+    // 20. A conference on a third party's servers (not Office 365), over the Internet:
+    //     third-party.
+    let (c, r) = (sa("10.10.1.32:50070"), sa("198.51.100.20:20000"));
+    add(
+        out,
+        media(c, r, s + 1800 * MS, 0xc000, 1),
+        c,
+        r,
+        Some(Link::Inet),
+        Some(Link::Inet),
+    );
+    // 21. A conference on the site's own conferencing server: onprem-conference.
+    let (c, r) = (sa("10.10.1.33:50080"), sa("10.30.0.30:49152"));
+    add(
+        out,
+        media(c, r, s + 1900 * MS, 0xd000, 1),
+        c,
+        r,
+        Some(Link::Lan),
+        Some(Link::Lan),
+    );
+    // 22. A guest on the LAN segment with a public address (no internal party) in an online
+    //     meeting: external.
+    let (c, r) = (sa("203.0.113.50:50090"), sa("52.112.70.1:3478"));
+    add(
+        out,
+        media(c, r, s + 2000 * MS, 0xe000, 1),
+        c,
+        r,
+        Some(Link::Lan),
+        Some(Link::Lan),
+    );
 }
 
 fn ether(p: &SitePacket, vlans: &[Vlan]) -> Vec<u8> {
