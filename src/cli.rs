@@ -66,7 +66,7 @@ pub struct AuditArgs {
     /// Lowest finding severity that makes the exit status 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
-    /// Text report: flows listed under each finding code (0: all).
+    /// Text report: flows listed under each finding code, and calls listed (0: all).
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub limit: usize,
     /// No progress bar on stderr.

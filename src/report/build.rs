@@ -1,13 +1,17 @@
 //! The report model from the audit's results: the header (tool, ranges, site, captures,
-//! summary) once, and each flow's report when a writer asks for it.
+//! summary) once, the calls listed (those with a selected flow), and each flow's report when a
+//! writer asks for it.
 
 use std::collections::BTreeMap;
 
 use super::model::{
-    CaptureReport, FlowReport, Header, InterfaceReport, O365Report, OnpremReport, RangesInfo,
-    SelectionReport, SightingReport, SiteInfo, Summary, Tool,
+    CallsSummary, CaptureReport, Counts, FlowReport, Header, InterfaceReport, O365Report,
+    OnpremReport, RangesInfo, SelectionReport, SightingReport, SiteInfo, Summary, Tool,
 };
-use crate::audit::{Audited, AuditedFlow, Direction, Finding, Pair, SeenAt, Selection, Severity};
+use crate::audit::{
+    Audited, AuditedFlow, Call, CallVerdict, Direction, Finding, Pair, SeenAt, Selection, Severity,
+    UseCase,
+};
 use crate::decode::Transport;
 use crate::flow::CommunityId;
 use crate::site::PathName;
@@ -16,7 +20,11 @@ use crate::site::PathName;
 pub struct Report<'a> {
     pub audited: &'a Audited<'a>,
     pub header: Header<'a>,
-    /// Flows the text report lists per finding code (`--limit`; `None`: all).
+    /// The calls in the report, by id: every call, or with a selection those with at least
+    /// one selected flow (SPEC "Calls").
+    pub calls: Vec<&'a Call>,
+    /// Flows the text report lists per finding code, and calls it lists (`--limit`; `None`:
+    /// all).
     pub limit: Option<usize>,
 }
 
@@ -26,6 +34,7 @@ pub const DEFAULT_LIMIT: usize = 20;
 /// Builds the report of an audited run.
 pub fn build<'a>(audited: &'a Audited<'a>) -> Report<'a> {
     let ranges = audited.ranges();
+    let calls = listed_calls(audited);
     let header = Header {
         tool: Tool {
             name: "callpath",
@@ -39,12 +48,47 @@ pub fn build<'a>(audited: &'a Audited<'a>) -> Report<'a> {
         site: site_info(audited),
         selection: audited.selection().map(|s| selection_report(audited, s)),
         captures: capture_reports(audited),
-        summary: summary(audited),
+        summary: summary(audited, &calls),
     };
     Report {
         audited,
         header,
+        calls,
         limit: Some(DEFAULT_LIMIT),
+    }
+}
+
+/// The calls the report lists: all of them; with a selection, those with a selected flow.
+fn listed_calls<'a>(audited: &'a Audited<'a>) -> Vec<&'a Call> {
+    let calls = audited.calls();
+    if audited.selection().is_none() || calls.is_empty() {
+        return calls.iter().collect();
+    }
+    let selected: std::collections::HashSet<u64> = (0..audited.len())
+        .filter_map(|i| audited.flow(i))
+        .map(|f| f.id)
+        .collect();
+    calls
+        .iter()
+        .filter(|c| c.flows.iter().any(|id| selected.contains(id)))
+        .collect()
+}
+
+/// The listed calls counted per use case and per verdict, every key present.
+fn calls_summary(calls: &[&Call]) -> CallsSummary {
+    let by_use_case = UseCase::ALL
+        .iter()
+        .map(|&u| (u.as_str(), calls.iter().filter(|c| c.use_case == u).count()))
+        .collect();
+    let verdicts: Vec<CallVerdict> = calls.iter().map(|c| c.verdict()).collect();
+    let by_verdict = CallVerdict::ALL
+        .iter()
+        .map(|&v| (v.as_str(), verdicts.iter().filter(|&&x| x == v).count()))
+        .collect();
+    CallsSummary {
+        total: calls.len(),
+        by_use_case: Counts(by_use_case),
+        by_verdict: Counts(by_verdict),
     }
 }
 
@@ -78,7 +122,7 @@ fn site_info<'a>(audited: &Audited<'a>) -> SiteInfo<'a> {
     }
 }
 
-fn summary(audited: &Audited<'_>) -> Summary {
+fn summary(audited: &Audited<'_>, calls: &[&Call]) -> Summary {
     let mut findings = BTreeMap::new();
     let mut apps = BTreeMap::new();
     for v in audited.verdicts() {
@@ -95,6 +139,7 @@ fn summary(audited: &Audited<'_>) -> Summary {
         apps,
         warnings: captures.iter().map(|c| c.warnings_total).sum(),
         errors: captures.iter().map(|c| c.errors.len()).sum(),
+        calls: calls_summary(calls),
     }
 }
 

@@ -1,5 +1,5 @@
-//! The `json` writer (one pretty document), and the flow and finding records it shares with
-//! the `ndjson` writer.
+//! The `json` writer (one pretty document), and the flow, call and finding records it shares
+//! with the `ndjson` writer.
 //!
 //! Flows and findings are built and written one at a time from the audit, so writing the
 //! report of a million flows needs the memory of one flow report, not of all of them.
@@ -12,7 +12,7 @@ use super::jsonw::JsonText;
 use super::message;
 use super::model::{tcp_flag_names, FlowReport, O365Report, OnpremReport, SightingReport};
 use super::Report;
-use crate::audit::{Finding, ObservedPath, Pair};
+use crate::audit::{Call, Finding, ObservedPath, Pair, PathPair};
 use crate::flow::Endpoint;
 use crate::proto::{Evidence, MediaShape, PerDirection, SipSummary};
 
@@ -185,6 +185,17 @@ fn separate(buf: &mut Vec<u8>) {
 
 fn path_or_null(w: &mut JsonText<'_>, p: Option<ObservedPath>) {
     w.opt_name(p.map(ObservedPath::as_str));
+}
+
+/// `"path": {"forward": ..., "reverse": ...}`: each direction's observed path, or `null`.
+fn path_pair(w: &mut JsonText<'_>, p: PathPair) {
+    w.key("path");
+    w.begin_object();
+    w.key("forward");
+    path_or_null(w, p.forward);
+    w.key("reverse");
+    path_or_null(w, p.reverse);
+    w.end_object();
 }
 
 fn pair_u64(w: &mut JsonText<'_>, name: &str, p: Pair<u64>) {
@@ -481,13 +492,7 @@ pub(super) fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
         w.key("onprem");
         onprem(w, o);
     }
-    w.key("path");
-    w.begin_object();
-    w.key("forward");
-    path_or_null(w, f.path.forward);
-    w.key("reverse");
-    path_or_null(w, f.path.reverse);
-    w.end_object();
+    path_pair(w, f.path);
     w.key("expected_path");
     w.opt_name(f.expected_path);
     pair_u64(w, "packets", f.packets);
@@ -522,6 +527,80 @@ pub(super) fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
     proto(w, &f.proto);
 }
 
+/// The fields of one call (SPEC "Calls"), into the object `w` has open: SPEC's fields in
+/// SPEC's order, with `verdict` after `table` and `hairpin` (only when there is one) last.
+pub(super) fn call_fields(w: &mut JsonText<'_>, c: &Call) {
+    w.key("id");
+    w.u64(c.id);
+    w.key("use_case");
+    w.name(c.use_case.as_str());
+    w.key("deployment");
+    w.opt_name(c.deployment.map(|d| d.as_str()));
+    w.key("table");
+    w.str(c.table);
+    w.key("verdict");
+    w.name(c.verdict().as_str());
+    u64_array(w, "flows", c.flows.iter().copied());
+    u64_array(w, "media_flows", c.media_flows.iter().copied());
+    u64_array(w, "signaling_flows", c.signaling_flows.iter().copied());
+    w.key("parties");
+    w.begin_array();
+    for p in &c.parties {
+        w.element();
+        w.begin_object();
+        w.key("ip");
+        w.ip(p.ip);
+        w.key("internal");
+        w.bool(p.internal);
+        if let Some(set) = p.o365 {
+            w.key("o365");
+            w.u64(u64::from(set));
+        }
+        if let Some(role) = p.role {
+            w.key("role");
+            w.name(role.as_str());
+        }
+        w.end_object();
+    }
+    w.end_array();
+    w.key("legs");
+    w.begin_array();
+    for leg in &c.legs {
+        w.element();
+        w.begin_object();
+        w.key("kind");
+        w.name(leg.kind.as_str());
+        w.key("flow");
+        w.u64(leg.flow);
+        w.key("expected_path");
+        w.opt_name(leg.expected_path.map(|p| p.as_str()));
+        path_pair(w, leg.path);
+        w.end_object();
+    }
+    w.end_array();
+    w.key("findings");
+    w.begin_array();
+    for code in c.codes.iter() {
+        w.element();
+        w.name(code.as_str());
+    }
+    w.end_array();
+    if let Some(h) = &c.hairpin {
+        w.key("hairpin");
+        w.begin_object();
+        w.key("parties");
+        w.begin_array();
+        for ip in h.parties {
+            w.element();
+            w.ip(ip);
+        }
+        w.end_array();
+        w.key("relay");
+        w.ip(h.relay);
+        w.end_object();
+    }
+}
+
 pub(super) fn finding_fields(w: &mut JsonText<'_>, f: &Finding<'_>) -> io::Result<()> {
     w.key("code");
     w.name(f.code.as_str());
@@ -543,6 +622,15 @@ pub fn write_flow(buf: &mut Vec<u8>, f: &FlowReport<'_>) {
     w.end_object();
 }
 
+/// One call as an element of the report's pretty `calls` array.
+pub fn write_call(buf: &mut Vec<u8>, c: &Call) {
+    separate(buf);
+    let mut w = JsonText::pretty(buf, 2);
+    w.begin_object();
+    call_fields(&mut w, c);
+    w.end_object();
+}
+
 /// One finding as an element of the report's pretty `findings` array.
 pub fn write_finding(buf: &mut Vec<u8>, f: &Finding<'_>) -> io::Result<()> {
     separate(buf);
@@ -553,7 +641,8 @@ pub fn write_finding(buf: &mut Vec<u8>, f: &Finding<'_>) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes the report as one pretty-printed JSON document (SPEC's field order).
+/// Writes the report as one pretty-printed JSON document (SPEC's field order; `calls`, always
+/// present, between `flows` and `findings`).
 pub fn write_json<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()> {
     let h = &report.header;
     let mut head = Vec::new();
@@ -578,6 +667,16 @@ pub fn write_json<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()> {
         Ok(match report.flow(i) {
             Some(f) => {
                 write_flow(buf, &f);
+                1
+            }
+            None => 0,
+        })
+    })?;
+    out.write_all(b",\n  \"calls\": ")?;
+    write_array(&mut out, report.calls.len(), |i, buf| {
+        Ok(match report.calls.get(i) {
+            Some(c) => {
+                write_call(buf, c);
                 1
             }
             None => 0,

@@ -6,8 +6,8 @@ use std::fmt::{self, Write};
 
 use super::write_ip;
 use crate::audit::{
-    Detail, Direction, Finding, ObservedPath, PointKind, PointValue, ProfileWarning, RuleValue,
-    UnexpectedReason, Unmatched,
+    Detail, Direction, Finding, Hairpin, ObservedPath, PointKind, PointValue, ProfileWarning,
+    RuleValue, UnexpectedReason, Unmatched,
 };
 use crate::proto::ShapeGate;
 
@@ -189,13 +189,8 @@ pub fn write_short_detail<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
             }
         ),
         Detail::MediaHairpin { call, hairpin } => {
-            let [a, b] = hairpin.parties;
-            write!(w, "call {call}: media between ")?;
-            write_ip(w, a)?;
-            w.write_str(" and ")?;
-            write_ip(w, b)?;
-            w.write_str(", both on your network, relayed through ")?;
-            write_ip(w, hairpin.relay)?;
+            write!(w, "call {call}: ")?;
+            write_hairpin(w, hairpin)?;
             w.write_str(
                 " instead of going directly; let client-to-client UDP through the internal \
                  firewalls so peer-to-peer media stays local",
@@ -220,6 +215,25 @@ pub fn write_short_detail<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
             ],
         ),
     }
+}
+
+/// `media between A and B, both on your network, relayed through R`: a call's hairpin, in the
+/// `media-hairpin` message and under the call in the text report.
+pub fn write_hairpin<W: Write>(w: &mut W, h: &Hairpin) -> fmt::Result {
+    let [a, b] = h.parties;
+    w.write_str("media between ")?;
+    write_ip(w, a)?;
+    w.write_str(" and ")?;
+    write_ip(w, b)?;
+    w.write_str(", both on your network, relayed through ")?;
+    write_ip(w, h.relay)
+}
+
+/// A call's hairpin as a `String` (see `write_hairpin`).
+pub fn hairpin(h: &Hairpin) -> String {
+    let mut text = String::new();
+    let _ = write_hairpin(&mut text, h);
+    text
 }
 
 /// How the report names the site: its name; `(unnamed) from FILE` for a profile without one;

@@ -3,6 +3,8 @@
 //! `write`. Writers only see results: nothing here knows how captures were read.
 
 mod build;
+#[cfg(test)]
+mod calls_tests;
 mod interfaces;
 pub mod json;
 mod jsonw;

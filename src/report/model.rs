@@ -66,6 +66,39 @@ pub struct Summary {
     pub apps: BTreeMap<&'static str, usize>,
     pub warnings: u64,
     pub errors: usize,
+    /// The calls listed (SPEC "Calls"): how many, per use case and per verdict.
+    pub calls: CallsSummary,
+}
+
+/// The calls of the report counted: every use case and every verdict, zeros too, in the
+/// model's order (`UseCase::ALL`, `CallVerdict::ALL`), so scripts find every key.
+#[derive(Clone, Debug, Serialize)]
+pub struct CallsSummary {
+    pub total: usize,
+    pub by_use_case: Counts,
+    pub by_verdict: Counts,
+}
+
+/// Names and counts, written as one JSON object in this order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts(pub Vec<(&'static str, usize)>);
+
+impl Counts {
+    /// The non-zero counts, in order.
+    pub fn non_zero(&self) -> impl Iterator<Item = (&'static str, usize)> + '_ {
+        self.0.iter().copied().filter(|&(_, n)| n > 0)
+    }
+}
+
+impl Serialize for Counts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, count) in &self.0 {
+            map.serialize_entry(name, count)?;
+        }
+        map.end()
+    }
 }
 
 /// The flows a report was narrowed to (`--app`, `--finding`, ...): the criteria, and how many

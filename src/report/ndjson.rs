@@ -1,11 +1,11 @@
 //! The `ndjson` writer: one JSON object per line, each with its `"type"`: the report header,
-//! each capture, each flow, each finding, then the summary.
+//! each capture, each flow, each call, each finding, then the summary.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::json::{finding_fields, flow_fields, write_chunks};
+use super::json::{call_fields, finding_fields, flow_fields, write_chunks};
 use super::jsonw::JsonText;
 use super::model::{RangesInfo, SelectionReport, SiteInfo, Tool};
 use super::Report;
@@ -19,7 +19,8 @@ struct Typed<'a, T: Serialize> {
 }
 
 /// Writes one JSON object per line: a `report` header (tool, ranges, site), one `capture` per
-/// file, one `flow` per flow, one `finding` per finding, then the `summary`.
+/// file, one `flow` per flow, one `call` per call (SPEC "Calls"), one `finding` per finding,
+/// then the `summary`.
 pub fn write_ndjson<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()> {
     #[derive(Serialize)]
     struct Header<'a> {
@@ -59,6 +60,18 @@ pub fn write_ndjson<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()>
         },
         as_is,
     )?;
+    let mut buf = Vec::new();
+    for c in &report.calls {
+        buf.clear();
+        let mut w = JsonText::compact(&mut buf);
+        w.begin_object();
+        w.key("type");
+        w.str("call");
+        call_fields(&mut w, c);
+        w.end_object();
+        buf.push(b'\n');
+        out.write_all(&buf)?;
+    }
     write_chunks(
         &mut out,
         report.len(),

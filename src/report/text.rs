@@ -3,6 +3,10 @@
 //! Each flow takes two lines: its number, transport and endpoints (of any width: IPv6 fits),
 //! then fixed columns: app, Office 365 set, observed and expected paths, first seen, duration,
 //! packets, bytes, rate, SNI.
+//!
+//! With calls (SPEC "Calls"), the summary counts them and a "Calls" section lists each: id, use
+//! case, deployment, verdict and parties, then one line per leg, the call-flow table row, its
+//! findings and its hairpin. Without calls nothing of them is written.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
@@ -11,7 +15,7 @@ use super::message;
 use super::model::{CaptureReport, FlowReport, Header, SelectionReport, SiteInfo};
 use super::time::rfc3339;
 use super::Report;
-use crate::audit::{Code, ObservedPath, Severity};
+use crate::audit::{Call, Code, ObservedPath, Party, Severity};
 
 /// Widest line written.
 const WIDTH: usize = 100;
@@ -193,12 +197,131 @@ fn write_flow<W: Write>(out: &mut W, f: &FlowReport) -> io::Result<()> {
     )
 }
 
-/// Writes the text report: the run's header and captures, the summary, the findings by code
-/// (most severe first), then the top flows by bytes.
+/// Writes the text report: the run's header and captures, the summary, the calls, the findings
+/// by code (most severe first), then the top flows by bytes.
 pub fn write_text<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()> {
     write_header(&mut out, report)?;
     write_findings(&mut out, report)?;
     write_top_flows(&mut out, report)
+}
+
+/// The calls line of the summary: how many, per use case and per verdict (non-zero counts).
+/// Nothing without calls.
+fn write_calls_summary<W: Write>(out: &mut W, report: &Report<'_>) -> io::Result<()> {
+    let calls = &report.header.summary.calls;
+    if calls.total == 0 {
+        return Ok(());
+    }
+    let list = |counts: &super::model::Counts| {
+        counts
+            .non_zero()
+            .map(|(name, n)| format!("{name} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let line = format!(
+        "Calls: {} ({}); verdicts {}",
+        count(calls.total, "call", "calls"),
+        list(&calls.by_use_case),
+        list(&calls.by_verdict)
+    );
+    for line in wrap(&line, 0, WIDTH) {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// A party of a call: its address, with its Office 365 endpoint set and its server role.
+fn party_text(p: &Party) -> String {
+    let mut notes = Vec::new();
+    if let Some(set) = p.o365 {
+        notes.push(format!("o365 set {set}"));
+    }
+    if let Some(role) = p.role {
+        notes.push(role.as_str().to_string());
+    }
+    if notes.is_empty() {
+        p.ip.to_string()
+    } else {
+        format!("{} ({})", p.ip, notes.join(", "))
+    }
+}
+
+/// One call: `call 3  office365-media  online  warning  PARTY <-> PARTY` (the parties on a
+/// line of their own when they do not fit), then per leg its kind, flow, expected and observed
+/// paths, the call-flow table row, the findings and the hairpin.
+fn write_call<W: Write>(out: &mut W, c: &Call) -> io::Result<()> {
+    let head = format!(
+        "call {}  {}  {}  {}",
+        c.id,
+        c.use_case.as_str(),
+        c.deployment.map_or("-", |d| d.as_str()),
+        c.verdict().as_str()
+    );
+    let parties = c
+        .parties
+        .iter()
+        .map(party_text)
+        .collect::<Vec<_>>()
+        .join(" <-> ");
+    if parties.is_empty() {
+        writeln!(out, "  {head}")?;
+    } else if 2 + head.len() + 2 + parties.len() <= WIDTH {
+        writeln!(out, "  {head}  {parties}")?;
+    } else {
+        writeln!(out, "  {head}")?;
+        for line in wrap(&format!("parties {parties}"), DETAIL_INDENT, WIDTH) {
+            writeln!(out, "{line}")?;
+        }
+    }
+    let seen = |p: Option<ObservedPath>| p.map_or("nowhere", ObservedPath::as_str);
+    for leg in &c.legs {
+        writeln!(
+            out,
+            "{:indent$}{:<9} flow {:<5} expected {:<12}  seen forward {}, reverse {}",
+            "",
+            leg.kind.as_str(),
+            leg.flow,
+            leg.expected_path.map_or("none", |p| p.as_str()),
+            seen(leg.path.forward),
+            seen(leg.path.reverse),
+            indent = DETAIL_INDENT
+        )?;
+    }
+    let mut notes = vec![format!("row: {}", c.table)];
+    if !c.codes.is_empty() {
+        let codes: Vec<&str> = c.codes.iter().map(Code::as_str).collect();
+        notes.push(format!("findings: {}", codes.join(", ")));
+    }
+    if let Some(h) = &c.hairpin {
+        notes.push(format!("hairpin: {}", message::hairpin(h)));
+    }
+    for note in notes {
+        for line in wrap(&note, DETAIL_INDENT, WIDTH) {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The "Calls" section, after a blank line: each call in the report (at most `report.limit`),
+/// by id. Nothing without calls.
+fn write_calls<W: Write>(out: &mut W, report: &Report<'_>) -> io::Result<()> {
+    if report.calls.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "Calls")?;
+    let limit = report.limit.unwrap_or(usize::MAX);
+    for c in report.calls.iter().take(limit) {
+        write_call(out, c)?;
+    }
+    if report.calls.len() > limit {
+        let more = report.calls.len() - limit;
+        let noun = if more == 1 { "call" } else { "calls" };
+        writeln!(out, "  ... and {more} more {noun} (--limit 0 lists all)")?;
+    }
+    Ok(())
 }
 
 /// The first line (tool, site, ranges), each capture with its interfaces and problems, the
@@ -249,6 +372,7 @@ fn write_header<W: Write>(out: &mut W, report: &Report<'_>) -> io::Result<()> {
         apps.join(", "),
         count(h.summary.packets as usize, "packet", "packets")
     )?;
+    write_calls_summary(out, report)?;
     if let Some(s) = &h.selection {
         write_selection(out, s)?;
     }
@@ -343,7 +467,8 @@ fn write_capture<W: Write>(out: &mut W, c: &CaptureReport<'_>) -> io::Result<()>
     Ok(())
 }
 
-/// The findings line, then per code (most severe first) its flows, each with what was found.
+/// The findings line, the calls (`write_calls`), then per code (most severe first) its flows,
+/// each with what was found.
 fn write_findings<W: Write>(out: &mut W, report: &Report<'_>) -> io::Result<()> {
     let mut by_code: BTreeMap<Code, Vec<usize>> = BTreeMap::new();
     let mut flows_by_severity: BTreeMap<Severity, BTreeSet<usize>> = BTreeMap::new();
@@ -384,7 +509,12 @@ fn write_findings<W: Write>(out: &mut W, report: &Report<'_>) -> io::Result<()> 
             .cmp(&a.0.severity())
             .then(a.0.as_str().cmp(b.0.as_str()))
     });
+    // The calls between the findings' counts and their flows.
+    write_calls(out, report)?;
     if !codes.is_empty() {
+        if !report.calls.is_empty() {
+            writeln!(out)?;
+        }
         let legend = "(paths forward/reverse, then the expected one: er ExpressRoute, inet \
                       Internet, local, ? unknown, split both; - no packet that way, or nothing \
                       expected; times UTC)";
