@@ -305,12 +305,24 @@ fn link_sdp<'a>(
                     .get(&Endpoint { ip, port })
                     .map_or(&[][..], Vec::as_slice)
                 {
-                    groups.join(f, node);
+                    if nodes.get(f).is_some_and(|m| during_signaling(n.state, m.state)) {
+                        groups.join(f, node);
+                    }
                 }
             }
         }
     }
     dialogs
+}
+
+/// Media starts once the answer is in (RFC 3264 §5), so within a minute of the SIP flow's last
+/// message at most: an announced port used again long after its dialog (a port reused by
+/// a later call, a dialog that failed) is another conversation.
+const MEDIA_AFTER_SIGNALING_NS: i64 = 60_000_000_000;
+
+fn during_signaling(sip: &FlowState, media: &FlowState) -> bool {
+    media.first_ns() <= sip.last_ns().saturating_add(MEDIA_AFTER_SIGNALING_NS)
+        && sip.first_ns() <= media.last_ns()
 }
 
 /// SPEC "Calls": from the profile's `[[server]]` roles; null without a profile.
