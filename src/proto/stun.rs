@@ -25,6 +25,8 @@ pub mod attr {
     pub const MS_MAGIC_COOKIE: u16 = 0x000F;
     /// [MS-TURN] DESTINATION-ADDRESS (plain address of the peer in a Send request).
     pub const MS_DESTINATION_ADDRESS: u16 = 0x0011;
+    /// RFC 8656 §14.1 CHANNEL-NUMBER (ChannelBind request).
+    pub const CHANNEL_NUMBER: u16 = 0x000C;
     /// RFC 8656 XOR-PEER-ADDRESS; [MS-TURN] REMOTE-ADDRESS (plain) when MAGIC-COOKIE is present.
     pub const XOR_PEER_ADDRESS: u16 = 0x0012;
     /// RFC 8656 DATA / [MS-TURN] DATA: the relayed payload.
@@ -32,6 +34,13 @@ pub mod attr {
     /// RFC 8656 XOR-RELAYED-ADDRESS.
     pub const XOR_RELAYED_ADDRESS: u16 = 0x0016;
     pub const XOR_MAPPED_ADDRESS: u16 = 0x0020;
+    /// RFC 8445 §16.1 PRIORITY (Binding request of a connectivity check).
+    pub const PRIORITY: u16 = 0x0024;
+    /// RFC 8445 §16.1 USE-CANDIDATE (nomination, no value).
+    pub const USE_CANDIDATE: u16 = 0x0025;
+    /// RFC 8445 §16.1 ICE-CONTROLLED / ICE-CONTROLLING (a 64-bit tiebreaker each).
+    pub const ICE_CONTROLLED: u16 = 0x8029;
+    pub const ICE_CONTROLLING: u16 = 0x802A;
     /// [MS-TURN] XOR-MAPPED-ADDRESS (pre-RFC 5389 number).
     pub const MS_XOR_MAPPED_ADDRESS: u16 = 0x8020;
 }
@@ -47,6 +56,13 @@ pub fn is_ms_attribute(t: u16) -> bool {
         0x8006 | 0x8008 | 0x8036 | 0x8037 | 0x8050 | 0x8054
             ..=0x8062 | 0x8068 | 0x8070 | 0x8090 | 0x8095
     )
+}
+
+/// RFC 8489 §18.2 STUN methods used here (RFC 8656 §17 for TURN's).
+pub mod method {
+    pub const BINDING: u16 = 0x001;
+    pub const ALLOCATE: u16 = 0x003;
+    pub const CHANNEL_BIND: u16 = 0x009;
 }
 
 /// RFC 8489 §5 message class (bits C1 C0 of the type).
@@ -139,6 +155,79 @@ impl<'a> Message<'a> {
             _ => None,
         }
     }
+}
+
+/// What an ICE connectivity check (RFC 8445 §7.1: a Binding request) says about the pair it
+/// tests, borrowed. Attributes with a wrong length are ignored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IceCheck<'a> {
+    /// USERNAME (RFC 8489 §14.3) when it is an ICE one, `remote-ufrag:local-ufrag` (RFC 8445
+    /// §7.2.2): exactly one ':' with both parts non-empty (see `ice_username`).
+    pub username: Option<&'a str>,
+    /// ICE-CONTROLLING (RFC 8445 §7.1.3): 8 bytes.
+    pub controlling: bool,
+    /// ICE-CONTROLLED (RFC 8445 §7.1.3): 8 bytes.
+    pub controlled: bool,
+    /// USE-CANDIDATE (RFC 8445 §7.1.2): empty.
+    pub use_candidate: bool,
+    /// PRIORITY (RFC 8445 §7.1.1): 4 bytes.
+    pub priority: Option<u32>,
+}
+
+/// RFC 8445 §7.2.2: the USERNAME of a connectivity check is `remote-ufrag:local-ufrag` (the
+/// [MS-ICE2] checks alike). `Some` only for valid UTF-8 with exactly one ':' and both parts
+/// non-empty: TURN long-term credential usernames ([MS-TURN]'s among them) do not pass.
+pub fn ice_username(v: &[u8]) -> Option<&str> {
+    let s = std::str::from_utf8(v).ok()?;
+    let (a, b) = s.split_once(':')?;
+    (!a.is_empty() && !b.is_empty() && !b.contains(':')).then_some(s)
+}
+
+/// The ICE attributes of a Binding request (RFC 8445 §7.1); `None` for any other message.
+pub fn ice_check<'a>(m: &Message<'a>) -> Option<IceCheck<'a>> {
+    if m.method() != method::BINDING || m.class() != Class::Request {
+        return None;
+    }
+    let mut c = IceCheck::default();
+    for a in m.attributes() {
+        match (a.typ, a.value.len()) {
+            (attr::USERNAME, _) if c.username.is_none() => c.username = ice_username(a.value),
+            (attr::ICE_CONTROLLING, 8) => c.controlling = true,
+            (attr::ICE_CONTROLLED, 8) => c.controlled = true,
+            (attr::USE_CANDIDATE, 0) => c.use_candidate = true,
+            (attr::PRIORITY, 4) => c.priority = be32(a.value, 0),
+            _ => {}
+        }
+    }
+    Some(c)
+}
+
+/// RFC 8656 §14.1 CHANNEL-NUMBER: `number(2) RFFU(2)`, the number in 0x4000..=0x7FFF (RFC
+/// 8656 §12 narrows it to 0x4FFF, RFC 5766 §11 allowed up to 0x7FFE: the wider range, as
+/// ChannelData is read).
+pub fn channel_number(v: &[u8]) -> Option<u16> {
+    if v.len() != 4 {
+        return None;
+    }
+    be16(v, 0).filter(|n| (0x4000..=0x7FFF).contains(n))
+}
+
+/// RFC 8656 §11.1: a ChannelBind request's channel and the peer it binds (CHANNEL-NUMBER and
+/// XOR-PEER-ADDRESS, XOR'd with the cookie); `None` for any other message or when either is
+/// missing or malformed.
+pub fn channel_bind(m: &Message<'_>) -> Option<(u16, SocketAddr)> {
+    if m.method() != method::CHANNEL_BIND || m.class() != Class::Request || !m.cookie {
+        return None;
+    }
+    let (mut ch, mut peer) = (None, None);
+    for a in m.attributes() {
+        match a.typ {
+            attr::CHANNEL_NUMBER if ch.is_none() => ch = channel_number(a.value),
+            attr::XOR_PEER_ADDRESS if peer.is_none() => peer = m.address(&a, true),
+            _ => {}
+        }
+    }
+    Some((ch?, peer?))
 }
 
 /// One TLV attribute (RFC 8489 §14: type(2) length(2) value, padded to 4).

@@ -287,7 +287,10 @@ fn check_caps(st: &AppState) {
     let boxed = st.heavy.as_deref().is_some_and(|h| h.tls.reasm.is_some());
     assert_eq!(boxed, pending, "reassembly box kept with nothing pending");
     if let Some(h) = st.heavy.as_deref() {
-        assert!(h.stun.addresses.len() <= MAX_STUN_ADDRESSES);
+        assert!(h.stun.addresses().len() <= MAX_STUN_ADDRESSES);
+        assert!(h.stun.ice_usernames().len() <= MAX_ICE_USERNAMES);
+        assert!(h.stun.ice_usernames().iter().all(|u| u.len() <= MAX_STRING));
+        assert!(h.stun.turn_channels().len() <= MAX_TURN_CHANNELS);
         assert!(h.rtp.ssrcs.len() <= MAX_SSRCS);
         assert!(h.rtp.payload_types.len() <= MAX_PAYLOAD_TYPES);
         assert!(h.tls.alpn.len() <= MAX_ALPN);
@@ -296,7 +299,10 @@ fn check_caps(st: &AppState) {
         for r in h.tls.reasm.iter().flat_map(|r| r.iter().flatten()) {
             assert!(r.len() <= tls::REASM_CAP);
         }
-        if let Some(s) = &h.sip {
+        if let Some(sh) = &h.sip {
+            let (_, bytes) = sh.pending();
+            assert!(bytes <= 2 * MAX_SIP_BODY_PENDING);
+            let s = &sh.summary;
             assert!(s.call_ids.len() <= MAX_CALL_IDS);
             assert!(s.methods.len() <= MAX_SIP_METHODS);
             assert!(s.status_codes.len() <= MAX_SIP_STATUS);
