@@ -464,7 +464,7 @@ pub fn walk<'a>(data: &'a [u8], tcp: bool, mut f: impl FnMut(Item<'a>)) -> usize
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     use crate::proto::tests::hex;
@@ -593,6 +593,102 @@ mod tests {
         assert_eq!(walk(&seg, true, |i| items.push(i)), 2);
         assert!(matches!(items[1], Item::Stun(_)));
         assert!(matches!(items[3], Item::Relayed(b) if b.len() == 12));
+    }
+
+    /// teams.pcap: an ICE check (Binding request) with USERNAME `+mIv:JFwj`, ICE-CONTROLLED,
+    /// PRIORITY and Microsoft attributes.
+    const TEAMS_BINDING_REQ: &str = "000100682112a442b9f45d4f2ed209b36ad0098a000600092b6d49763a4a46776a0000008029000800007fed5e058e0080700004000000078036000400000001002400046efff9fe80950008651f34ce2e7915fc8037000400000002000800140cd837a6e0b14929f2882becfb32dbe307d6cbd5802800040eea2f77";
+
+    #[test]
+    fn ice_check_of_a_teams_binding_request() {
+        let b = hex(TEAMS_BINDING_REQ);
+        let (m, _) = parse(&b).unwrap();
+        let c = ice_check(&m).unwrap();
+        assert_eq!(c.username, Some("+mIv:JFwj"));
+        assert!(c.controlled && !c.controlling && !c.use_candidate);
+        assert_eq!(c.priority, Some(0x6EFF_F9FE));
+        // A response is no check.
+        let ok = hex(TEAMS_BINDING_OK);
+        let (ok, _) = parse(&ok).unwrap();
+        assert_eq!(ice_check(&ok), None);
+    }
+
+    #[test]
+    fn ice_check_roles_nomination_and_malformed_lengths() {
+        // Binding request: USERNAME "R:L", ICE-CONTROLLING (8), USE-CANDIDATE (0), PRIORITY.
+        let b = hex("000100202112a442000102030405060708090a0b00060003523a4c00802a00080000000000000001002500000024000400000001");
+        let (m, rest) = parse(&b).unwrap();
+        assert!(rest.is_empty());
+        let c = ice_check(&m).unwrap();
+        assert_eq!(c.username, Some("R:L"));
+        assert!(c.controlling && c.use_candidate && !c.controlled);
+        // ICE-CONTROLLING of 4 bytes, USE-CANDIDATE with a value: ignored.
+        let b = hex("000100102112a442000102030405060708090a0b802a0004000000010025000400000000");
+        let (m, _) = parse(&b).unwrap();
+        assert_eq!(ice_check(&m), Some(IceCheck::default()));
+    }
+
+    #[test]
+    fn ice_usernames_are_ufrag_pairs_only() {
+        assert_eq!(ice_username(b"abcd:efgh"), Some("abcd:efgh"));
+        for bad in [
+            &b"abcd"[..],
+            b":efgh",
+            b"abcd:",
+            b"a:b:c",
+            b"",
+            b"\xff\xfe:x",
+        ] {
+            assert_eq!(ice_username(bad), None, "{bad:?}");
+        }
+        // An Allocate request's USERNAME (TURN long-term credentials) is not taken, even
+        // when it looks like a pair: only Binding requests are checks.
+        let b = hex("000300082112a442000102030405060708090a0b00060003613a6200");
+        let (m, _) = parse(&b).unwrap();
+        assert_eq!(ice_check(&m), None);
+        // [MS-TURN]'s Allocate with its binary USERNAME: no check either.
+        let b = hex("000300c22112a442222fefc7f3924bd1b99727e4000f000472c64bc68037000400000002800800040000000680060004000000010010000400002ee08055000400020002809500087f20c4dd4f848dfa00140014024ecbf8827a60d65306debfa77d87d14402dd5d0015000a227274636d6564696122000600380200002490a0dbdb01d6194de21537bfc992a00332731af1bedc569ae83bd5ab00000000bf71b276c97813a8ddefeb5cbc793a277a4ce63c000800207e44e6521f4710a5540f6290a67d69f95fa8f2f071c7a858a17775c39fdb730d");
+        let (m, _) = parse(&b).unwrap();
+        assert_eq!(ice_check(&m), None);
+    }
+
+    /// RFC 8656 §11.1 ChannelBind request: CHANNEL-NUMBER 0x4000, XOR-PEER-ADDRESS
+    /// 192.0.2.1:50000 (port ^ 0x2112, address ^ the cookie).
+    pub(crate) const CHANNEL_BIND: &str =
+        "000900142112a442000102030405060708090a0b000c000440000000001200080001e242e112a643";
+
+    #[test]
+    fn channel_bind_request() {
+        let b = hex(CHANNEL_BIND);
+        let (m, rest) = parse(&b).unwrap();
+        assert!(rest.is_empty());
+        assert_eq!(
+            (m.method(), m.class()),
+            (method::CHANNEL_BIND, Class::Request)
+        );
+        let (ch, peer) = channel_bind(&m).unwrap();
+        assert_eq!((ch, peer.to_string().as_str()), (0x4000, "192.0.2.1:50000"));
+        // Without the channel number, or as a success response: nothing.
+        let mut resp = b.clone();
+        resp[1] = 0x09;
+        resp[0] = 0x01;
+        let (m, _) = parse(&resp).unwrap();
+        assert_eq!(m.class(), Class::Success);
+        assert_eq!(channel_bind(&m), None);
+        let mut no_ch = b.clone();
+        no_ch[20] = 0x7F; // CHANNEL-NUMBER renamed to an unknown attribute
+        let (m, _) = parse(&no_ch).unwrap();
+        assert_eq!(channel_bind(&m), None);
+    }
+
+    #[test]
+    fn channel_numbers() {
+        assert_eq!(channel_number(&[0x40, 0x00, 0, 0]), Some(0x4000));
+        assert_eq!(channel_number(&[0x7F, 0xFF, 0, 0]), Some(0x7FFF));
+        assert_eq!(channel_number(&[0x3F, 0xFF, 0, 0]), None);
+        assert_eq!(channel_number(&[0x80, 0x00, 0, 0]), None);
+        assert_eq!(channel_number(&[0x40, 0x00]), None);
+        assert_eq!(channel_number(&[0x40, 0x00, 0, 0, 0]), None);
     }
 
     #[test]
