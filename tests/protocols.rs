@@ -524,6 +524,12 @@ fn sip_invite_and_200_ok_with_sdp_over_udp_and_tcp() {
                 "{what}: {media:#?}"
             );
         }
+        // Issue 15: each announced medium names the dialog whose message carried it.
+        assert!(
+            media.iter().all(|m| m["call_id"] == "a84b4c76e66710@pc33"),
+            "{what}: {media:#?}"
+        );
+        assert_eq!(f["proto"]["counters"]["caps_hit"], 0, "{what}");
     };
     let mut p = Pcap::new(LINKTYPE_RAW);
     p.packet(T0, &udp(c, r, &invite));
@@ -531,12 +537,37 @@ fn sip_invite_and_200_ok_with_sdp_over_udp_and_tcp() {
     check(&audit_pcap(&p)["flows"][0], "udp");
 
     let c = sa("10.1.0.5:50600");
-    let pkts = tcp_session(c, r, T0, &[(Dir::Forward, invite), (Dir::Reverse, ok)]);
+    let pkts = tcp_session(
+        c,
+        r,
+        T0,
+        &[(Dir::Forward, invite.clone()), (Dir::Reverse, ok.clone())],
+    );
     let mut p = Pcap::new(LINKTYPE_RAW);
     for (ts, ip, _) in &pkts {
         p.packet(*ts, ip);
     }
     check(&audit_pcap(&p)["flows"][0], "tcp");
+
+    // Segments that cut each message after its headers: the SDP body comes in the next
+    // segment(s) and is completed by TCP sequence number (RFC 3261 §18.3).
+    let header_end = |m: &[u8]| m.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let mss = header_end(&invite).max(header_end(&ok)) + 8;
+    assert!(mss < invite.len() && mss < ok.len());
+    let opts = TcpOpts {
+        mss,
+        ..TcpOpts::default()
+    };
+    let exchanges = [(Dir::Forward, invite), (Dir::Reverse, ok)];
+    let pkts = tcp_session_with(c, r, T0, &exchanges, opts);
+    let mut p = Pcap::new(LINKTYPE_RAW);
+    for (ts, ip, _) in &pkts {
+        p.packet(*ts, ip);
+    }
+    check(
+        &audit_pcap(&p)["flows"][0],
+        "tcp, bodies in the next segments",
+    );
 }
 
 #[test]

@@ -9,8 +9,8 @@
 //! Properties, besides "no panic, no abort":
 //! - every summary list stays within its cap (`MAX_ALPN`, `MAX_TLS_VERSIONS`,
 //!   `MAX_STUN_ADDRESSES`, `MAX_SSRCS`, `MAX_PAYLOAD_TYPES`, `MAX_CALL_IDS`, `MAX_SIP_METHODS`,
-//!   `MAX_SIP_STATUS`, `MAX_SDP_MEDIA`) and every kept string within `MAX_STRING` bytes, lists
-//!   without duplicates;
+//!   `MAX_SIP_STATUS`, `MAX_SDP_MEDIA`, `MAX_ICE_USERNAMES`, `MAX_TURN_CHANNELS`) and every
+//!   kept string within `MAX_STRING` bytes, lists without duplicates;
 //! - `summary(0)` and `summary(1)` differ only in the order of the SSRCs; `app` is `app()`;
 //! - merging a clone (the same evidence again) keeps every list and string as it was, keeps
 //!   the caps, and adds the message counts (saturating).
@@ -36,7 +36,13 @@ fn check_caps(s: &AppSummary) {
     assert!(
         s.rtp_payload_types.len() <= proto::MAX_PAYLOAD_TYPES && distinct(&s.rtp_payload_types)
     );
+    assert!(s.ice_usernames.len() <= proto::MAX_ICE_USERNAMES && distinct(&s.ice_usernames));
+    assert!(s.turn_channels.len() <= proto::MAX_TURN_CHANNELS && distinct(&s.turn_channels));
+    for c in &s.turn_channels {
+        assert!((0x4000..=0x7FFF).contains(&c.channel));
+    }
     let mut strings: Vec<&str> = s.alpn.iter().map(String::as_str).collect();
+    strings.extend(s.ice_usernames.iter().map(String::as_str));
     strings.extend(s.sni.as_deref());
     if let Some(sip) = &s.sip {
         assert!(sip.call_ids.len() <= proto::MAX_CALL_IDS && distinct(&sip.call_ids));
@@ -50,6 +56,7 @@ fn check_caps(s: &AppSummary) {
         for m in &sip.sdp_media {
             strings.extend([m.media.as_str(), m.proto.as_str()]);
             strings.extend(m.ip.as_deref());
+            strings.extend(m.call_id.as_deref());
         }
     }
     for st in strings {
@@ -122,6 +129,9 @@ fuzz_target!(|input: &[u8]| {
     assert_eq!(sm.alpn, s0.alpn);
     assert_eq!(sm.tls_versions, s0.tls_versions);
     assert_eq!(sm.stun_addresses, s0.stun_addresses);
+    assert_eq!(sm.ice_usernames, s0.ice_usernames);
+    assert_eq!(sm.ice, s0.ice);
+    assert_eq!(sm.turn_channels, s0.turn_channels);
     assert_eq!(sm.rtp_ssrcs, s0.rtp_ssrcs);
     assert_eq!(sm.rtp_payload_types, s0.rtp_payload_types);
     assert_eq!(sm.sip.is_some(), s0.sip.is_some());

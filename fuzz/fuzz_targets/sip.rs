@@ -6,7 +6,8 @@
 //!   100..=699, or a request whose method starts the input and whose URI is sip:, sips: or tel:;
 //! - at most `MAX_HEADERS` headers are counted (`headers_capped` exactly when more were
 //!   seen), every header value and the body lie inside the input, the body follows the
-//!   headers and never exceeds Content-Length;
+//!   headers and never exceeds Content-Length; `body_due` is what Content-Length still wants
+//!   beyond the input (body + due = Content-Length when something is due);
 //! - `sdp_media` writes at most `MAX_SDP_MEDIA` entries, `out[..n]` filled and the rest
 //!   untouched, every string inside the body.
 #![no_main]
@@ -85,6 +86,13 @@ fuzz_target!(|data: &[u8]| {
         }
         if let Some(cl) = m.content_length {
             assert!(m.body.len() <= cl);
+        }
+        if m.body_due > 0 {
+            assert_eq!(Some(m.body.len() + m.body_due), m.content_length);
+            if !m.body.is_empty() {
+                let at = m.body.as_ptr() as usize - data.as_ptr() as usize;
+                assert_eq!(at + m.body.len(), data.len(), "a due body ends the input");
+            }
         }
         check_sdp(m.body);
     } else if !sip::probe(data) {

@@ -7,6 +7,10 @@
 //! - attributes and decoded addresses stay inside the message;
 //! - `parse_channel_data`, `parse_ms_frame`, `parse_ms_multiplexed`: the header fields are the
 //!   input's, body and rest are inside the input and never overlap;
+//! - `ice_check` answers only for a Binding request, its USERNAME (when kept) is one inside
+//!   the message with exactly one ':' and both parts non-empty; `ice_username` keeps exactly
+//!   such strings; `channel_bind` answers only for a ChannelBind request with the cookie, its
+//!   channel in 0x4000..=0x7FFF; `channel_number` only for 4 bytes;
 //! - `walk` returns as many units (STUN messages + relayed bodies) as it reported, at most
 //!   `MAX_ITEMS_PER_PAYLOAD` (1 for UDP), every unit inside the input, in order.
 #![no_main]
@@ -22,6 +26,12 @@ fn inside(inner: &[u8], outer: &[u8]) -> bool {
 
 fn offset(inner: &[u8], outer: &[u8]) -> usize {
     inner.as_ptr() as usize - outer.as_ptr() as usize
+}
+
+/// RFC 8445 §7.2.2 `remote-ufrag:local-ufrag`: one ':', both parts non-empty.
+fn check_ufrags(u: &str) {
+    assert_eq!(u.matches(':').count(), 1);
+    assert!(!u.starts_with(':') && !u.ends_with(':'));
 }
 
 fn check_message(m: &stun::Message<'_>, data: &[u8]) {
@@ -50,6 +60,31 @@ fuzz_target!(|data: &[u8]| {
         let (again, tail) = stun::parse(&data[..m.wire_len()]).expect("message alone parses");
         assert_eq!(again, m);
         assert!(tail.is_empty());
+        if let Some(c) = stun::ice_check(&m) {
+            assert_eq!(
+                (m.method(), m.class()),
+                (stun::method::BINDING, stun::Class::Request)
+            );
+            if let Some(u) = c.username {
+                assert!(inside(u.as_bytes(), m.attrs));
+                check_ufrags(u);
+            }
+        }
+        if let Some((ch, _peer)) = stun::channel_bind(&m) {
+            assert_eq!(
+                (m.method(), m.class(), m.cookie),
+                (stun::method::CHANNEL_BIND, stun::Class::Request, true)
+            );
+            assert!((0x4000..=0x7FFF).contains(&ch));
+        }
+    }
+    if let Some(u) = stun::ice_username(data) {
+        assert_eq!(u.as_bytes(), data);
+        check_ufrags(u);
+    }
+    if let Some(ch) = stun::channel_number(data) {
+        assert_eq!(data.len(), 4);
+        assert!((0x4000..=0x7FFF).contains(&ch));
     }
 
     if let Some((ch, body, rest)) = stun::parse_channel_data(data) {

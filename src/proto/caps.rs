@@ -3,6 +3,10 @@
 
 /// STUN mapped/peer/relayed addresses kept per flow (distinct).
 pub const MAX_STUN_ADDRESSES: usize = 16;
+/// ICE USERNAMEs (`remote-ufrag:local-ufrag`) of Binding requests kept per flow (distinct).
+pub const MAX_ICE_USERNAMES: usize = 4;
+/// TURN channels (ChannelBind number and peer) kept per flow (distinct).
+pub const MAX_TURN_CHANNELS: usize = 8;
 /// RTP SSRCs kept per flow (distinct, confirmed streams only).
 pub const MAX_SSRCS: usize = 32;
 /// RTP payload types kept per flow (distinct).
@@ -23,6 +27,9 @@ pub const MAX_STUN_MESSAGES: u16 = 512;
 pub const MAX_SIP_MESSAGES: u16 = 256;
 /// SIP messages walked in one TCP segment.
 pub const MAX_SIP_PER_SEGMENT: usize = 8;
+/// SIP over TCP: body bytes of a message whose body continues in later segments, kept per side
+/// until its Content-Length is complete (RFC 3261 §18.3); a longer body is not waited for.
+pub const MAX_SIP_BODY_PENDING: usize = 4 * 1024;
 /// Payloads matching no probe before a flow that matched nothing is given up on.
 pub const MAX_UNMATCHED: u8 = 32;
 /// DTLS datagrams parsed per flow.

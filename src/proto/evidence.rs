@@ -2,9 +2,10 @@
 //! borrowed from the flow's state (`Evidence`), with the SIP summary, the STUN addresses and
 //! the per-flow counters.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
-use serde::Serialize;
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
 
 /// What a flow is, for the report's `app` field.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -77,12 +78,49 @@ pub struct StunAddress {
     pub port: u16,
 }
 
+/// ICE roles and nomination seen in the flow's connectivity checks (RFC 8445 §7.1: Binding
+/// requests carrying ICE-CONTROLLING, ICE-CONTROLLED, USE-CANDIDATE).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct IceRoles {
+    pub controlling: bool,
+    pub controlled: bool,
+    pub use_candidate: bool,
+}
+
+impl IceRoles {
+    /// Nothing seen (the report leaves `ice` out).
+    pub fn is_empty(&self) -> bool {
+        *self == IceRoles::default()
+    }
+}
+
+/// A TURN channel bound by a ChannelBind request (RFC 8656 §11): its number and the peer it
+/// relays to. The report writes `{"channel": n, "ip": "...", "port": n}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TurnChannel {
+    pub channel: u16,
+    pub peer: SocketAddr,
+}
+
+impl Serialize for TurnChannel {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("TurnChannel", 3)?;
+        st.serialize_field("channel", &self.channel)?;
+        st.serialize_field("ip", &self.peer.ip())?;
+        st.serialize_field("port", &self.peer.port())?;
+        st.end()
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SdpMedia {
     pub media: String,
     pub ip: Option<String>,
     pub port: u16,
     pub proto: String,
+    /// The Call-ID of the SIP message whose body carried this `m=` line (RFC 3261 §20.8), so
+    /// media ties to its dialog when one flow (a trunk) carries several calls.
+    pub call_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -182,6 +220,13 @@ pub struct AppSummary {
     pub stun: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stun_addresses: Vec<StunAddress>,
+    /// USERNAMEs of the flow's ICE checks (`remote-ufrag:local-ufrag`, RFC 8445 §7.2.2).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ice_usernames: Vec<String>,
+    #[serde(skip_serializing_if = "IceRoles::is_empty")]
+    pub ice: IceRoles,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub turn_channels: Vec<TurnChannel>,
     #[serde(skip_serializing_if = "is_false")]
     pub ms_turn: bool,
     #[serde(skip_serializing_if = "is_false")]
@@ -217,6 +262,11 @@ pub struct Evidence<'s> {
     pub dtls: bool,
     pub stun: bool,
     pub stun_addresses: &'s [StunAddress],
+    /// Distinct ICE USERNAMEs of Binding requests, in the order seen (`MAX_ICE_USERNAMES`).
+    pub ice_usernames: &'s [String],
+    pub ice: IceRoles,
+    /// Distinct ChannelBind channels, in the order seen (`MAX_TURN_CHANNELS`).
+    pub turn_channels: &'s [TurnChannel],
     pub ms_turn: bool,
     pub ms_turn_pseudo_tls: bool,
     /// (side, SSRC) pairs; `rtp_ssrcs` lists them in the report's order.
@@ -250,6 +300,9 @@ impl<'s> Evidence<'s> {
             dtls: self.dtls,
             stun: self.stun,
             stun_addresses: self.stun_addresses.to_vec(),
+            ice_usernames: self.ice_usernames.to_vec(),
+            ice: self.ice,
+            turn_channels: self.turn_channels.to_vec(),
             ms_turn: self.ms_turn,
             ms_turn_pseudo_tls: self.ms_turn_pseudo_tls,
             rtp_ssrcs: self.rtp_ssrcs().collect(),
@@ -279,5 +332,34 @@ mod tests {
             let serde = serde_json::to_string(&k).unwrap();
             assert_eq!(serde, format!("\"{}\"", k.as_str()));
         }
+    }
+
+    #[test]
+    fn turn_channels_and_ice_roles_as_json() {
+        let ch = TurnChannel {
+            channel: 0x4000,
+            peer: "[2001:db8::1]:3478".parse().unwrap(),
+        };
+        assert_eq!(
+            serde_json::to_string(&ch).unwrap(),
+            r#"{"channel":16384,"ip":"2001:db8::1","port":3478}"#
+        );
+        let roles = IceRoles {
+            controlling: true,
+            ..IceRoles::default()
+        };
+        assert!(!roles.is_empty() && IceRoles::default().is_empty());
+        assert_eq!(
+            serde_json::to_string(&roles).unwrap(),
+            r#"{"controlling":true,"controlled":false,"use_candidate":false}"#
+        );
+        let s = AppSummary {
+            ice_usernames: vec!["a:b".into()],
+            ..AppSummary::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            r#"{"ice_usernames":["a:b"]}"#
+        );
     }
 }

@@ -21,13 +21,14 @@ mod state;
 
 pub use crate::decode::Transport;
 pub use caps::{
-    MAX_ALPN, MAX_CALL_IDS, MAX_DTLS_DATAGRAMS, MAX_PAYLOAD_TYPES, MAX_SDP_MEDIA, MAX_SIP_MESSAGES,
-    MAX_SIP_METHODS, MAX_SIP_PER_SEGMENT, MAX_SIP_STATUS, MAX_SSRCS, MAX_STRING,
-    MAX_STUN_ADDRESSES, MAX_STUN_MESSAGES, MAX_TLS_VERSIONS, MAX_UNMATCHED,
+    MAX_ALPN, MAX_CALL_IDS, MAX_DTLS_DATAGRAMS, MAX_ICE_USERNAMES, MAX_PAYLOAD_TYPES,
+    MAX_SDP_MEDIA, MAX_SIP_BODY_PENDING, MAX_SIP_MESSAGES, MAX_SIP_METHODS, MAX_SIP_PER_SEGMENT,
+    MAX_SIP_STATUS, MAX_SSRCS, MAX_STRING, MAX_STUN_ADDRESSES, MAX_STUN_MESSAGES, MAX_TLS_VERSIONS,
+    MAX_TURN_CHANNELS, MAX_UNMATCHED,
 };
 pub use evidence::{
-    App, AppCounters, AppSummary, Evidence, MediaShape, PerDirection, SdpMedia, ShapeGate,
-    SipSummary, StunAddress, StunAddressKind,
+    App, AppCounters, AppSummary, Evidence, IceRoles, MediaShape, PerDirection, SdpMedia,
+    ShapeGate, SipSummary, StunAddress, StunAddressKind, TurnChannel,
 };
 pub use state::{AppState, Payload, RTP_MAX_SEQ_STEP, RTP_MIN_RUN};
 

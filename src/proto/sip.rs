@@ -45,6 +45,10 @@ pub struct Message<'a> {
     pub body: &'a [u8],
     /// Bytes this message occupies (header block + Content-Length body), to walk a TCP stream.
     pub wire_len: usize,
+    /// Body bytes Content-Length says are still due beyond `data` (RFC 3261 §18.3: over TCP
+    /// they come in the next segments); 0 when the body is complete, when there is no
+    /// Content-Length, or when the header block itself is not complete in `data`.
+    pub body_due: usize,
 }
 
 /// RFC 3261 §27.4 methods plus Microsoft's SERVICE and BENOTIFY ([MS-SIPRE] §2.2).
@@ -139,6 +143,7 @@ pub fn parse(data: &[u8]) -> Option<Message<'_>> {
         headers_capped: false,
         body: &[],
         wire_len: 0,
+        body_due: 0,
     };
     let scan = data.get(..MAX_SCAN.min(data.len()))?;
     let mut pos = next;
@@ -202,6 +207,9 @@ pub fn parse(data: &[u8]) -> Option<Message<'_>> {
         m.body = avail.get(..bl).unwrap_or(&[]);
         // Content-Length is the sender's word: up to usize::MAX (a fuzzer found it overflowing).
         m.wire_len = he.saturating_add(m.content_length.unwrap_or(avail.len()));
+        m.body_due = m
+            .content_length
+            .map_or(0, |cl| cl.saturating_sub(avail.len()));
     } else {
         m.wire_len = data.len();
     }
@@ -286,7 +294,13 @@ m=audio 30000 RTP/AVP 0 8\r\n";
         assert_eq!(m.call_id, Some("105090259-446faf7a@192.168.1.2"));
         assert_eq!(m.cseq, Some("1 INVITE"));
         assert_eq!(m.content_length, Some(108));
-        assert_eq!(m.body.len(), 108);
+        assert_eq!((m.body.len(), m.body_due), (108, 0));
+        // Headers and the start of the body only: the rest is due.
+        let cut = parse(&INVITE[..INVITE.len() - 30]).unwrap();
+        assert_eq!((cut.body.len(), cut.body_due), (79, 29));
+        // The header block itself cut: nothing is known to be due.
+        let headers_cut = parse(&INVITE[..INVITE.len() - 111]).unwrap();
+        assert_eq!((headers_cut.body.len(), headers_cut.body_due), (0, 0));
         let mut out = [None; MAX_SDP_MEDIA];
         assert_eq!(sdp_media(m.body, &mut out), 1);
         let media = out[0].unwrap();
@@ -315,6 +329,7 @@ m=audio 30000 RTP/AVP 0 8\r\n";
         assert_eq!(m.content_length, Some(usize::MAX));
         assert_eq!(m.body, b"body");
         assert_eq!(m.wire_len, usize::MAX);
+        assert_eq!(m.body_due, usize::MAX - 4);
     }
 
     #[test]

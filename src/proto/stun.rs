@@ -25,6 +25,8 @@ pub mod attr {
     pub const MS_MAGIC_COOKIE: u16 = 0x000F;
     /// [MS-TURN] DESTINATION-ADDRESS (plain address of the peer in a Send request).
     pub const MS_DESTINATION_ADDRESS: u16 = 0x0011;
+    /// RFC 8656 §14.1 CHANNEL-NUMBER (ChannelBind request).
+    pub const CHANNEL_NUMBER: u16 = 0x000C;
     /// RFC 8656 XOR-PEER-ADDRESS; [MS-TURN] REMOTE-ADDRESS (plain) when MAGIC-COOKIE is present.
     pub const XOR_PEER_ADDRESS: u16 = 0x0012;
     /// RFC 8656 DATA / [MS-TURN] DATA: the relayed payload.
@@ -32,6 +34,13 @@ pub mod attr {
     /// RFC 8656 XOR-RELAYED-ADDRESS.
     pub const XOR_RELAYED_ADDRESS: u16 = 0x0016;
     pub const XOR_MAPPED_ADDRESS: u16 = 0x0020;
+    /// RFC 8445 §16.1 PRIORITY (Binding request of a connectivity check).
+    pub const PRIORITY: u16 = 0x0024;
+    /// RFC 8445 §16.1 USE-CANDIDATE (nomination, no value).
+    pub const USE_CANDIDATE: u16 = 0x0025;
+    /// RFC 8445 §16.1 ICE-CONTROLLED / ICE-CONTROLLING (a 64-bit tiebreaker each).
+    pub const ICE_CONTROLLED: u16 = 0x8029;
+    pub const ICE_CONTROLLING: u16 = 0x802A;
     /// [MS-TURN] XOR-MAPPED-ADDRESS (pre-RFC 5389 number).
     pub const MS_XOR_MAPPED_ADDRESS: u16 = 0x8020;
 }
@@ -47,6 +56,13 @@ pub fn is_ms_attribute(t: u16) -> bool {
         0x8006 | 0x8008 | 0x8036 | 0x8037 | 0x8050 | 0x8054
             ..=0x8062 | 0x8068 | 0x8070 | 0x8090 | 0x8095
     )
+}
+
+/// RFC 8489 §18.2 STUN methods used here (RFC 8656 §17 for TURN's).
+pub mod method {
+    pub const BINDING: u16 = 0x001;
+    pub const ALLOCATE: u16 = 0x003;
+    pub const CHANNEL_BIND: u16 = 0x009;
 }
 
 /// RFC 8489 §5 message class (bits C1 C0 of the type).
@@ -139,6 +155,79 @@ impl<'a> Message<'a> {
             _ => None,
         }
     }
+}
+
+/// What an ICE connectivity check (RFC 8445 §7.1: a Binding request) says about the pair it
+/// tests, borrowed. Attributes with a wrong length are ignored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IceCheck<'a> {
+    /// USERNAME (RFC 8489 §14.3) when it is an ICE one, `remote-ufrag:local-ufrag` (RFC 8445
+    /// §7.2.2): exactly one ':' with both parts non-empty (see `ice_username`).
+    pub username: Option<&'a str>,
+    /// ICE-CONTROLLING (RFC 8445 §7.1.3): 8 bytes.
+    pub controlling: bool,
+    /// ICE-CONTROLLED (RFC 8445 §7.1.3): 8 bytes.
+    pub controlled: bool,
+    /// USE-CANDIDATE (RFC 8445 §7.1.2): empty.
+    pub use_candidate: bool,
+    /// PRIORITY (RFC 8445 §7.1.1): 4 bytes.
+    pub priority: Option<u32>,
+}
+
+/// RFC 8445 §7.2.2: the USERNAME of a connectivity check is `remote-ufrag:local-ufrag` (the
+/// [MS-ICE2] checks alike). `Some` only for valid UTF-8 with exactly one ':' and both parts
+/// non-empty: TURN long-term credential usernames ([MS-TURN]'s among them) do not pass.
+pub fn ice_username(v: &[u8]) -> Option<&str> {
+    let s = std::str::from_utf8(v).ok()?;
+    let (a, b) = s.split_once(':')?;
+    (!a.is_empty() && !b.is_empty() && !b.contains(':')).then_some(s)
+}
+
+/// The ICE attributes of a Binding request (RFC 8445 §7.1); `None` for any other message.
+pub fn ice_check<'a>(m: &Message<'a>) -> Option<IceCheck<'a>> {
+    if m.method() != method::BINDING || m.class() != Class::Request {
+        return None;
+    }
+    let mut c = IceCheck::default();
+    for a in m.attributes() {
+        match (a.typ, a.value.len()) {
+            (attr::USERNAME, _) if c.username.is_none() => c.username = ice_username(a.value),
+            (attr::ICE_CONTROLLING, 8) => c.controlling = true,
+            (attr::ICE_CONTROLLED, 8) => c.controlled = true,
+            (attr::USE_CANDIDATE, 0) => c.use_candidate = true,
+            (attr::PRIORITY, 4) => c.priority = be32(a.value, 0),
+            _ => {}
+        }
+    }
+    Some(c)
+}
+
+/// RFC 8656 §14.1 CHANNEL-NUMBER: `number(2) RFFU(2)`, the number in 0x4000..=0x7FFF (RFC
+/// 8656 §12 narrows it to 0x4FFF, RFC 5766 §11 allowed up to 0x7FFE: the wider range, as
+/// ChannelData is read).
+pub fn channel_number(v: &[u8]) -> Option<u16> {
+    if v.len() != 4 {
+        return None;
+    }
+    be16(v, 0).filter(|n| (0x4000..=0x7FFF).contains(n))
+}
+
+/// RFC 8656 §11.1: a ChannelBind request's channel and the peer it binds (CHANNEL-NUMBER and
+/// XOR-PEER-ADDRESS, XOR'd with the cookie); `None` for any other message or when either is
+/// missing or malformed.
+pub fn channel_bind(m: &Message<'_>) -> Option<(u16, SocketAddr)> {
+    if m.method() != method::CHANNEL_BIND || m.class() != Class::Request || !m.cookie {
+        return None;
+    }
+    let (mut ch, mut peer) = (None, None);
+    for a in m.attributes() {
+        match a.typ {
+            attr::CHANNEL_NUMBER if ch.is_none() => ch = channel_number(a.value),
+            attr::XOR_PEER_ADDRESS if peer.is_none() => peer = m.address(&a, true),
+            _ => {}
+        }
+    }
+    Some((ch?, peer?))
 }
 
 /// One TLV attribute (RFC 8489 §14: type(2) length(2) value, padded to 4).
@@ -375,7 +464,7 @@ pub fn walk<'a>(data: &'a [u8], tcp: bool, mut f: impl FnMut(Item<'a>)) -> usize
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     use crate::proto::tests::hex;
@@ -504,6 +593,102 @@ mod tests {
         assert_eq!(walk(&seg, true, |i| items.push(i)), 2);
         assert!(matches!(items[1], Item::Stun(_)));
         assert!(matches!(items[3], Item::Relayed(b) if b.len() == 12));
+    }
+
+    /// teams.pcap: an ICE check (Binding request) with USERNAME `+mIv:JFwj`, ICE-CONTROLLED,
+    /// PRIORITY and Microsoft attributes.
+    const TEAMS_BINDING_REQ: &str = "000100682112a442b9f45d4f2ed209b36ad0098a000600092b6d49763a4a46776a0000008029000800007fed5e058e0080700004000000078036000400000001002400046efff9fe80950008651f34ce2e7915fc8037000400000002000800140cd837a6e0b14929f2882becfb32dbe307d6cbd5802800040eea2f77";
+
+    #[test]
+    fn ice_check_of_a_teams_binding_request() {
+        let b = hex(TEAMS_BINDING_REQ);
+        let (m, _) = parse(&b).unwrap();
+        let c = ice_check(&m).unwrap();
+        assert_eq!(c.username, Some("+mIv:JFwj"));
+        assert!(c.controlled && !c.controlling && !c.use_candidate);
+        assert_eq!(c.priority, Some(0x6EFF_F9FE));
+        // A response is no check.
+        let ok = hex(TEAMS_BINDING_OK);
+        let (ok, _) = parse(&ok).unwrap();
+        assert_eq!(ice_check(&ok), None);
+    }
+
+    #[test]
+    fn ice_check_roles_nomination_and_malformed_lengths() {
+        // Binding request: USERNAME "R:L", ICE-CONTROLLING (8), USE-CANDIDATE (0), PRIORITY.
+        let b = hex("000100202112a442000102030405060708090a0b00060003523a4c00802a00080000000000000001002500000024000400000001");
+        let (m, rest) = parse(&b).unwrap();
+        assert!(rest.is_empty());
+        let c = ice_check(&m).unwrap();
+        assert_eq!(c.username, Some("R:L"));
+        assert!(c.controlling && c.use_candidate && !c.controlled);
+        // ICE-CONTROLLING of 4 bytes, USE-CANDIDATE with a value: ignored.
+        let b = hex("000100102112a442000102030405060708090a0b802a0004000000010025000400000000");
+        let (m, _) = parse(&b).unwrap();
+        assert_eq!(ice_check(&m), Some(IceCheck::default()));
+    }
+
+    #[test]
+    fn ice_usernames_are_ufrag_pairs_only() {
+        assert_eq!(ice_username(b"abcd:efgh"), Some("abcd:efgh"));
+        for bad in [
+            &b"abcd"[..],
+            b":efgh",
+            b"abcd:",
+            b"a:b:c",
+            b"",
+            b"\xff\xfe:x",
+        ] {
+            assert_eq!(ice_username(bad), None, "{bad:?}");
+        }
+        // An Allocate request's USERNAME (TURN long-term credentials) is not taken, even
+        // when it looks like a pair: only Binding requests are checks.
+        let b = hex("000300082112a442000102030405060708090a0b00060003613a6200");
+        let (m, _) = parse(&b).unwrap();
+        assert_eq!(ice_check(&m), None);
+        // [MS-TURN]'s Allocate with its binary USERNAME: no check either.
+        let b = hex("000300c22112a442222fefc7f3924bd1b99727e4000f000472c64bc68037000400000002800800040000000680060004000000010010000400002ee08055000400020002809500087f20c4dd4f848dfa00140014024ecbf8827a60d65306debfa77d87d14402dd5d0015000a227274636d6564696122000600380200002490a0dbdb01d6194de21537bfc992a00332731af1bedc569ae83bd5ab00000000bf71b276c97813a8ddefeb5cbc793a277a4ce63c000800207e44e6521f4710a5540f6290a67d69f95fa8f2f071c7a858a17775c39fdb730d");
+        let (m, _) = parse(&b).unwrap();
+        assert_eq!(ice_check(&m), None);
+    }
+
+    /// RFC 8656 §11.1 ChannelBind request: CHANNEL-NUMBER 0x4000, XOR-PEER-ADDRESS
+    /// 192.0.2.1:50000 (port ^ 0x2112, address ^ the cookie).
+    pub(crate) const CHANNEL_BIND: &str =
+        "000900142112a442000102030405060708090a0b000c000440000000001200080001e242e112a643";
+
+    #[test]
+    fn channel_bind_request() {
+        let b = hex(CHANNEL_BIND);
+        let (m, rest) = parse(&b).unwrap();
+        assert!(rest.is_empty());
+        assert_eq!(
+            (m.method(), m.class()),
+            (method::CHANNEL_BIND, Class::Request)
+        );
+        let (ch, peer) = channel_bind(&m).unwrap();
+        assert_eq!((ch, peer.to_string().as_str()), (0x4000, "192.0.2.1:50000"));
+        // Without the channel number, or as a success response: nothing.
+        let mut resp = b.clone();
+        resp[1] = 0x09;
+        resp[0] = 0x01;
+        let (m, _) = parse(&resp).unwrap();
+        assert_eq!(m.class(), Class::Success);
+        assert_eq!(channel_bind(&m), None);
+        let mut no_ch = b.clone();
+        no_ch[20] = 0x7F; // CHANNEL-NUMBER renamed to an unknown attribute
+        let (m, _) = parse(&no_ch).unwrap();
+        assert_eq!(channel_bind(&m), None);
+    }
+
+    #[test]
+    fn channel_numbers() {
+        assert_eq!(channel_number(&[0x40, 0x00, 0, 0]), Some(0x4000));
+        assert_eq!(channel_number(&[0x7F, 0xFF, 0, 0]), Some(0x7FFF));
+        assert_eq!(channel_number(&[0x3F, 0xFF, 0, 0]), None);
+        assert_eq!(channel_number(&[0x80, 0x00, 0, 0]), None);
+        assert_eq!(channel_number(&[0x40, 0x00]), None);
+        assert_eq!(channel_number(&[0x40, 0x00, 0, 0, 0]), None);
     }
 
     #[test]

@@ -20,6 +20,10 @@ fn parsers_never_panic(data in proptest::collection::vec(any::<u8>(), 0..600)) {
     let _ = stun::probe(d);
     let _ = stun::parse(d).map(|(m, _)| (m.method(), m.class(), m.is_ms_turn(),
         m.attributes().filter_map(|a| m.address(&a, true)).count()));
+    if let Some((m, _)) = stun::parse(d) {
+        let _ = (stun::ice_check(&m), stun::channel_bind(&m));
+    }
+    let _ = (stun::ice_username(d), stun::channel_number(d));
     let _ = stun::parse_channel_data(d);
     let _ = stun::parse_ms_frame(d);
     let _ = stun::parse_ms_multiplexed(d);

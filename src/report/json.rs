@@ -307,6 +307,8 @@ fn sip_summary(w: &mut JsonText<'_>, s: &SipSummary) {
         w.u64(u64::from(m.port));
         w.key("proto");
         w.str(&m.proto);
+        w.key("call_id");
+        w.opt_str(m.call_id.as_deref());
         w.end_object();
     }
     w.end_array();
@@ -349,6 +351,36 @@ fn proto(w: &mut JsonText<'_>, e: &Evidence<'_>) {
             w.ip(a.ip);
             w.key("port");
             w.u64(u64::from(a.port));
+            w.end_object();
+        }
+        w.end_array();
+    }
+    if !e.ice_usernames.is_empty() {
+        str_array(w, "ice_usernames", e.ice_usernames);
+    }
+    if !e.ice.is_empty() {
+        w.key("ice");
+        w.begin_object();
+        w.key("controlling");
+        w.bool(e.ice.controlling);
+        w.key("controlled");
+        w.bool(e.ice.controlled);
+        w.key("use_candidate");
+        w.bool(e.ice.use_candidate);
+        w.end_object();
+    }
+    if !e.turn_channels.is_empty() {
+        w.key("turn_channels");
+        w.begin_array();
+        for c in e.turn_channels {
+            w.element();
+            w.begin_object();
+            w.key("channel");
+            w.u64(u64::from(c.channel));
+            w.key("ip");
+            w.ip(c.peer.ip());
+            w.key("port");
+            w.u64(u64::from(c.peer.port()));
             w.end_object();
         }
         w.end_array();
@@ -696,7 +728,8 @@ pub fn write_json<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()> {
 mod tests {
     use super::*;
     use crate::proto::{
-        App, AppCounters, AppSummary, SdpMedia, ShapeGate, StunAddress, StunAddressKind,
+        App, AppCounters, AppSummary, IceRoles, SdpMedia, ShapeGate, StunAddress, StunAddressKind,
+        TurnChannel,
     };
     use proptest::collection::vec;
     use proptest::prelude::*;
@@ -707,12 +740,14 @@ mod tests {
             any::<Option<String>>(),
             any::<u16>(),
             any::<String>(),
+            any::<Option<String>>(),
         )
-            .prop_map(|(media, ip, port, proto)| SdpMedia {
+            .prop_map(|(media, ip, port, proto, call_id)| SdpMedia {
                 media,
                 ip,
                 port,
                 proto,
+                call_id,
             });
         (
             vec(any::<String>(), 0..3),
@@ -796,29 +831,53 @@ mod tests {
                 },
             });
         let turn = (any::<bool>(), proptest::option::of(shape));
-        (tls, media, proptest::option::of(arb_sip()), counters, turn).prop_map(
-            |((sni, alpn, tls_versions, dtls), media, sip, counters, turn)| {
-                let (stun, stun_addresses, ms_turn, rtp_ssrcs, rtp_payload_types, rtcp) = media;
-                let (ms_turn_pseudo_tls, media_shape) = turn;
-                AppSummary {
-                    app: App::Other,
-                    sni,
-                    alpn,
-                    tls_versions,
-                    dtls,
-                    stun,
-                    stun_addresses,
-                    ms_turn,
-                    ms_turn_pseudo_tls,
-                    rtp_ssrcs,
-                    rtp_payload_types,
-                    rtcp,
-                    sip,
-                    media_shape,
-                    counters,
-                }
-            },
+        let channel = (any::<u16>(), any::<std::net::SocketAddr>())
+            .prop_map(|(channel, peer)| TurnChannel { channel, peer });
+        let ice = (
+            vec(any::<String>(), 0..3),
+            (any::<bool>(), any::<bool>(), any::<bool>()),
+            vec(channel, 0..3),
+        );
+        (
+            tls,
+            media,
+            proptest::option::of(arb_sip()),
+            counters,
+            turn,
+            ice,
         )
+            .prop_map(
+                |((sni, alpn, tls_versions, dtls), media, sip, counters, turn, ice)| {
+                    let (stun, stun_addresses, ms_turn, rtp_ssrcs, rtp_payload_types, rtcp) = media;
+                    let (ms_turn_pseudo_tls, media_shape) = turn;
+                    let (ice_usernames, (controlling, controlled, use_candidate), turn_channels) =
+                        ice;
+                    AppSummary {
+                        app: App::Other,
+                        sni,
+                        alpn,
+                        tls_versions,
+                        dtls,
+                        stun,
+                        stun_addresses,
+                        ice_usernames,
+                        ice: IceRoles {
+                            controlling,
+                            controlled,
+                            use_candidate,
+                        },
+                        turn_channels,
+                        ms_turn,
+                        ms_turn_pseudo_tls,
+                        rtp_ssrcs,
+                        rtp_payload_types,
+                        rtcp,
+                        sip,
+                        media_shape,
+                        counters,
+                    }
+                },
+            )
     }
 
     /// `s` as the evidence the report borrows, every SSRC from the client's side (so listed
@@ -832,6 +891,9 @@ mod tests {
             dtls: s.dtls,
             stun: s.stun,
             stun_addresses: &s.stun_addresses,
+            ice_usernames: &s.ice_usernames,
+            ice: s.ice,
+            turn_channels: &s.turn_channels,
             ms_turn: s.ms_turn,
             ms_turn_pseudo_tls: s.ms_turn_pseudo_tls,
             ssrcs,

@@ -21,7 +21,7 @@ mod tests;
 pub use rtp::{RTP_MAX_SEQ_STEP, RTP_MIN_RUN};
 
 use super::caps::MAX_UNMATCHED;
-use super::evidence::{App, AppCounters, AppSummary, Evidence, SipSummary};
+use super::evidence::{App, AppCounters, AppSummary, Evidence};
 // The parser's RFC 7983 first-byte demultiplexing (`rtp` here is RTP's per-flow state).
 use super::rtp::{demux, is_rtcp_pt, Demux};
 use super::Transport;
@@ -107,7 +107,7 @@ struct Heavy {
     stun: stun::StunHeavy,
     rtp: rtp::RtpHeavy,
     /// Boxed on its own: every TLS flow allocates `Heavy`, few flows are SIP.
-    sip: Option<Box<SipSummary>>,
+    sip: Option<Box<sip::SipHeavy>>,
 }
 
 impl Heavy {
@@ -117,7 +117,7 @@ impl Heavy {
         self.stun.shrink();
         self.rtp.shrink();
         if let Some(s) = &mut self.sip {
-            sip::shrink(s);
+            sip::shrink(&mut s.summary);
         }
     }
 
@@ -233,15 +233,19 @@ impl AppState {
             // [MS-TURN] §2.2.4 multiplexed TURN: channel 0xFF10.
             _ => b0 == 0xFF && self.stun(side, d, false),
         };
-        matched || self.sip(d, false)
+        matched || self.sip(side, d, None)
     }
 
     /// A TCP segment: the first probe that claims it.
     fn observe_tcp(&mut self, side: usize, p: &Payload<'_>) -> bool {
         let d = p.data;
+        // A SIP body continued from the side's last segment comes first (it is no message).
+        if self.sip_pending() && self.sip_continue(side, p) {
+            return true;
+        }
         self.tls(side, p)
             || self.stun(side, d, true)
-            || self.sip(d, true)
+            || self.sip(side, d, Some(p))
             || self.dns(p)
             || self.rtp_over_tcp(side, d)
             || self.channel_rtp(side, d, true)
@@ -252,9 +256,25 @@ impl AppState {
         self.has(flag::REASM)
     }
 
-    /// Bytes held by ClientHello reassembly buffers.
+    /// Bytes held by ClientHello reassembly buffers and pending SIP bodies.
     pub fn transient_bytes(&self) -> usize {
-        self.pending_reasm().map(super::tls::Reassembly::len).sum()
+        let reasm: usize = self.pending_reasm().map(super::tls::Reassembly::len).sum();
+        reasm.saturating_add(self.sip_pending_counts().1)
+    }
+
+    /// Pending SIP bodies (TCP): how many, and their bytes.
+    fn sip_pending_counts(&self) -> (u32, usize) {
+        self.heavy
+            .as_deref()
+            .and_then(|h| h.sip.as_deref())
+            .map_or((0, 0), sip::SipHeavy::pending)
+    }
+
+    /// Evidence that would be lost if the transient state were dropped now: pending
+    /// ClientHellos (with their own cap hits) and pending SIP bodies, one each.
+    fn transient_loss(&self) -> u32 {
+        self.pending_loss()
+            .saturating_add(self.sip_pending_counts().0)
     }
 
     /// Sealed and no packet since (see `seal`).
@@ -273,6 +293,9 @@ impl AppState {
             self.give_up_reassembly(|_| true);
         }
         if let Some(h) = self.heavy.as_deref_mut() {
+            // Pending SIP bodies are given up (counted, as `evidence` already counts them).
+            let lost = h.sip.as_deref_mut().map_or(0, sip::SipHeavy::drop_pending);
+            self.counters.caps_hit = self.counters.caps_hit.saturating_add(lost);
             h.shrink();
             if h.is_empty() {
                 self.heavy = None;
@@ -302,7 +325,10 @@ impl AppState {
         self.sip.merge(&other.sip);
         self.dns.merge(&other.dns);
         self.counters.add(&other.counters);
-        self.counters.caps_hit = self.counters.caps_hit.saturating_add(other.pending_loss());
+        self.counters.caps_hit = self
+            .counters
+            .caps_hit
+            .saturating_add(other.transient_loss());
         let Some(oh) = other.heavy.as_deref() else {
             return;
         };
@@ -312,7 +338,11 @@ impl AppState {
         hv.stun.merge(&oh.stun, &mut caps);
         hv.rtp.merge(&oh.rtp, &mut caps);
         if let Some(os) = &oh.sip {
-            sip::merge(hv.sip.get_or_insert_default(), os, &mut caps);
+            sip::merge(
+                &mut hv.sip.get_or_insert_default().summary,
+                &os.summary,
+                &mut caps,
+            );
         }
         self.counters.caps_hit = caps;
     }
@@ -322,7 +352,7 @@ impl AppState {
         let mut counters = self.counters;
         // An unfinished ClientHello is evidence lost, as if the flow had been sealed: the
         // count then does not depend on when (or whether) the table sealed it.
-        counters.caps_hit = counters.caps_hit.saturating_add(self.pending_loss());
+        counters.caps_hit = counters.caps_hit.saturating_add(self.transient_loss());
         let heavy = self.heavy.as_deref();
         Evidence {
             app: self.app(),
@@ -331,14 +361,17 @@ impl AppState {
             tls_versions: heavy.map_or(&[], |h| &h.tls.versions),
             dtls: self.dtls.datagrams > 0,
             stun: self.stun_seen(),
-            stun_addresses: heavy.map_or(&[], |h| &h.stun.addresses),
+            stun_addresses: heavy.map_or(&[], |h| h.stun.addresses()),
+            ice_usernames: heavy.map_or(&[], |h| h.stun.ice_usernames()),
+            ice: self.stun.ice_roles(),
+            turn_channels: heavy.map_or(&[], |h| h.stun.turn_channels()),
             ms_turn: self.has(flag::MS_TURN),
             ms_turn_pseudo_tls: self.is_pseudo_tls(),
             ssrcs: heavy.map_or(&[], |h| &h.rtp.ssrcs),
             client_side: client_side & 1,
             rtp_payload_types: heavy.map_or(&[], |h| &h.rtp.payload_types),
             rtcp: self.rtp.rtcp_packets > 0,
-            sip: heavy.and_then(|h| h.sip.as_deref()),
+            sip: heavy.and_then(|h| h.sip.as_deref()).map(|s| &s.summary),
             media_shape: None,
             counters,
         }

@@ -1,12 +1,16 @@
 //! STUN and TURN's per-flow state: messages counted (RFC 5389+ and classic RFC 3489 apart),
-//! relayed payloads handed on to RTP (ChannelData's also when no STUN was seen), and the
-//! mapped, peer and relayed addresses kept.
+//! relayed payloads handed on to RTP (ChannelData's also when no STUN was seen), the mapped,
+//! peer and relayed addresses kept, and what links flows into calls: the ICE checks' USERNAMEs
+//! and roles (RFC 8445 §7.1, §7.2.2) and the TURN channels bound (RFC 8656 §11).
 
 use std::net::SocketAddr;
 
 use super::{flag, AppState};
-use crate::proto::caps::{push_capped, MAX_STUN_ADDRESSES, MAX_STUN_MESSAGES};
-use crate::proto::evidence::{StunAddress, StunAddressKind};
+use crate::proto::caps::{
+    push_capped, push_str_capped, MAX_ICE_USERNAMES, MAX_STUN_ADDRESSES, MAX_STUN_MESSAGES,
+    MAX_TURN_CHANNELS,
+};
+use crate::proto::evidence::{IceRoles, StunAddress, StunAddressKind, TurnChannel};
 use crate::proto::rtp::{demux, is_rtcp_pt, Demux};
 use crate::proto::stun;
 
@@ -20,15 +24,34 @@ pub(super) struct StunState {
     messages: u16,
     /// Messages without it (RFC 3489 classic, [MS-TURN]).
     classic: u16,
-    /// TURN ChannelData and [MS-TURN] data frames: relayed payloads.
-    relayed: u16,
+    /// TURN ChannelData and [MS-TURN] data frames: relayed payloads (saturating; a u8 leaves
+    /// room for `ice` within `AppState`'s size).
+    relayed: u8,
+    /// `ice::*` bits: the ICE attributes seen in the flow's Binding requests.
+    ice: u8,
 }
 
-/// STUN's part of `Heavy`.
+/// Bits of `StunState::ice` (RFC 8445 §7.1.2, §7.1.3).
+mod ice {
+    pub const CONTROLLING: u8 = 1 << 0;
+    pub const CONTROLLED: u8 = 1 << 1;
+    pub const USE_CANDIDATE: u8 = 1 << 2;
+}
+
+/// STUN's part of `Heavy`: its lists boxed apart (a pointer in every TLS flow's `Heavy`), the
+/// box allocated when a STUN message gave something to keep.
 #[derive(Clone, Debug, Default)]
 pub(super) struct StunHeavy {
-    /// Distinct, in the order seen.
+    lists: Option<Box<StunLists>>,
+}
+
+/// Each list distinct, in the order seen, capped.
+#[derive(Clone, Debug, Default)]
+pub(super) struct StunLists {
     pub(super) addresses: Vec<StunAddress>,
+    /// `MAX_ICE_USERNAMES`, each cut to `MAX_STRING`.
+    pub(super) ice_usernames: Vec<String>,
+    pub(super) turn_channels: Vec<TurnChannel>,
 }
 
 impl StunState {
@@ -36,22 +59,70 @@ impl StunState {
         self.messages = self.messages.saturating_add(other.messages);
         self.classic = self.classic.saturating_add(other.classic);
         self.relayed = self.relayed.saturating_add(other.relayed);
+        self.ice |= other.ice;
+    }
+
+    pub(super) fn ice_roles(&self) -> IceRoles {
+        IceRoles {
+            controlling: self.ice & ice::CONTROLLING != 0,
+            controlled: self.ice & ice::CONTROLLED != 0,
+            use_candidate: self.ice & ice::USE_CANDIDATE != 0,
+        }
     }
 }
 
 impl StunHeavy {
     pub(super) fn merge(&mut self, other: &StunHeavy, caps: &mut u32) {
-        for a in &other.addresses {
-            push_capped(&mut self.addresses, a.clone(), MAX_STUN_ADDRESSES, caps);
+        let Some(o) = other.lists.as_deref() else {
+            return;
+        };
+        let l = self.lists_mut();
+        for a in &o.addresses {
+            push_capped(&mut l.addresses, a.clone(), MAX_STUN_ADDRESSES, caps);
+        }
+        for u in &o.ice_usernames {
+            push_str_capped(&mut l.ice_usernames, u, MAX_ICE_USERNAMES, caps);
+        }
+        for c in &o.turn_channels {
+            push_capped(&mut l.turn_channels, *c, MAX_TURN_CHANNELS, caps);
         }
     }
 
+    fn lists_mut(&mut self) -> &mut StunLists {
+        self.lists.get_or_insert_default()
+    }
+
+    pub(super) fn lists(&self) -> Option<&StunLists> {
+        self.lists.as_deref()
+    }
+
+    pub(super) fn addresses(&self) -> &[StunAddress] {
+        self.lists().map_or(&[], |l| &l.addresses)
+    }
+
+    pub(super) fn ice_usernames(&self) -> &[String] {
+        self.lists().map_or(&[], |l| &l.ice_usernames)
+    }
+
+    pub(super) fn turn_channels(&self) -> &[TurnChannel] {
+        self.lists().map_or(&[], |l| &l.turn_channels)
+    }
+
     pub(super) fn shrink(&mut self) {
-        self.addresses.shrink_to_fit();
+        if let Some(l) = self.lists.as_deref_mut() {
+            l.addresses.shrink_to_fit();
+            l.ice_usernames.shrink_to_fit();
+            l.turn_channels.shrink_to_fit();
+        }
+        if self.is_empty() {
+            self.lists = None;
+        }
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.addresses.is_empty()
+        self.lists().is_none_or(|l| {
+            l.addresses.is_empty() && l.ice_usernames.is_empty() && l.turn_channels.is_empty()
+        })
     }
 }
 
@@ -224,9 +295,26 @@ impl AppState {
                 }
             }
         }
-        if nf > 0 {
+        // RFC 8445 §7.1: a connectivity check's roles and USERNAME; RFC 8656 §11.1: the
+        // channel a ChannelBind request binds to its peer.
+        let check = stun::ice_check(m);
+        if let Some(c) = &check {
+            let bits = [
+                (c.controlling, ice::CONTROLLING),
+                (c.controlled, ice::CONTROLLED),
+                (c.use_candidate, ice::USE_CANDIDATE),
+            ];
+            for (seen, bit) in bits {
+                if seen {
+                    self.stun.ice |= bit;
+                }
+            }
+        }
+        let username = check.and_then(|c| c.username);
+        let channel = stun::channel_bind(m);
+        if nf > 0 || username.is_some() || channel.is_some() {
             let mut caps = self.counters.caps_hit;
-            let hv = &mut self.heavy().stun;
+            let hv = self.heavy().stun.lists_mut();
             for (kind, sa) in found.iter().take(nf).flatten() {
                 let addr = StunAddress {
                     kind: *kind,
@@ -234,6 +322,13 @@ impl AppState {
                     port: sa.port(),
                 };
                 push_capped(&mut hv.addresses, addr, MAX_STUN_ADDRESSES, &mut caps);
+            }
+            if let Some(u) = username {
+                push_str_capped(&mut hv.ice_usernames, u, MAX_ICE_USERNAMES, &mut caps);
+            }
+            if let Some((channel, peer)) = channel {
+                let c = TurnChannel { channel, peer };
+                push_capped(&mut hv.turn_channels, c, MAX_TURN_CHANNELS, &mut caps);
             }
             self.counters.caps_hit = caps;
         }

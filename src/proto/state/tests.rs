@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::proto::caps::*;
-use crate::proto::evidence::StunAddressKind;
+use crate::proto::evidence::{IceRoles, StunAddressKind, TurnChannel};
 use crate::proto::tests::hex;
 use crate::proto::{sip, tls};
 use proptest::prelude::*;
@@ -287,7 +287,10 @@ fn check_caps(st: &AppState) {
     let boxed = st.heavy.as_deref().is_some_and(|h| h.tls.reasm.is_some());
     assert_eq!(boxed, pending, "reassembly box kept with nothing pending");
     if let Some(h) = st.heavy.as_deref() {
-        assert!(h.stun.addresses.len() <= MAX_STUN_ADDRESSES);
+        assert!(h.stun.addresses().len() <= MAX_STUN_ADDRESSES);
+        assert!(h.stun.ice_usernames().len() <= MAX_ICE_USERNAMES);
+        assert!(h.stun.ice_usernames().iter().all(|u| u.len() <= MAX_STRING));
+        assert!(h.stun.turn_channels().len() <= MAX_TURN_CHANNELS);
         assert!(h.rtp.ssrcs.len() <= MAX_SSRCS);
         assert!(h.rtp.payload_types.len() <= MAX_PAYLOAD_TYPES);
         assert!(h.tls.alpn.len() <= MAX_ALPN);
@@ -296,7 +299,10 @@ fn check_caps(st: &AppState) {
         for r in h.tls.reasm.iter().flat_map(|r| r.iter().flatten()) {
             assert!(r.len() <= tls::REASM_CAP);
         }
-        if let Some(s) = &h.sip {
+        if let Some(sh) = &h.sip {
+            let (_, bytes) = sh.pending();
+            assert!(bytes <= 2 * MAX_SIP_BODY_PENDING);
+            let s = &sh.summary;
             assert!(s.call_ids.len() <= MAX_CALL_IDS);
             assert!(s.methods.len() <= MAX_SIP_METHODS);
             assert!(s.status_codes.len() <= MAX_SIP_STATUS);
@@ -811,4 +817,374 @@ fn a_pseudo_tls_looking_hello_answered_by_a_real_server_is_tls() {
     let s = st.summary(0);
     assert_eq!(s.app, App::Tls);
     assert!(!s.ms_turn_pseudo_tls);
+}
+
+// ---- evidence that links flows into calls (issue 15) ----
+
+/// A STUN message with the cookie: `typ`, a fixed transaction id, `attrs` (already padded).
+fn stun_msg(typ: u16, attrs: &[u8]) -> Vec<u8> {
+    let mut v = typ.to_be_bytes().to_vec();
+    v.extend_from_slice(&u16::try_from(attrs.len()).unwrap().to_be_bytes());
+    v.extend_from_slice(&hex("2112a442000102030405060708090a0b"));
+    v.extend_from_slice(attrs);
+    v
+}
+
+/// USERNAME attribute (RFC 8489 §14.3), padded to 4.
+fn username(u: &str) -> Vec<u8> {
+    let mut v = hex("0006");
+    v.extend_from_slice(&u16::try_from(u.len()).unwrap().to_be_bytes());
+    v.extend_from_slice(u.as_bytes());
+    while v.len() % 4 != 0 {
+        v.push(0);
+    }
+    v
+}
+
+#[test]
+fn ice_checks_keep_usernames_and_roles() {
+    let mut st = AppState::default();
+    // Teams' check: USERNAME "+mIv:JFwj", ICE-CONTROLLED.
+    st.observe(&udp(0, 50036, 3478, &hex(TEAMS_BINDING_REQ)));
+    // The answer's checks the other way: ICE-CONTROLLING + USE-CANDIDATE (nomination).
+    let mut attrs = username("JFwj:+mIv");
+    attrs.extend_from_slice(&hex("802a000800000000000000010025000000240004000000ff"));
+    st.observe(&udp(1, 3478, 50036, &stun_msg(0x0001, &attrs)));
+    // Again: no duplicate.
+    st.observe(&udp(1, 3478, 50036, &stun_msg(0x0001, &attrs)));
+    let s = st.summary(0);
+    assert_eq!(s.ice_usernames, vec!["+mIv:JFwj", "JFwj:+mIv"]);
+    assert_eq!(
+        s.ice,
+        IceRoles {
+            controlling: true,
+            controlled: true,
+            use_candidate: true
+        }
+    );
+    assert_eq!(s.counters.caps_hit, 0);
+    // Only Binding requests: an Allocate request's USERNAME (long-term credentials) and a
+    // Binding response's attributes are not taken.
+    let mut turn = AppState::default();
+    let mut a = username("user:realm");
+    a.extend_from_slice(&hex("802a00080000000000000001"));
+    turn.observe(&udp(0, 50036, 3478, &stun_msg(0x0003, &a)));
+    turn.observe(&udp(1, 3478, 50036, &stun_msg(0x0101, &a)));
+    let s = turn.summary(0);
+    assert!(s.stun && s.ice_usernames.is_empty() && s.ice.is_empty());
+}
+
+#[test]
+fn ice_usernames_are_capped_and_cut() {
+    let mut st = AppState::default();
+    let long = format!("{}:b", "a".repeat(MAX_STRING + 40));
+    st.observe(&udp(0, 1, 2, &stun_msg(0x0001, &username(&long))));
+    for i in 0..MAX_ICE_USERNAMES + 2 {
+        let u = format!("r{i}:l");
+        st.observe(&udp(0, 1, 2, &stun_msg(0x0001, &username(&u))));
+    }
+    let s = st.summary(0);
+    assert_eq!(s.ice_usernames.len(), MAX_ICE_USERNAMES);
+    assert_eq!(s.ice_usernames[0], "a".repeat(MAX_STRING));
+    assert_eq!(s.counters.caps_hit, 3);
+    check_caps(&st);
+}
+
+#[test]
+fn turn_channel_bind_and_peer_addresses() {
+    use crate::proto::stun::tests::CHANNEL_BIND;
+    let mut st = AppState::default();
+    st.observe(&udp(0, 50020, 3478, &hex(CHANNEL_BIND)));
+    st.observe(&udp(0, 50020, 3478, &hex(CHANNEL_BIND)));
+    let s = st.summary(0);
+    assert_eq!(
+        s.turn_channels,
+        vec![TurnChannel {
+            channel: 0x4000,
+            peer: "192.0.2.1:50000".parse().unwrap()
+        }]
+    );
+    // Its XOR-PEER-ADDRESS is a peer address too.
+    let peers: Vec<String> = s
+        .stun_addresses
+        .iter()
+        .map(|a| format!("{:?} {}:{}", a.kind, a.ip, a.port))
+        .collect();
+    assert_eq!(peers, vec!["Peer 192.0.2.1:50000"]);
+    // Channels over the cap are counted.
+    let mut st = AppState::default();
+    for i in 0..u16::try_from(MAX_TURN_CHANNELS).unwrap() + 1 {
+        let mut b = hex(CHANNEL_BIND);
+        b[25] = u8::try_from(i).unwrap(); // channel 0x40ii
+        st.observe(&udp(0, 50020, 3478, &b));
+    }
+    let s = st.summary(0);
+    assert_eq!(s.turn_channels.len(), MAX_TURN_CHANNELS);
+    assert_eq!(s.counters.caps_hit, 1);
+}
+
+#[test]
+fn turn_addresses_of_each_kind() {
+    let kinds = |b: &[u8]| {
+        let mut st = AppState::default();
+        st.observe(&udp(1, 3478, 50020, b));
+        st.summary(0)
+            .stun_addresses
+            .iter()
+            .map(|a| format!("{:?} {}:{}", a.kind, a.ip, a.port))
+            .collect::<Vec<_>>()
+    };
+    // RFC 8656 §9.1 CreatePermission request: XOR-PEER-ADDRESS 192.0.2.1:50000.
+    let cp = stun_msg(
+        0x0008,
+        &hex("0012000800 01e242e112a643".replace(' ', "").as_str()),
+    );
+    assert_eq!(kinds(&cp), vec!["Peer 192.0.2.1:50000"]);
+    // RFC 8656 §7.3 Allocate success: XOR-RELAYED-ADDRESS 198.51.100.7:49152 (0xC000), then
+    // XOR-MAPPED-ADDRESS 192.0.2.1:50000.
+    let relayed = format!(
+        "00160008 0001{:04x}{:08x} 00200008 0001e242e112a643",
+        0xC000u16 ^ 0x2112,
+        0xC633_6407u32 ^ 0x2112_A442
+    )
+    .replace(' ', "");
+    let alloc = stun_msg(0x0103, &hex(&relayed));
+    assert_eq!(
+        kinds(&alloc),
+        vec!["Relayed 198.51.100.7:49152", "Mapped 192.0.2.1:50000"]
+    );
+    // [MS-TURN] §2.2.2.9 Send request: MAGIC-COOKIE attribute, DESTINATION-ADDRESS (plain)
+    // 192.0.2.9:3480; no RFC 5389 cookie in the header.
+    let mut ms = hex("000400142112a443000102030405060708090a0b");
+    ms.extend_from_slice(&hex("000f000472c64bc6001100080001 0d98 c0000209"
+        .replace(' ', "")
+        .as_str()));
+    assert_eq!(kinds(&ms), vec!["Peer 192.0.2.9:3480"]);
+    // [MS-TURN] Allocate success's MAPPED-ADDRESS is the relayed one: see
+    // `ms_turn_allocate_addresses`.
+}
+
+#[test]
+fn merge_unions_ice_and_turn_evidence_capped() {
+    use crate::proto::stun::tests::CHANNEL_BIND;
+    let mut a = AppState::default();
+    let mut b = AppState::default();
+    for i in 0..3 {
+        a.observe(&udp(
+            0,
+            1,
+            2,
+            &stun_msg(0x0001, &username(&format!("a{i}:x"))),
+        ));
+        b.observe(&udp(
+            0,
+            1,
+            2,
+            &stun_msg(0x0001, &username(&format!("b{i}:x"))),
+        ));
+    }
+    b.observe(&udp(0, 1, 2, &hex(TEAMS_BINDING_REQ)));
+    b.observe(&udp(0, 1, 2, &hex(CHANNEL_BIND)));
+    a.merge(&b);
+    let s = a.summary(0);
+    assert_eq!(s.ice_usernames, vec!["a0:x", "a1:x", "a2:x", "b0:x"]);
+    assert!(s.ice.controlled && !s.ice.controlling);
+    assert_eq!(s.turn_channels.len(), 1);
+    // Two usernames of `b` did not fit, nor `+mIv:JFwj`.
+    assert_eq!(s.counters.caps_hit, 3);
+    check_caps(&a);
+    // Merging a copy of itself changes no list.
+    let mut c = a.clone();
+    c.merge(&a);
+    assert_eq!(c.summary(0).ice_usernames, s.ice_usernames);
+    assert_eq!(c.summary(0).turn_channels, s.turn_channels);
+}
+
+/// A SIP INVITE over TCP with an SDP body announcing audio at `ip`:`port`.
+fn sip_invite(call_id: &str, ip: &str, port: u16) -> Vec<u8> {
+    let body = format!(
+        "v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio {port} RTP/AVP 0\r\n"
+    );
+    format!(
+        "INVITE sip:bob@contoso.com SIP/2.0\r\nVia: SIP/2.0/TCP {ip}:5060\r\nFrom: <sip:alice@contoso.com>;tag=1\r\nTo: <sip:bob@contoso.com>\r\nCall-ID: {call_id}\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn sdp_of(st: &AppState) -> Vec<(String, u16, Option<String>)> {
+    st.summary(0)
+        .sip
+        .map(|s| {
+            s.sdp_media
+                .into_iter()
+                .map(|m| (m.ip.unwrap_or_default(), m.port, m.call_id))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn sip_tcp(side: u8, seq: u32, data: &[u8]) -> Payload<'_> {
+    let mut p = tcp(side, seq, false, data);
+    p.dst_port = 5060;
+    p
+}
+
+#[test]
+fn sdp_media_carry_their_call_id_and_two_messages_in_a_segment_are_read() {
+    // A trunk: two calls' INVITEs in one segment, the same media address in both.
+    let mut seg = sip_invite("call-a@trunk", "10.0.0.5", 40000);
+    seg.extend_from_slice(&sip_invite("call-b@trunk", "10.0.0.5", 40000));
+    let mut st = AppState::default();
+    st.observe(&sip_tcp(0, 1000, &seg));
+    let s = st.summary(0);
+    assert_eq!(s.counters.messages, 2);
+    assert_eq!(s.sip.as_ref().unwrap().call_ids.len(), 2);
+    // Deduplicated with the Call-ID: one entry per call.
+    assert_eq!(
+        sdp_of(&st),
+        vec![
+            ("10.0.0.5".into(), 40000, Some("call-a@trunk".into())),
+            ("10.0.0.5".into(), 40000, Some("call-b@trunk".into())),
+        ]
+    );
+    // Over UDP too, and without a Call-ID the entry's is None.
+    let mut st = AppState::default();
+    st.observe(&udp(0, 5060, 5060, sip::tests::INVITE));
+    assert_eq!(
+        sdp_of(&st)[0].2.as_deref(),
+        Some("105090259-446faf7a@192.168.1.2")
+    );
+    let no_call_id = String::from_utf8(sip_invite("x", "10.0.0.6", 4))
+        .unwrap()
+        .replace("Call-ID: x\r\n", "");
+    let mut st = AppState::default();
+    st.observe(&udp(0, 5060, 5060, no_call_id.as_bytes()));
+    assert_eq!(sdp_of(&st), vec![("10.0.0.6".into(), 4, None)]);
+}
+
+#[test]
+fn sip_body_in_the_next_segments_is_completed() {
+    let msg = sip_invite("split@x", "10.0.0.7", 41000);
+    let body_at = msg.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let mut st = AppState::default();
+    // Headers and the first bytes of the body, then the rest in two segments (one
+    // retransmitted, one overlapping what was seen).
+    let (a, rest) = msg.split_at(body_at + 5);
+    st.observe(&sip_tcp(0, 100, a));
+    assert!(sdp_of(&st).is_empty(), "the body is not complete yet");
+    assert_eq!(st.transient_bytes(), 5);
+    assert_eq!(
+        st.summary(0).counters.caps_hit,
+        1,
+        "pending counts as lost until done"
+    );
+    let a_end = 100 + u32::try_from(a.len()).unwrap();
+    st.observe(&sip_tcp(0, 100, a)); // retransmission: nothing new
+    st.observe(&sip_tcp(
+        1,
+        9000,
+        b"SIP/2.0 100 Trying\r\nCall-ID: split@x\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+    ));
+    st.observe(&sip_tcp(0, a_end, &rest[..10]));
+    assert!(sdp_of(&st).is_empty());
+    st.observe(&sip_tcp(0, a_end + 5, &rest[5..])); // overlaps 5 bytes
+    assert_eq!(
+        sdp_of(&st),
+        vec![("10.0.0.7".into(), 41000, Some("split@x".into()))]
+    );
+    assert_eq!(st.transient_bytes(), 0);
+    let s = st.summary(0);
+    assert_eq!(s.counters.caps_hit, 0);
+    assert_eq!(
+        s.counters.messages, 2,
+        "the retransmission is not read again"
+    );
+    check_caps(&st);
+    // The body's segment may carry the next message after it.
+    let mut st = AppState::default();
+    let msg2 = sip_invite("next@x", "10.0.0.8", 42000);
+    st.observe(&sip_tcp(0, 100, a));
+    let mut tail = rest.to_vec();
+    tail.extend_from_slice(&msg2);
+    st.observe(&sip_tcp(0, a_end, &tail));
+    assert_eq!(
+        sdp_of(&st),
+        vec![
+            ("10.0.0.7".into(), 41000, Some("split@x".into())),
+            ("10.0.0.8".into(), 42000, Some("next@x".into())),
+        ]
+    );
+}
+
+#[test]
+fn sip_body_after_a_gap_is_given_up_and_counted() {
+    let msg = sip_invite("gap@x", "10.0.0.9", 43000);
+    let body_at = msg.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    // Cut inside the `m=` line: the session's lines are whole, the media line is not.
+    let m_at = msg.windows(2).position(|w| w == b"m=").unwrap();
+    let (a, rest) = msg.split_at(m_at + 9);
+    assert!(a.len() > body_at);
+    let a_end = 100 + u32::try_from(a.len()).unwrap();
+    let mut st = AppState::default();
+    st.observe(&sip_tcp(0, 100, a));
+    // The next segment starts 3 bytes late: bytes lost.
+    st.observe(&sip_tcp(0, a_end + 3, &rest[3..]));
+    assert!(sdp_of(&st).is_empty(), "a cut m= line is not read");
+    assert_eq!(st.transient_bytes(), 0);
+    assert_eq!(st.summary(0).counters.caps_hit, 1);
+    check_caps(&st);
+    // Sealing while pending: the summary as before, the body dropped and counted once.
+    let mut st = AppState::default();
+    st.observe(&sip_tcp(0, 100, a));
+    let before = st.summary(0);
+    st.seal();
+    assert_eq!(st.summary(0), before);
+    assert_eq!(st.transient_bytes(), 0);
+    // A silence longer than the reassembly gap gives it up too.
+    let mut st = AppState::default();
+    st.observe(&at(sip_tcp(0, 100, a), 0));
+    st.observe(&at(sip_tcp(0, a_end, rest), tls::REASM_MAX_GAP_NS + 1));
+    assert!(sdp_of(&st).is_empty());
+    assert_eq!(st.summary(0).counters.caps_hit, 1);
+    // A body longer than MAX_SIP_BODY_PENDING is not waited for: what came is read (whole
+    // lines), and the cap hit counted.
+    let big = String::from_utf8(sip_invite("big@x", "10.0.0.10", 44000)).unwrap();
+    let pad = format!("a=x-pad:{}\r\n", "p".repeat(MAX_SIP_BODY_PENDING));
+    let big = big.replace("t=0 0\r\n", &format!("t=0 0\r\n{pad}"));
+    let big = big.replace(
+        &format!(
+            "Content-Length: {}",
+            big.len() - big.find("\r\n\r\n").unwrap() - 4 - pad.len()
+        ),
+        &format!(
+            "Content-Length: {}",
+            big.len() - big.find("\r\n\r\n").unwrap() - 4
+        ),
+    );
+    let cut_at = big.find("a=x-pad").unwrap() + 10;
+    let mut st = AppState::default();
+    st.observe(&sip_tcp(0, 100, &big.as_bytes()[..cut_at]));
+    assert_eq!(st.transient_bytes(), 0);
+    assert_eq!(st.summary(0).counters.caps_hit, 1);
+}
+
+#[test]
+fn merge_keeps_sdp_call_ids_and_counts_the_others_pending_body() {
+    let msg = sip_invite("m@x", "10.0.0.11", 45000);
+    let mut a = AppState::default();
+    a.observe(&sip_tcp(0, 1, &msg));
+    let mut b = AppState::default();
+    b.observe(&sip_tcp(0, 1, &msg[..msg.len() - 4]));
+    a.merge(&b);
+    assert_eq!(
+        sdp_of(&a),
+        vec![("10.0.0.11".into(), 45000, Some("m@x".into()))]
+    );
+    assert_eq!(a.summary(0).counters.caps_hit, 1);
+    assert_eq!(
+        a.transient_bytes(),
+        0,
+        "the other's pending body is not taken over"
+    );
 }
