@@ -115,14 +115,15 @@ const EXPECTED: &[Verdict] = &[
     (50040, "local", Some("local"), "local", None, &[]),
     // 17: peer-to-peer with ICE; the callee's Binding request came first, so it is the client.
     (50052, "local", Some("local"), "local", None, &[]),
-    // 18, 19: both ends of a call relayed through an Office 365 TURN relay.
+    // 18, 19: both ends of a call relayed through an Office 365 TURN relay: the call's media
+    // hairpins through the relay (its TURN evidence links the two flows).
     (
         50060,
         "expressroute",
         Some("expressroute"),
         "expressroute",
         Some(11),
-        &[],
+        &["media-hairpin"],
     ),
     (
         50062,
@@ -130,7 +131,7 @@ const EXPECTED: &[Verdict] = &[
         Some("expressroute"),
         "expressroute",
         Some(11),
-        &[],
+        &["media-hairpin"],
     ),
     // 20: a third party's conference; 21: the on-prem conferencing server.
     (50070, "internet", Some("internet"), "internet", None, &[]),
@@ -191,8 +192,9 @@ fn check_verdicts(r: &Value, how: &str) {
     }
     assert_eq!(
         r["summary"]["findings"],
-        json!({"asymmetric-route": 2, "expressroute-bypassed": 5, "media-over-tcp": 1,
-               "one-sided-flow": 2, "path-split": 1, "unexpected-expressroute": 1}),
+        json!({"asymmetric-route": 2, "expressroute-bypassed": 5, "media-hairpin": 2,
+               "media-over-tcp": 1, "one-sided-flow": 2, "path-split": 1,
+               "unexpected-expressroute": 1}),
         "{how}"
     );
 }

@@ -100,7 +100,7 @@ fn text_counts_findings_on_flows_with_plurals() {
     let text = out.stdout;
     assert!(
         text.contains(
-            "Findings: 8 error findings on 6 flows, 4 warning findings on 4 flows, 0 info findings"
+            "Findings: 8 error findings on 6 flows, 6 warning findings on 6 flows, 0 info findings"
         ),
         "{text}"
     );

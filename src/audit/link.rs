@@ -253,7 +253,21 @@ fn link_turn(nodes: &[Node<'_>], media_at: &HashMap<Endpoint, Vec<usize>>, group
 /// the pair reversed, and every candidate pair of the session the same pair. Flows whose
 /// checks share a pair, in either order, are one session.
 fn link_ice(nodes: &[Node<'_>], groups: &mut Groups) {
-    let _ = (nodes, groups);
+    let mut first: HashMap<(&str, &str), usize> = HashMap::new();
+    for (i, n) in nodes.iter().enumerate() {
+        for username in n.state.app.evidence(0).ice_usernames {
+            let Some((a, b)) = username.split_once(':') else {
+                continue;
+            };
+            let pair = if a <= b { (a, b) } else { (b, a) };
+            match first.get(&pair) {
+                Some(&j) => groups.join(i, j),
+                None => {
+                    first.insert(pair, i);
+                }
+            }
+        }
+    }
 }
 
 /// The SIP dialogs: each Call-ID a node, joined to the media flows its SDP announced (RFC 4566
@@ -279,14 +293,14 @@ fn link_sdp<'a>(
         for call_id in &sip.call_ids {
             dialogs.flows.entry(call_id.as_str()).or_default().push(s);
         }
-        // Which dialog an `m=` line belongs to: its message's Call-ID; with one dialog on the
-        // flow, that one. A flow with several dialogs and no way to tell is left unlinked.
+        // Which dialog an `m=` line belongs to: its message's Call-ID; without one, the flow's
+        // only dialog. A flow with several dialogs and no way to tell is left unlinked.
         let only = match sip.call_ids.as_slice() {
             [one] => Some(one.as_str()),
             _ => None,
         };
         for m in &sip.sdp_media {
-            let Some(call_id) = only else {
+            let Some(call_id) = m.call_id.as_deref().or(only) else {
                 continue;
             };
             let Some(ip) =
@@ -305,7 +319,10 @@ fn link_sdp<'a>(
                     .get(&Endpoint { ip, port })
                     .map_or(&[][..], Vec::as_slice)
                 {
-                    if nodes.get(f).is_some_and(|m| during_signaling(n.state, m.state)) {
+                    if nodes
+                        .get(f)
+                        .is_some_and(|m| during_signaling(n.state, m.state))
+                    {
                         groups.join(f, node);
                     }
                 }
