@@ -57,10 +57,15 @@ impl Groups {
 
 /// One flow as the linker sees it.
 struct Node<'a> {
+    /// The flow's position in report order (its verdict's index).
+    at: usize,
     key: &'a FlowKey,
     state: &'a FlowState,
     media: bool,
     sip: bool,
+    /// May carry STUN evidence (ICE checks, TURN): the linker reads only these flows' STUN
+    /// evidence, not that of the run's many TLS and DNS flows.
+    stun: bool,
 }
 
 /// A media flow: RTP, RTCP, DTLS (media keying, or a data channel of the call), or media over
@@ -85,16 +90,25 @@ pub(super) fn calls(
     verdicts: &mut [Verdict<'_>],
     ids: &[u32],
 ) -> Vec<Call> {
+    // Only flows that can be in a call are nodes: most of a run is TLS and DNS.
     let nodes: Vec<Node<'_>> = order
         .iter()
         .zip(verdicts.iter())
-        .filter_map(|(&slot, v)| {
+        .enumerate()
+        .filter_map(|(at, (&slot, v))| {
+            let (media, sip) = (is_media(v), v.app == App::Sip);
+            let stun = media || v.app == App::Stun;
+            if !(media || sip || stun) {
+                return None;
+            }
             let (key, state) = table.at(slot)?;
             Some(Node {
+                at,
                 key,
                 state,
-                media: is_media(v),
-                sip: v.app == App::Sip,
+                media,
+                sip,
+                stun,
             })
         })
         .collect();
@@ -175,7 +189,8 @@ pub(super) fn calls(
         flows.sort_unstable_by_key(|(i, _)| *i);
         let call = make_call(input, &nodes, verdicts, ids, id, deployment, &flows);
         for &(i, kind) in &flows {
-            if let Some(v) = verdicts.get_mut(i) {
+            let at = nodes.get(i).map_or(usize::MAX, |n| n.at);
+            if let Some(v) = verdicts.get_mut(at) {
                 if kind != LegKind::Signaling {
                     v.call = u32::try_from(id).unwrap_or(0);
                 }
@@ -194,7 +209,7 @@ pub(super) fn calls(
 /// times; and a media flow sent to a relayed address, with the allocation that owns it.
 fn link_turn(nodes: &[Node<'_>], media_at: &HashMap<Endpoint, Vec<usize>>, groups: &mut Groups) {
     let mut allocated: HashMap<Endpoint, Vec<usize>> = HashMap::new();
-    for (i, n) in nodes.iter().enumerate() {
+    for (i, n) in nodes.iter().enumerate().filter(|(_, n)| n.stun) {
         for a in n.state.app.evidence(0).stun_addresses {
             if matches!(a.kind, StunAddressKind::Relayed | StunAddressKind::Mapped) {
                 let e = Endpoint {
@@ -208,7 +223,7 @@ fn link_turn(nodes: &[Node<'_>], media_at: &HashMap<Endpoint, Vec<usize>>, group
     if allocated.is_empty() {
         return;
     }
-    for (i, n) in nodes.iter().enumerate() {
+    for (i, n) in nodes.iter().enumerate().filter(|(_, n)| n.stun) {
         for a in n.state.app.evidence(0).stun_addresses {
             if a.kind != StunAddressKind::Peer {
                 continue;
@@ -254,7 +269,7 @@ fn link_turn(nodes: &[Node<'_>], media_at: &HashMap<Endpoint, Vec<usize>>, group
 /// checks share a pair, in either order, are one session.
 fn link_ice(nodes: &[Node<'_>], groups: &mut Groups) {
     let mut first: HashMap<(&str, &str), usize> = HashMap::new();
-    for (i, n) in nodes.iter().enumerate() {
+    for (i, n) in nodes.iter().enumerate().filter(|(_, n)| n.stun) {
         for username in n.state.app.evidence(0).ice_usernames {
             let Some((a, b)) = username.split_once(':') else {
                 continue;
@@ -378,10 +393,13 @@ fn make_call(
     let mut codes = Codes::default();
     let mut local_media = true;
     for &(i, kind) in flows {
-        let (Some(n), Some(v)) = (nodes.get(i), verdicts.get(i)) else {
+        let Some(n) = nodes.get(i) else {
             continue;
         };
-        let flow = ids.get(i).map_or(0, |&x| u64::from(x));
+        let Some(v) = verdicts.get(n.at) else {
+            continue;
+        };
+        let flow = ids.get(n.at).map_or(0, |&x| u64::from(x));
         legs.push(Leg {
             kind,
             flow,
