@@ -210,7 +210,7 @@ pub(super) fn calls(
 fn link_turn(nodes: &[Node<'_>], media_at: &HashMap<Endpoint, Vec<usize>>, groups: &mut Groups) {
     let mut allocated: HashMap<Endpoint, Vec<usize>> = HashMap::new();
     for (i, n) in nodes.iter().enumerate().filter(|(_, n)| n.stun) {
-        for a in n.state.app.evidence(0).stun_addresses {
+        for a in n.state.app.stun_addresses() {
             if matches!(a.kind, StunAddressKind::Relayed | StunAddressKind::Mapped) {
                 let e = Endpoint {
                     ip: a.ip,
@@ -224,7 +224,7 @@ fn link_turn(nodes: &[Node<'_>], media_at: &HashMap<Endpoint, Vec<usize>>, group
         return;
     }
     for (i, n) in nodes.iter().enumerate().filter(|(_, n)| n.stun) {
-        for a in n.state.app.evidence(0).stun_addresses {
+        for a in n.state.app.stun_addresses() {
             if a.kind != StunAddressKind::Peer {
                 continue;
             }
@@ -248,7 +248,7 @@ fn link_turn(nodes: &[Node<'_>], media_at: &HashMap<Endpoint, Vec<usize>>, group
         for &f in flows {
             for &o in owners {
                 let relayed = nodes.get(o).is_some_and(|m| {
-                    m.state.app.evidence(0).stun_addresses.iter().any(|a| {
+                    m.state.app.stun_addresses().iter().any(|a| {
                         a.kind == StunAddressKind::Relayed && a.ip == e.ip && a.port == e.port
                     })
                 });
@@ -270,7 +270,7 @@ fn link_turn(nodes: &[Node<'_>], media_at: &HashMap<Endpoint, Vec<usize>>, group
 fn link_ice(nodes: &[Node<'_>], groups: &mut Groups) {
     let mut first: HashMap<(&str, &str), usize> = HashMap::new();
     for (i, n) in nodes.iter().enumerate().filter(|(_, n)| n.stun) {
-        for username in n.state.app.evidence(0).ice_usernames {
+        for username in n.state.app.ice_usernames() {
             let Some((a, b)) = username.split_once(':') else {
                 continue;
             };
@@ -302,7 +302,7 @@ fn link_sdp<'a>(
         flows: HashMap::new(),
     };
     for (s, n) in nodes.iter().enumerate().filter(|(_, n)| n.sip) {
-        let Some(sip) = n.state.app.evidence(0).sip else {
+        let Some(sip) = n.state.app.sip_summary() else {
             continue;
         };
         for call_id in &sip.call_ids {

@@ -18,7 +18,7 @@ impl Announced {
     pub fn of(table: &FlowTable) -> Announced {
         let mut set = HashSet::new();
         for (_, state) in table.iter() {
-            let Some(sip) = state.app.evidence(0).sip else {
+            let Some(sip) = state.app.sip_summary() else {
                 continue;
             };
             for m in &sip.sdp_media {

@@ -21,7 +21,7 @@ mod tests;
 pub use rtp::{RTP_MAX_SEQ_STEP, RTP_MIN_RUN};
 
 use super::caps::MAX_UNMATCHED;
-use super::evidence::{App, AppCounters, AppSummary, Evidence};
+use super::evidence::{App, AppCounters, AppSummary, Evidence, SipSummary, StunAddress};
 // The parser's RFC 7983 first-byte demultiplexing (`rtp` here is RTP's per-flow state).
 use super::rtp::{demux, is_rtcp_pt, Demux};
 use super::Transport;
@@ -375,6 +375,27 @@ impl AppState {
             media_shape: None,
             counters,
         }
+    }
+
+    /// `evidence().sip` alone: what the call linker and the SDP-announced legs read of every
+    /// flow, without building the rest.
+    pub fn sip_summary(&self) -> Option<&SipSummary> {
+        self.heavy
+            .as_deref()
+            .and_then(|h| h.sip.as_deref())
+            .map(|s| &s.summary)
+    }
+
+    /// `evidence().stun_addresses` alone.
+    pub fn stun_addresses(&self) -> &[StunAddress] {
+        self.heavy.as_deref().map_or(&[], |h| h.stun.addresses())
+    }
+
+    /// `evidence().ice_usernames` alone.
+    pub fn ice_usernames(&self) -> &[String] {
+        self.heavy
+            .as_deref()
+            .map_or(&[], |h| h.stun.ice_usernames())
     }
 
     /// Owned summary for the report. `client_side` is 0 or 1.
