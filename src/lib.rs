@@ -28,6 +28,7 @@ pub mod decode;
 pub mod error;
 pub mod flow;
 pub mod mac;
+pub mod media;
 pub mod pipeline;
 pub mod proto;
 pub mod ranges;
