@@ -1315,6 +1315,45 @@ fn parser_seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     let mut tcp_media = rtp_over_tcp(&media);
     tcp_media.extend_from_slice(&rtp_over_tcp(&rtcp_rr(7)));
     add("rtp", "rfc4571", tcp_media);
+    // rtcp_reports: RTCP datagrams (also read as 15-byte stream records), and stream records
+    // `seq(2) ts(4) arrival_ns(8) rate(1)` (see fuzz_targets/rtcp_reports.rs).
+    add(
+        "rtcp_reports",
+        "sr-sdes",
+        rtcp_compound(&[rtcp_sr(7), rtcp_sdes_cname(7, "cp")]),
+    );
+    add(
+        "rtcp_reports",
+        "sr-one-block",
+        hex("81c8000c11223344123456789abcdef0000100000000006400003e805566778840fffffe00010203000000205678000000010000"),
+    );
+    add(
+        "rtcp_reports",
+        "rr-one-block",
+        hex("81c900070a0b0c0d01020304ff7fffffffffffff000000000000000000000000"),
+    );
+    add(
+        "rtcp_reports",
+        "srtcp",
+        hex("80c90005000003e85445413b6f681514fa9c98c95d7a5cf38000a15e01e3e4b990e8e3fcd2e170"),
+    );
+    let mut records = Vec::new();
+    for i in 0..40u16 {
+        // 20 ms Opus packets, 48 kHz; 17 and 18 lost, 25 late, 30 twice.
+        let seq = match i {
+            17 | 18 => continue,
+            25 => 26,
+            26 => 25,
+            _ => i,
+        };
+        for _ in 0..if i == 30 { 2 } else { 1 } {
+            records.extend_from_slice(&seq.to_be_bytes());
+            records.extend_from_slice(&(u32::from(seq) * 960).to_be_bytes());
+            records.extend_from_slice(&(i64::from(i) * 20_000_000).to_be_bytes());
+            records.push(2);
+        }
+    }
+    add("rtcp_reports", "stream-records", records);
     // DTLS.
     let hello = dtls_client_hello();
     add("dtls", "client-hello", hello.clone());
