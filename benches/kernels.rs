@@ -127,6 +127,7 @@ fn bench_proto(c: &mut Criterion) {
                 dst_port: 3478,
                 tcp_seq: None,
                 tcp_syn: false,
+                dscp: 46,
                 ts_ns: i as i64,
                 data: payloads[i % payloads.len()],
             };
@@ -144,6 +145,7 @@ fn bench_proto(c: &mut Criterion) {
                 dst_port: 3478,
                 tcp_seq: None,
                 tcp_syn: false,
+                dscp: 46,
                 ts_ns: 0,
                 data: payloads[0],
             }));
@@ -165,6 +167,7 @@ fn bench_flow_table(c: &mut Criterion) {
         src_port: 50000,
         dst_port: 3478,
         tcp: None,
+        dscp: 46,
         payload: &payload,
     };
     let flows: Vec<(Endpoint, Endpoint)> = (0..10_000u32)

@@ -154,6 +154,11 @@ pub struct TransportLayer<'a> {
     pub src_port: u16,
     pub dst_port: u16,
     pub tcp: Option<TcpInfo>,
+    /// The DS field (RFC 2474 §3) of the IP header that carried it (the outermost: tunnels are
+    /// not decoded): the 6 high bits of the IPv4 TOS or IPv6 Traffic Class octet, 0..=63.
+    /// Kept here, with the ports, because this is what goes by reference to the flow table
+    /// (`Observation::transport`); it fits in this struct's padding.
+    pub dscp: u8,
     /// Transport payload as captured (may be shorter than on the wire).
     pub payload: &'a [u8],
 }
@@ -434,6 +439,8 @@ fn ipv4_fast(data: &[u8]) -> Option<(IpAddr, IpAddr, TransportLayer<'_>)> {
         return None;
     }
     let protocol = h[9];
+    // RFC 2474 §3: the DS field is the 6 high bits of the TOS octet.
+    let dscp = h[1] >> 2;
     let l4 = data.get(20..total)?;
     let transport = match protocol {
         IPPROTO_UDP => {
@@ -446,6 +453,7 @@ fn ipv4_fast(data: &[u8]) -> Option<(IpAddr, IpAddr, TransportLayer<'_>)> {
                 src_port: u16::from_be_bytes([u[0], u[1]]),
                 dst_port: u16::from_be_bytes([u[2], u[3]]),
                 tcp: None,
+                dscp,
                 payload: l4.get(8..)?,
             }
         }
@@ -465,6 +473,7 @@ fn ipv4_fast(data: &[u8]) -> Option<(IpAddr, IpAddr, TransportLayer<'_>)> {
                     // the same bits as `tcp_flag`.
                     flags: t[13] & 0x1f,
                 }),
+                dscp,
                 payload: l4.get(header_len..)?,
             }
         }
@@ -484,7 +493,7 @@ fn ip_etherparse(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
     let Some(net) = sliced.net else {
         return malformed(Layer::Ip);
     };
-    let (src, dst, payload, first_fragment) = match &net {
+    let (src, dst, payload, first_fragment, dscp) = match &net {
         LaxNetSlice::Ipv4(v4) => {
             let h = v4.header();
             let first = h.fragments_offset().value() == 0;
@@ -493,6 +502,7 @@ fn ip_etherparse(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
                 IpAddr::V4(h.destination_addr()),
                 v4.payload(),
                 first,
+                h.dcp().value(),
             )
         }
         LaxNetSlice::Ipv6(v6) => {
@@ -502,6 +512,9 @@ fn ip_etherparse(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
                 IpAddr::V6(h.destination_addr()),
                 v6.payload(),
                 ipv6_first_fragment(v6.extensions()),
+                // The Traffic Class straddles bytes 0 and 1 (RFC 8200 §3); DSCP is its 6 high
+                // bits (RFC 2474 §3).
+                h.traffic_class() >> 2,
             )
         }
         LaxNetSlice::Arp(_) => return Decoded::NotIp { link, ethertype },
@@ -539,6 +552,7 @@ fn ip_etherparse(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
             src_port: udp.source_port(),
             dst_port: udp.destination_port(),
             tcp: None,
+            dscp,
             payload: udp.payload(),
         },
         Some(TransportSlice::Tcp(tcp)) => TransportLayer {
@@ -549,11 +563,12 @@ fn ip_etherparse(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
                 seq: tcp.sequence_number(),
                 flags: tcp_flags(tcp),
             }),
+            dscp,
             payload: tcp.payload(),
         },
         // etherparse does not slice the transport of a fragmented datagram, nor a transport
         // header cut by the snaplen: take the ports (and TCP seq/flags) as far as bytes go.
-        _ => match fallback_transport(protocol, payload.payload, payload.fragmented) {
+        _ => match fallback_transport(protocol, dscp, payload.payload, payload.fragmented) {
             Some(t) => t,
             None => return malformed(Layer::Transport),
         },
@@ -624,7 +639,12 @@ fn tcp_flags(tcp: &etherparse::TcpSlice<'_>) -> u8 {
 
 /// Ports from the first bytes of a transport header that etherparse did not slice. A TCP header
 /// whose data offset is below 5 words (RFC 9293 §3.1) is malformed.
-fn fallback_transport(protocol: u8, data: &[u8], fragmented: bool) -> Option<TransportLayer<'_>> {
+fn fallback_transport(
+    protocol: u8,
+    dscp: u8,
+    data: &[u8],
+    fragmented: bool,
+) -> Option<TransportLayer<'_>> {
     let src_port = be16(data, 0)?;
     let dst_port = be16(data, 2)?;
     if protocol == IPPROTO_UDP {
@@ -634,6 +654,7 @@ fn fallback_transport(protocol: u8, data: &[u8], fragmented: bool) -> Option<Tra
             src_port,
             dst_port,
             tcp: None,
+            dscp,
             payload: data.get(8..).unwrap_or_default(),
         });
     }
@@ -654,6 +675,7 @@ fn fallback_transport(protocol: u8, data: &[u8], fragmented: bool) -> Option<Tra
         src_port,
         dst_port,
         tcp,
+        dscp,
         payload: &[],
     })
 }
@@ -738,11 +760,12 @@ mod tests {
         #[test]
         fn ipv4_fast_path_agrees_with_etherparse(
             tcp in proptest::bool::ANY,
+            tos in proptest::num::u8::ANY,
             payload in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
             edits in proptest::collection::vec((0usize..80, proptest::num::u8::ANY), 0..4),
             cut in 0usize..100,
         ) {
-            let mut p = vec![0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, if tcp { 6 } else { 17 }, 0, 0,
+            let mut p = vec![0x45, tos, 0, 0, 0, 1, 0x40, 0, 64, if tcp { 6 } else { 17 }, 0, 0,
                 10, 0, 0, 1, 52, 112, 0, 1];
             if tcp {
                 p.extend_from_slice(&[0xc3, 0x50, 1, 187, 0, 0, 0, 7, 0, 0, 0, 0, 0x50, 0x12,
@@ -1251,5 +1274,136 @@ mod tests {
     #[test]
     fn unknown_linktype() {
         assert_eq!(decode(147, &IPV4_UDP), Decoded::UnsupportedLinktype);
+    }
+
+    /// `IPV4_UDP` with its TOS octet set.
+    fn ipv4_udp_tos(tos: u8) -> [u8; 32] {
+        let mut p = IPV4_UDP;
+        p[1] = tos;
+        p
+    }
+
+    /// `IPV6_UDP` with its Traffic Class set: its high nibble in byte 0's low nibble, its low
+    /// nibble in byte 1's high nibble (RFC 8200 §3); the flow label's bits kept.
+    fn ipv6_udp_tc(tc: u8) -> [u8; 52] {
+        let mut p = IPV6_UDP;
+        p[0] = 0x60 | tc >> 4;
+        p[1] = (tc << 4) | (p[1] & 0x0f);
+        p
+    }
+
+    fn dscp_of(d: Decoded<'_>) -> u8 {
+        flow(d).3.dscp
+    }
+
+    #[test]
+    fn ipv4_dscp_is_the_tos_high_six_bits() {
+        // 0xb8: EF (46) with ECN 0; 0xbb: EF with ECN CE; 0x88: AF41 (34); 0x48: AF21 (18).
+        for (tos, dscp) in [
+            (0x00, 0),
+            (0xb8, 46),
+            (0xbb, 46),
+            (0x88, 34),
+            (0x48, 18),
+            (0xff, 63),
+        ] {
+            let p = ipv4_udp_tos(tos);
+            assert_eq!(dscp_of(decode(linktype::RAW, &p)), dscp, "TOS {tos:#04x}");
+            // The same through etherparse (the fast path leaves fragments to it).
+            let mut first_fragment = p;
+            first_fragment[6] = 0x20;
+            assert!(ipv4_fast(&first_fragment).is_none());
+            assert_eq!(
+                dscp_of(decode(linktype::RAW, &first_fragment)),
+                dscp,
+                "TOS {tos:#04x}, first fragment"
+            );
+        }
+        // TCP on the fast path, and TCP cut inside its header (etherparse, then the fallback).
+        let mut tcp = vec![
+            0x45, 0xb8, 0, 40, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        ];
+        tcp.extend_from_slice(&[0x01, 0xbb, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02]);
+        tcp.extend_from_slice(&[0xff, 0xff, 0, 0, 0, 0]);
+        assert!(ipv4_fast(&tcp).is_some());
+        assert_eq!(dscp_of(decode(linktype::RAW, &tcp)), 46);
+        let cut = tcp.get(..30).unwrap();
+        assert!(ipv4_fast(cut).is_none());
+        assert_eq!(dscp_of(decode(linktype::RAW, cut)), 46);
+    }
+
+    #[test]
+    fn ipv6_dscp_spans_the_nibble_boundary() {
+        // Traffic class 0x88: AF41 (34) = 0b100010, split 0b1000 | 0b10.. over bytes 0 and 1.
+        let p = ipv6_udp_tc(0x88);
+        assert_eq!(p[..2], [0x68, 0x80]);
+        assert_eq!(dscp_of(decode(linktype::RAW, &p)), 34);
+        for (tc, dscp) in [
+            (0x00, 0),
+            (0xb8, 46),
+            (0xbb, 46),
+            (0x48, 18),
+            (0x03, 0),
+            (0xfc, 63),
+        ] {
+            assert_eq!(
+                dscp_of(decode(linktype::RAW, &ipv6_udp_tc(tc))),
+                dscp,
+                "traffic class {tc:#04x}"
+            );
+        }
+        // Flow label bits next to the traffic class do not leak into it.
+        let mut labelled = ipv6_udp_tc(0x88);
+        labelled[1] |= 0x0f;
+        labelled[2] = 0xff;
+        labelled[3] = 0xff;
+        assert_eq!(dscp_of(decode(linktype::RAW, &labelled)), 34);
+    }
+
+    #[test]
+    fn dscp_is_the_ip_headers_whatever_the_link_layer_says() {
+        // 802.1Q PCP 7 and DEI on the tags, MPLS traffic class 7: none of them is the DSCP.
+        let v4 = ipv4_udp_tos(0xb8);
+        let v6 = ipv6_udp_tc(0x88);
+        for (ip, ethertype, dscp) in [(&v4[..], 0x0800u16, 46), (&v6[..], 0x86dd, 34)] {
+            let mut frames = vec![
+                (linktype::ETHERNET, eth(&[], ethertype, ip)),
+                (linktype::ETHERNET, eth(&[(0x8100, 0xf064)], ethertype, ip)),
+                (
+                    linktype::ETHERNET,
+                    eth(&[(0x88a8, 0xe064), (0x8100, 0xf0c8)], ethertype, ip),
+                ),
+            ];
+            let mut sll = vec![0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 7, 0, 0];
+            sll.extend_from_slice(&ethertype.to_be_bytes());
+            sll.extend_from_slice(ip);
+            frames.push((linktype::LINUX_SLL, sll));
+            let mut sll2 = ethertype.to_be_bytes().to_vec();
+            sll2.extend_from_slice(&[0, 0, 0, 0, 0, 3, 0x00, 0x01, 4, 6, 2, 0, 0, 0, 0, 9, 0, 0]);
+            sll2.extend_from_slice(ip);
+            frames.push((linktype::LINUX_SLL2, sll2));
+            let ppp = if ethertype == 0x0800 { 0x0021 } else { 0x0057 };
+            frames.push((
+                linktype::ETHERNET,
+                eth(&[(0x8100, 0xe00a)], 0x8864, &pppoe(ppp, ip)),
+            ));
+            let mut stack = mpls_stack(&[16, 17], ip);
+            stack[2] |= 0x0e; // traffic class 7 on the top label
+            frames.push((linktype::ETHERNET, eth(&[], 0x8847, &stack)));
+            frames.push((linktype::RAW, ip.to_vec()));
+            for (lt, f) in &frames {
+                assert_eq!(dscp_of(decode(*lt, f)), dscp, "linktype {lt}: {f:02x?}");
+            }
+            // And with an unmarked packet, the tags' priorities still give 0.
+            let mut unmarked = ip.to_vec();
+            if ethertype == 0x0800 {
+                unmarked[1] = 0;
+            } else {
+                unmarked[0] = 0x60;
+                unmarked[1] &= 0x0f;
+            }
+            let f = eth(&[(0x88a8, 0xe064), (0x8100, 0xf0c8)], ethertype, &unmarked);
+            assert_eq!(dscp_of(decode(linktype::ETHERNET, &f)), 0);
+        }
     }
 }

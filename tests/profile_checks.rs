@@ -56,7 +56,8 @@ fn bad_profile_lists_every_problem_sorted_by_line() {
              \x20 line 7: path[0].vlans: 5000 is not a VLAN id (0-4095, IEEE 802.1Q)\n\
              \x20 line 8: path[0].macs: \"02:00:zz:00:0e:01\" is not a MAC address (six hex bytes \
              separated by ':' or '-')\n\
-             \x20 line 10: paths: unknown table `paths`, expected one of `site`, `path`, `server`\n"
+             \x20 line 10: paths: unknown table `paths`, expected one of `site`, `path`, `server`, \
+             `quality` (did you mean `path`?)\n"
         )
     );
     // The file is named once.
@@ -122,7 +123,7 @@ fn unknown_table_paths_is_named_paths() {
         config_error(&["--site", &site]),
         format!(
             "callpath: bad site profile: {site}:4: paths: unknown table `paths`, expected one \
-             of `site`, `path`, `server`\n"
+             of `site`, `path`, `server`, `quality` (did you mean `path`?)\n"
         )
     );
 }

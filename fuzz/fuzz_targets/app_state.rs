@@ -92,6 +92,7 @@ fuzz_target!(|input: &[u8]| {
             dst_port,
             tcp_seq: tcp.then_some(seq),
             tcp_syn: tcp && h[0] & 4 != 0,
+            dscp: h[0] >> 2,
             ts_ns: 0,
             data,
         });

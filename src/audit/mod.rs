@@ -10,6 +10,7 @@ mod code;
 mod finding;
 mod interfaces;
 mod link;
+mod media_class;
 mod path;
 mod points;
 mod profile;
@@ -22,6 +23,7 @@ pub use call::{Call, CallVerdict, Deployment, Hairpin, Leg, LegKind, Party, UseC
 pub use code::{Code, Codes, Severity};
 pub use finding::{Detail, Finding, PointNames, UnexpectedReason};
 pub use interfaces::{interface_stats, PointKind, PointStats, PointValue};
+pub use media_class::{class_of_port, class_of_sdp_media, dscp, MediaClass};
 pub use path::{next_hop_mac, stays_inside, Direction, ObservedPath, Pair, PathPair};
 pub use points::{CaptureFile, CapturePoint, PointName};
 pub use profile::{profile_warnings, ProfileWarning, RuleValue, Unmatched, SEEN_KEPT};
@@ -380,6 +382,7 @@ macs = ["02:00:00:00:1e:01"]
             src_port: src.port(),
             dst_port: dst.port(),
             tcp: None,
+            dscp: 0,
             payload: &[],
         };
         let link = LinkInfo {

@@ -383,6 +383,7 @@ mod tests {
             src_port: src.port(),
             dst_port: dst.port(),
             tcp: None,
+            dscp: 0,
             payload: &[],
         };
         for i in 0..n {

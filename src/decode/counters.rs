@@ -126,6 +126,7 @@ mod tests {
             src_port: 1,
             dst_port: 2,
             tcp: None,
+            dscp: 0,
             payload: &[],
         };
         let flow = |fragment| Decoded::Flow {

@@ -129,6 +129,9 @@ pub struct Side {
     /// Earliest SYN without ACK sent by this side: it makes this side the TCP client.
     pub first_syn_ns: Option<i64>,
     pub tcp_seen: u8,
+    /// The DSCP values (RFC 2474 §3) of this side's packets: bit `v` set when a packet was
+    /// marked `v` (0..=63), so a side that sent anything has at least one bit set.
+    pub dscp_seen: u64,
     pub sightings: Sightings,
     pub sightings_overflow: u64,
     /// Payload segments, for media recognised by its shape (`audit::shape`).
@@ -186,6 +189,7 @@ impl Side {
             (a, b) => a.or(b),
         };
         self.tcp_seen |= other.tcp_seen;
+        self.dscp_seen |= other.dscp_seen;
         self.sightings_overflow += other.sightings_overflow;
         self.shape.merge(&other.shape);
         self.silences = self.silences.saturating_add(other.silences);
@@ -470,6 +474,8 @@ impl FlowTable {
         let [side0, side1] = &mut flow.sides;
         let s = if side == 0 { side0 } else { side1 };
         s.record(ts_ns, wire_len, point, link);
+        // Decode gives 0..=63; a larger value (a hand-built observation) wraps, never panics.
+        s.dscp_seen |= 1u64.wrapping_shl(u32::from(transport.dscp));
         let mut tcp_syn = false;
         if let Some(tcp) = transport.tcp {
             let syn = tcp.flags & tcp_flag::SYN != 0;
@@ -499,6 +505,7 @@ impl FlowTable {
             dst_port: transport.dst_port,
             tcp_seq: transport.tcp.map(|t| t.seq),
             tcp_syn,
+            dscp: transport.dscp,
             ts_ns,
             data: transport.payload,
         });
@@ -645,6 +652,7 @@ mod tests {
             src_port: 0,
             dst_port: 0,
             tcp: None,
+            dscp: 0,
             payload: &[],
         }
     }
@@ -655,6 +663,7 @@ mod tests {
             src_port: 0,
             dst_port: 0,
             tcp: Some(TcpInfo { seq: 1, flags }),
+            dscp: 0,
             payload: &[],
         }
     }
@@ -860,6 +869,40 @@ mod tests {
     }
 
     #[test]
+    fn dscp_seen_is_a_bitmask_per_side_and_merges_with_or() {
+        let link = LinkInfo::default();
+        let marked = |dscp| TransportLayer {
+            dscp,
+            ..empty_udp()
+        };
+        let (ef, be, af41) = (marked(46), marked(0), marked(34));
+        let (a, b) = (ep(1, 50000), ep(2, 3478));
+        let mut t = FlowTable::new();
+        t.update(&obs(a, b, &ef, &link, P0, 10, 100, false));
+        t.update(&obs(a, b, &be, &link, P0, 20, 100, false));
+        t.update(&obs(a, b, &ef, &link, P0, 30, 100, false));
+        t.update(&obs(b, a, &be, &link, P0, 40, 100, false));
+        let (key, state) = t.iter().next().unwrap().clone();
+        let side_of = |e: Endpoint| usize::from(key.sender(0) != e);
+        assert_eq!(state.sides[side_of(a)].dscp_seen, 1 << 46 | 1);
+        assert_eq!(state.sides[side_of(b)].dscp_seen, 1);
+        // Another file or shard saw AF41 one way: the masks OR together.
+        let mut other = FlowTable::new();
+        other.update(&obs(b, a, &af41, &link, P0, 50, 100, false));
+        other.update(&obs(a, b, &ef, &link, P0, 60, 100, false));
+        t.merge(other);
+        let (_, state) = t.iter().next().unwrap();
+        assert_eq!(state.sides[side_of(a)].dscp_seen, 1 << 46 | 1);
+        assert_eq!(state.sides[side_of(b)].dscp_seen, 1 << 34 | 1);
+        // DSCP 63, the top bit; a value past 63 (only a hand-built observation) never panics.
+        let mut top = FlowTable::new();
+        top.update(&obs(a, b, &marked(63), &link, P0, 10, 100, false));
+        top.update(&obs(a, b, &marked(200), &link, P0, 20, 100, false));
+        let (_, state) = top.iter().next().unwrap();
+        assert_eq!(state.sides[side_of(a)].dscp_seen & 1 << 63, 1 << 63);
+    }
+
+    #[test]
     fn merge_adds_counts_and_keeps_sightings_apart() {
         let udp = empty_udp();
         let link = LinkInfo::default();
@@ -961,6 +1004,7 @@ mod tests {
             src_port: 50000,
             dst_port: 443,
             tcp: Some(TcpInfo { seq, flags }),
+            dscp: 0,
             payload,
         }
     }
@@ -971,6 +1015,7 @@ mod tests {
             src_port: 50000,
             dst_port: 3478,
             tcp: None,
+            dscp: 0,
             payload,
         }
     }
@@ -1023,8 +1068,9 @@ mod tests {
         // The first sighting of each side is inline (a heap vector per side was one more
         // cache miss per packet) and sightings count no bytes (never reported). Any growth is
         // paid by every flow of a million-flow capture: the 32 bytes of the sides' segment
-        // shapes (issue 14, media over TLS) are the last that went in.
-        assert_eq!(std::mem::size_of::<FlowState>(), 400);
+        // shapes (issue 14, media over TLS), then the 16 bytes of the sides' DSCP bitmasks
+        // (issue 16: a `Side` had 3 bytes of padding, not 8) are the last that went in.
+        assert_eq!(std::mem::size_of::<FlowState>(), 416);
     }
 
     #[test]

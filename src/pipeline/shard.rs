@@ -31,6 +31,7 @@ struct FlowFrame {
     src_port: u16,
     dst_port: u16,
     tcp: Option<TcpInfo>,
+    dscp: u8,
     link: LinkInfo,
     fragment: bool,
     payload_start: usize,
@@ -96,6 +97,7 @@ fn shard_worker(
                 src_port: f.src_port,
                 dst_port: f.dst_port,
                 tcp: f.tcp,
+                dscp: f.dscp,
                 payload: batch
                     .bytes
                     .get(f.payload_start..f.payload_end)
@@ -202,6 +204,7 @@ impl Sink<'_> {
                     src_port: transport.src_port,
                     dst_port: transport.dst_port,
                     tcp: transport.tcp,
+                    dscp: transport.dscp,
                     link: *link,
                     fragment,
                     payload_start,

@@ -253,6 +253,10 @@ fn flow_report<'x>(f: &AuditedFlow<'x>) -> FlowReport<'x> {
             forward: sides.forward.tcp_seen,
             reverse: sides.reverse.tcp_seen,
         }),
+        dscp: (sides.forward.dscp_seen | sides.reverse.dscp_seen != 0).then_some(Pair {
+            forward: sides.forward.dscp_seen,
+            reverse: sides.reverse.dscp_seen,
+        }),
         seen_at: Pair {
             forward: f.seen_at(Direction::Forward).map(sighting_report).collect(),
             reverse: f.seen_at(Direction::Reverse).map(sighting_report).collect(),

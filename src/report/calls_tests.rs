@@ -43,6 +43,7 @@ fn udp(table: &mut FlowTable, interface: u32, src: &str, dst: &str, ts_s: f64) {
         src_port: src.port(),
         dst_port: dst.port(),
         tcp: None,
+        dscp: 0,
         payload: &[],
     };
     let link = LinkInfo::default();

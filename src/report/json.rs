@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use super::jsonw::JsonText;
 use super::message;
-use super::model::{tcp_flag_names, FlowReport, O365Report, OnpremReport, SightingReport};
+use super::model::{
+    dscp_values, tcp_flag_names, FlowReport, O365Report, OnpremReport, SightingReport,
+};
 use super::Report;
 use crate::audit::{Call, Finding, ObservedPath, Pair, PathPair};
 use crate::flow::Endpoint;
@@ -497,6 +499,22 @@ fn tcp_flags(w: &mut JsonText<'_>, flags: Pair<u8>) {
     w.end_object();
 }
 
+/// A flow's `dscp`: the values seen in each direction, ascending (`[]` for a direction with no
+/// packet).
+fn dscp(w: &mut JsonText<'_>, seen: Pair<u64>) {
+    w.begin_object();
+    for (name, bits) in [("forward", seen.forward), ("reverse", seen.reverse)] {
+        w.key(name);
+        w.begin_array();
+        for v in dscp_values(bits) {
+            w.element();
+            w.u64(u64::from(v));
+        }
+        w.end_array();
+    }
+    w.end_object();
+}
+
 /// A flow's `duration`: `last_seen - first_seen` in seconds. The difference is taken in whole
 /// nanoseconds first, then divided once, so a microsecond-exact 1.021 s is the `f64` nearest
 /// 1.021 and is written `1.021`.
@@ -545,6 +563,10 @@ pub(super) fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
     if let Some(flags) = f.tcp_flags {
         w.key("tcp_flags");
         tcp_flags(w, flags);
+    }
+    if let Some(seen) = f.dscp {
+        w.key("dscp");
+        dscp(w, seen);
     }
     w.key("seen_at");
     w.begin_object();
@@ -932,6 +954,38 @@ mod tests {
             pretty_at(&s, 6, &mut expected).unwrap();
             prop_assert_eq!(String::from_utf8(nested).unwrap(), String::from_utf8(expected).unwrap());
         }
+    }
+
+    proptest! {
+        /// `dscp` lists each direction's values ascending: the same as serde_json writes the
+        /// sorted values of the bitmask.
+        #[test]
+        fn dscp_lists_the_bitmask_sorted(forward in any::<u64>(), reverse in any::<u64>()) {
+            let mut text = Vec::new();
+            dscp(&mut JsonText::compact(&mut text), Pair { forward, reverse });
+            let values = |m: u64| (0..64u8).filter(|v| m >> v & 1 == 1).collect::<Vec<_>>();
+            let expected = serde_json::json!({"forward": values(forward), "reverse": values(reverse)});
+            prop_assert_eq!(String::from_utf8(text).unwrap(), expected.to_string());
+        }
+    }
+
+    #[test]
+    fn dscp_of_ef_one_way_and_unmarked_back() {
+        let mut text = Vec::new();
+        let seen = Pair {
+            forward: 1 << 46,
+            reverse: 1 << 46 | 1,
+        };
+        dscp(&mut JsonText::compact(&mut text), seen);
+        assert_eq!(
+            String::from_utf8(text).unwrap(),
+            r#"{"forward":[46],"reverse":[0,46]}"#
+        );
+        assert_eq!(dscp_values(0).count(), 0);
+        assert_eq!(
+            dscp_values(u64::MAX).collect::<Vec<_>>(),
+            (0..64).collect::<Vec<u8>>()
+        );
     }
 
     #[test]

@@ -193,6 +193,9 @@ pub struct FlowReport<'a> {
     pub findings: Codes,
     /// TCP flags seen per direction (`crate::flow::seen` bits; TCP flows only).
     pub tcp_flags: Option<Pair<u8>>,
+    /// DSCP values seen per direction (`crate::flow::Side::dscp_seen` bitmasks): `dscp`,
+    /// written when any packet was seen.
+    pub dscp: Option<Pair<u64>>,
     pub seen_at: Pair<Vec<SightingReport<'a>>>,
     pub fragments: u64,
     /// The protocol evidence; its `sni` is the flow's `sni` field.
@@ -211,6 +214,18 @@ pub fn tcp_flag_names(seen: u8) -> impl Iterator<Item = &'static str> {
     .into_iter()
     .filter(move |(bit, _)| seen & bit != 0)
     .map(|(_, name)| name)
+}
+
+/// The DSCP values of a `crate::flow::Side::dscp_seen` bitmask, in ascending order.
+pub fn dscp_values(mut seen: u64) -> impl Iterator<Item = u8> {
+    std::iter::from_fn(move || {
+        if seen == 0 {
+            return None;
+        }
+        let v = seen.trailing_zeros();
+        seen &= seen - 1;
+        Some(v as u8)
+    })
 }
 
 /// The name of a Linux SLL packet type (packet(7): PACKET_HOST ... PACKET_OUTGOING).

@@ -26,6 +26,10 @@
 //!   two `[[server]]` blocks with the same address.
 //! - Prefixes must not have host bits set (`192.0.2.17/28` is an error that suggests
 //!   `192.0.2.16/28`); a bare address is a /32 or /128.
+//! - An unknown key or table is an error that lists the known ones and suggests the closest
+//!   (`max_lost_percent`: did you mean `max_loss_percent`?) when one is within 2 edits.
+//! - `[quality]` (optional, every key optional): the media quality thresholds ([`Quality`]);
+//!   a key left out keeps Microsoft's target, customer edge to Microsoft edge.
 
 mod profile;
 
@@ -140,6 +144,51 @@ pub struct Server {
     pub address: IpAddr,
 }
 
+/// `[quality]`: the media quality thresholds a direction of a media flow is held to. The
+/// defaults are Microsoft's network targets from the customer edge to the Microsoft edge
+/// ("Media Quality and Network Connectivity Performance in Skype for Business Online", the same
+/// in Teams' "Prepare your organization's network"; FACTS.md C):
+///
+/// ```toml
+/// [quality]
+/// max_loss_percent = 0.1         # packet loss in any window, percent (0-100)
+/// max_jitter_ms = 15.0           # interarrival jitter in any window, ms (above 0, at most 10000)
+/// max_rtt_ms = 60.0              # round trip, ms (above 0, at most 10000)
+/// max_reorder_percent = 0.01     # packets out of order, percent (0-100)
+/// max_burst_loss_percent = 1.0   # loss in any 200 ms, percent (0-100)
+/// window_s = 15                  # the window of loss and jitter, whole seconds (1-3600)
+/// ```
+///
+/// Integers are accepted where a decimal is (`max_rtt_ms = 60`), not the reverse (`window_s`
+/// is a whole number of seconds). NaN and infinities are out of range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quality {
+    pub max_loss_percent: f64,
+    pub max_jitter_ms: f64,
+    pub max_rtt_ms: f64,
+    pub max_reorder_percent: f64,
+    pub max_burst_loss_percent: f64,
+    pub window_s: u32,
+}
+
+/// A profile's thresholds are checked finite (never NaN), so equality is an equivalence; a
+/// `Quality` built by hand with a NaN is the caller's mistake.
+impl Eq for Quality {}
+
+impl Default for Quality {
+    /// Microsoft's targets, customer edge to Microsoft edge.
+    fn default() -> Quality {
+        Quality {
+            max_loss_percent: 0.1,
+            max_jitter_ms: 15.0,
+            max_rtt_ms: 60.0,
+            max_reorder_percent: 0.01,
+            max_burst_loss_percent: 1.0,
+            window_s: 15,
+        }
+    }
+}
+
 /// What kind of mistake a profile has (for callers and tests; the message says it for people).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SiteErrorKind {
@@ -162,6 +211,8 @@ pub enum SiteErrorKind {
     Empty,
     /// `nat` under the `local` path: a NAT pool is an edge path's.
     NatOnLocal,
+    /// A `[quality]` threshold outside its range.
+    OutOfRange,
 }
 
 /// One mistake in a profile, at its line and key.
@@ -244,6 +295,8 @@ pub struct Site {
     pub internal: Vec<IpNetwork>,
     pub paths: Vec<PathRule>,
     pub servers: Vec<Server>,
+    /// `[quality]`: media quality thresholds (Microsoft's targets when absent).
+    pub quality: Quality,
     /// The file the profile was read from (as named on the command line); None without one.
     pub profile: Option<String>,
     /// The profile has a `[site]` table (without one, its rules apply with the default
@@ -260,6 +313,7 @@ impl Default for Site {
             internal: default_internal(),
             paths: Vec::new(),
             servers: Vec::new(),
+            quality: Quality::default(),
             profile: None,
             site_table: false,
         }

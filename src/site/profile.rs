@@ -9,6 +9,13 @@
 //! trusted, so it is reported alone. A value listed twice is reported where it is listed the
 //! second time, in the order `[[path]]` blocks are written (`path[0]` first).
 //!
+//! An unknown key or table also suggests the closest known name when one is within 2 edits
+//! (`max_lost_percent`: did you mean `max_loss_percent`?).
+//!
+//! `[quality]` holds the media quality thresholds (`Quality`): every key optional, each a
+//! number in its range (percentages 0-100, milliseconds above 0 and at most 10000, the window
+//! 1-3600 whole seconds).
+//!
 //! Refused besides single bad values: an empty profile (no table, only comments or blank
 //! lines: say nothing by leaving `--site` out), and `nat` under the `local` path (a NAT pool is
 //! where an edge path translates addresses).
@@ -24,8 +31,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
 use super::{
-    canonical, default_internal, net_contains, PathName, PathRule, Problem, Server, ServerRole,
-    Site, SiteError, SiteErrorKind,
+    canonical, default_internal, net_contains, PathName, PathRule, Problem, Quality, Server,
+    ServerRole, Site, SiteError, SiteErrorKind,
 };
 
 /// Parses and checks a profile; `file` names it in errors and in the site (`Site::profile`).
@@ -51,10 +58,18 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Site, SiteError> {
 // ---- the profile's shape ---------------------------------------------------------------------
 
 /// The keys of each table, in the order the profile format lists them.
-const TOP_KEYS: &[&str] = &["site", "path", "server"];
+const TOP_KEYS: &[&str] = &["site", "path", "server", "quality"];
 const SITE_KEYS: &[&str] = &["name", "internal", "expressroute"];
 const PATH_KEYS: &[&str] = &["name", "interfaces", "ifindexes", "vlans", "macs", "nat"];
 const SERVER_KEYS: &[&str] = &["role", "address"];
+const QUALITY_KEYS: &[&str] = &[
+    "max_loss_percent",
+    "max_jitter_ms",
+    "max_rtt_ms",
+    "max_reorder_percent",
+    "max_burst_loss_percent",
+    "window_s",
+];
 
 /// A value of the tree, with its byte span in the text.
 type Value<'i> = Spanned<DeValue<'i>>;
@@ -109,6 +124,9 @@ type Seen = (usize, usize);
 
 /// What is wrong with one value, before it is placed at its file, line and key.
 type Mistake = (SiteErrorKind, String);
+
+/// A value rule: the value checked, or what is wrong with it.
+type Rule<T> = fn(T) -> Result<T, Mistake>;
 
 /// `[site]`, checked; `expressroute` is None when the profile does not say.
 #[derive(Default)]
@@ -204,6 +222,7 @@ impl Validator<'_> {
         let mut raw_site = None;
         let mut raw_paths = Vec::new();
         let mut raw_servers = Vec::new();
+        let mut quality = Quality::default();
         for (k, v) in doc.iter() {
             match k.get_ref().as_ref() {
                 "site" => {
@@ -221,6 +240,13 @@ impl Validator<'_> {
                 "server" => {
                     for (i, span, t) in self.tables(v, "server") {
                         raw_servers.push((i, self.server_fields(i, span, t)));
+                    }
+                }
+                "quality" => {
+                    if let DeValue::Table(t) = v.get_ref() {
+                        quality = self.quality(t);
+                    } else {
+                        self.typed::<BTreeMap<String, IgnoredAny>>(v, "quality".into());
                     }
                 }
                 name => self.unknown_table(name, k.span(), v),
@@ -242,6 +268,7 @@ impl Validator<'_> {
             internal: table.internal.unwrap_or_else(default_internal),
             paths,
             servers,
+            quality,
             profile: Some(file.to_owned()),
             site_table: raw_site.is_some(),
         }
@@ -257,10 +284,15 @@ impl Validator<'_> {
             _ => false,
         };
         let message = if table {
-            format!("unknown table `{name}`, expected one of `site`, `path`, `server`")
+            let known: Vec<String> = TOP_KEYS.iter().map(|k| format!("`{k}`")).collect();
+            format!(
+                "unknown table `{name}`, expected one of {}",
+                known.join(", ")
+            )
         } else {
             one_line(&serde::de::Error::unknown_field(name, TOP_KEYS))
         };
+        let message = message + &did_you_mean(name, TOP_KEYS);
         self.push(span, name.to_owned(), SiteErrorKind::UnknownKey, message);
     }
 
@@ -304,7 +336,7 @@ impl Validator<'_> {
                     k.span(),
                     format!("{prefix}.{name}"),
                     SiteErrorKind::UnknownKey,
-                    one_line(&e),
+                    one_line(&e) + &did_you_mean(name, known),
                 );
             }
         }
@@ -409,6 +441,37 @@ impl Validator<'_> {
             }
         }
         raw
+    }
+
+    /// `[quality]`: each threshold given replaces its default; a value of the wrong type or
+    /// out of its range is reported and the default kept.
+    fn quality(&mut self, t: &DeTable<'_>) -> Quality {
+        let mut q = Quality::default();
+        self.fields("quality", t, QUALITY_KEYS, |s, k, v| {
+            let key = format!("quality.{k}");
+            if k == "window_s" {
+                if let Some(n) = s.typed::<Spanned<i64>>(v, key.clone()) {
+                    if let Some(w) = s.value(&n, key, |v| window_s(*v)) {
+                        q.window_s = w;
+                    }
+                }
+                return;
+            }
+            let Some(x) = s.typed::<Spanned<f64>>(v, key.clone()) else {
+                return;
+            };
+            let (rule, slot): (Rule<f64>, &mut f64) = match k {
+                "max_loss_percent" => (percent, &mut q.max_loss_percent),
+                "max_jitter_ms" => (millis, &mut q.max_jitter_ms),
+                "max_rtt_ms" => (millis, &mut q.max_rtt_ms),
+                "max_reorder_percent" => (percent, &mut q.max_reorder_percent),
+                _ => (percent, &mut q.max_burst_loss_percent),
+            };
+            if let Some(x) = s.value(&x, key, |v| rule(*v)) {
+                *slot = x;
+            }
+        });
+        q
     }
 
     // ---- the values ----
@@ -712,6 +775,98 @@ fn vlan_id(v: i64) -> Result<u16, Mistake> {
             format!("{v} is not a VLAN id (0-4095, IEEE 802.1Q)"),
         )),
     }
+}
+
+/// A percentage threshold: 0 to 100 (0: nothing is tolerated).
+fn percent(v: f64) -> Result<f64, Mistake> {
+    if (0.0..=100.0).contains(&v) {
+        return Ok(v);
+    }
+    Err((
+        SiteErrorKind::OutOfRange,
+        format!("{v} is not a percentage (0 to 100)"),
+    ))
+}
+
+/// A threshold in milliseconds: above 0, at most 10 s.
+fn millis(v: f64) -> Result<f64, Mistake> {
+    if v > 0.0 && v <= 10_000.0 {
+        return Ok(v);
+    }
+    Err((
+        SiteErrorKind::OutOfRange,
+        format!("{v} is not a time in milliseconds (above 0, at most 10000)"),
+    ))
+}
+
+/// The window of loss and jitter: whole seconds, 1 to an hour.
+fn window_s(v: i64) -> Result<u32, Mistake> {
+    match u32::try_from(v) {
+        Ok(s) if (1..=3600).contains(&s) => Ok(s),
+        _ => Err((
+            SiteErrorKind::OutOfRange,
+            format!("{v} is not a window in seconds (1 to 3600)"),
+        )),
+    }
+}
+
+/// ` (did you mean `KEY`?)` for the one known key closest to `name` within 2 edits (and fewer
+/// edits than `name` has characters), else the one known key that starts with `name` (a unit
+/// left off: `max_rtt` for `max_rtt_ms`); empty when none is, or two are equally close.
+fn did_you_mean(name: &str, known: &[&str]) -> String {
+    let mut best: Option<(usize, &str)> = None;
+    let mut tie = false;
+    for &k in known {
+        let Some(d) = edit_distance(name, k, 2) else {
+            continue;
+        };
+        if d >= name.chars().count() {
+            continue;
+        }
+        match best {
+            Some((b, _)) if b < d => {}
+            Some((b, _)) if b == d => tie = true,
+            _ => {
+                best = Some((d, k));
+                tie = false;
+            }
+        }
+    }
+    if best.is_none() && name.chars().count() >= 3 {
+        let mut longer = known.iter().filter(|k| k.starts_with(name));
+        if let (Some(&k), None) = (longer.next(), longer.next()) {
+            best = Some((0, k));
+        }
+    }
+    match best {
+        Some((_, k)) if !tie => format!(" (did you mean `{k}`?)"),
+        _ => String::new(),
+    }
+}
+
+/// Levenshtein distance of `a` and `b` (in characters) when it is at most `max`.
+fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    // One row of the table at a time: prev[j] is the distance of a[..i] and b[..j].
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut row = Vec::with_capacity(b.len() + 1);
+        row.push(i + 1);
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = prev
+                .get(j)
+                .map_or(usize::MAX, |d| d + usize::from(ca != cb));
+            let delete = prev.get(j + 1).map_or(usize::MAX, |d| d + 1);
+            let insert = row.get(j).map_or(usize::MAX, |d| d + 1);
+            row.push(substitute.min(delete).min(insert));
+        }
+        prev = row;
+    }
+    prev.last().copied().filter(|&d| d <= max)
 }
 
 /// A MAC address in either common spelling (see `mac::parse`).
@@ -1465,7 +1620,7 @@ mod tests {
   line 14: path[0].colour: unknown field `colour`, expected one of `name`, `interfaces`, `ifindexes`, `vlans`, `macs`, `nat`
   line 17: path[1].vlans: VLAN 1 is already listed under this path at line 17
   line 18: path[1].nat: a NAT pool belongs to the edge path whose traffic it translates (expressroute or internet), not to local
-  line 19: paths: unknown table `paths`, expected one of `site`, `path`, `server`";
+  line 19: paths: unknown table `paths`, expected one of `site`, `path`, `server`, `quality` (did you mean `path`?)";
         assert_eq!(e.to_string(), want);
         let lines: Vec<usize> = e.problems().iter().map(|p| p.line).collect();
         assert!(lines.windows(2).all(|w| w[0] <= w[1]), "{lines:?}");
@@ -1550,7 +1705,7 @@ mod tests {
         let e = parse("name = \"x\"\n[site]\n").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "site.toml:1: name: unknown field `name`, expected one of `site`, `path`, `server`"
+            "site.toml:1: name: unknown field `name`, expected one of `site`, `path`, `server`, `quality`"
         );
     }
 
@@ -1561,7 +1716,308 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "site.toml: 2 problems:\n  line 1: server[0]: missing field `role`\n  line 2: \
-             server[0].rloe: unknown field `rloe`, expected `role` or `address`"
+             server[0].rloe: unknown field `rloe`, expected `role` or `address` (did you mean `role`?)"
+        );
+    }
+
+    // ---- [quality] ----
+
+    /// The example profile with a `[quality]` table of `body` after it; the table's header is
+    /// on line `QUALITY_LINE`, its first key on the next.
+    fn with_quality(body: &str) -> String {
+        format!("{EXAMPLE}\n[quality]\n{body}")
+    }
+
+    fn quality_line() -> usize {
+        EXAMPLE.lines().count() + 2
+    }
+
+    #[test]
+    fn quality_defaults_are_microsofts_targets() {
+        let want = Quality {
+            max_loss_percent: 0.1,
+            max_jitter_ms: 15.0,
+            max_rtt_ms: 60.0,
+            max_reorder_percent: 0.01,
+            max_burst_loss_percent: 1.0,
+            window_s: 15,
+        };
+        assert_eq!(Quality::default(), want);
+        assert_eq!(Site::default().quality, want);
+        // No [quality] table, and an empty one.
+        assert_eq!(parse(EXAMPLE).unwrap().quality, want);
+        assert_eq!(parse(&with_quality("")).unwrap().quality, want);
+        // A profile of a [quality] table alone is not empty.
+        let site = parse("[quality]\nmax_rtt_ms = 80\n").unwrap();
+        assert_eq!(site.quality.max_rtt_ms, 80.0);
+        assert!(!site.site_table);
+    }
+
+    #[test]
+    fn quality_each_key_set() {
+        let d = Quality::default();
+        let cases: [(&str, Quality); 8] = [
+            (
+                "max_loss_percent = 0.5",
+                Quality {
+                    max_loss_percent: 0.5,
+                    ..d
+                },
+            ),
+            (
+                "max_jitter_ms = 30.0",
+                Quality {
+                    max_jitter_ms: 30.0,
+                    ..d
+                },
+            ),
+            // An integer where a decimal is expected.
+            (
+                "max_rtt_ms = 100",
+                Quality {
+                    max_rtt_ms: 100.0,
+                    ..d
+                },
+            ),
+            (
+                "max_reorder_percent = 0.05",
+                Quality {
+                    max_reorder_percent: 0.05,
+                    ..d
+                },
+            ),
+            (
+                "max_burst_loss_percent = 10",
+                Quality {
+                    max_burst_loss_percent: 10.0,
+                    ..d
+                },
+            ),
+            ("window_s = 60", Quality { window_s: 60, ..d }),
+            // The bounds themselves are in range.
+            (
+                "max_loss_percent = 0\nmax_reorder_percent = 100.0\nmax_jitter_ms = 10000\n\
+                 max_rtt_ms = 0.001\nwindow_s = 1",
+                Quality {
+                    max_loss_percent: 0.0,
+                    max_reorder_percent: 100.0,
+                    max_jitter_ms: 10_000.0,
+                    max_rtt_ms: 0.001,
+                    window_s: 1,
+                    ..d
+                },
+            ),
+            (
+                "window_s = 3600\nmax_burst_loss_percent = 1e1",
+                Quality {
+                    window_s: 3600,
+                    max_burst_loss_percent: 10.0,
+                    ..d
+                },
+            ),
+        ];
+        for (body, want) in cases {
+            let site = parse(&with_quality(body)).unwrap_or_else(|e| panic!("{body}: {e}"));
+            assert_eq!(site.quality, want, "{body}");
+            // The rest of the profile is read as without the table.
+            assert_eq!(
+                Site { quality: d, ..site },
+                parse(EXAMPLE).unwrap(),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn quality_unknown_key_suggests_the_closest() {
+        let msg = expect_err(
+            &with_quality("max_lost_percent = 0.1\n"),
+            SiteErrorKind::UnknownKey,
+            quality_line() + 1,
+            "quality.max_lost_percent",
+        );
+        assert!(
+            msg.ends_with(
+                "unknown field `max_lost_percent`, expected one of `max_loss_percent`, \
+                 `max_jitter_ms`, `max_rtt_ms`, `max_reorder_percent`, \
+                 `max_burst_loss_percent`, `window_s` (did you mean `max_loss_percent`?)"
+            ),
+            "{msg}"
+        );
+        let msg = expect_err(
+            &with_quality("window = 15\n"),
+            SiteErrorKind::UnknownKey,
+            quality_line() + 1,
+            "quality.window",
+        );
+        assert!(msg.ends_with("(did you mean `window_s`?)"), "{msg}");
+        // Nothing close: no suggestion.
+        let msg = expect_err(
+            &with_quality("mos = 4.0\n"),
+            SiteErrorKind::UnknownKey,
+            quality_line() + 1,
+            "quality.mos",
+        );
+        assert!(!msg.contains("did you mean"), "{msg}");
+        // A misspelt table.
+        let e = parse("[qualty]\nmax_rtt_ms = 60\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "site.toml:1: qualty: unknown table `qualty`, expected one of `site`, `path`, \
+             `server`, `quality` (did you mean `quality`?)"
+        );
+    }
+
+    #[test]
+    fn suggestions_are_close_and_unambiguous() {
+        use super::did_you_mean;
+        let keys = super::QUALITY_KEYS;
+        assert_eq!(
+            did_you_mean("max_lost_percent", keys),
+            " (did you mean `max_loss_percent`?)"
+        );
+        assert_eq!(
+            did_you_mean("max_rtt", keys),
+            " (did you mean `max_rtt_ms`?)"
+        );
+        assert_eq!(
+            did_you_mean("Window_S", keys),
+            " (did you mean `window_s`?)"
+        );
+        // A prefix of several keys, too short a name, nothing close.
+        for name in ["max", "max_", "wi", "ms", "latency", ""] {
+            assert_eq!(did_you_mean(name, keys), "", "{name:?}");
+        }
+        // Two keys equally close: neither.
+        assert_eq!(did_you_mean("ab", &["abc", "abd"]), "");
+        assert_eq!(
+            did_you_mean("rloe", &["role", "address"]),
+            " (did you mean `role`?)"
+        );
+    }
+
+    #[test]
+    fn quality_values_out_of_range() {
+        let cases = [
+            (
+                "max_loss_percent = -0.5",
+                "max_loss_percent",
+                "-0.5 is not a percentage (0 to 100)",
+            ),
+            (
+                "max_reorder_percent = 100.5",
+                "max_reorder_percent",
+                "100.5 is not a percentage",
+            ),
+            (
+                "max_burst_loss_percent = 1000",
+                "max_burst_loss_percent",
+                "1000 is not a percentage",
+            ),
+            (
+                "max_loss_percent = nan",
+                "max_loss_percent",
+                "NaN is not a percentage",
+            ),
+            (
+                "max_jitter_ms = 0",
+                "max_jitter_ms",
+                "0 is not a time in milliseconds (above 0, at most 10000)",
+            ),
+            (
+                "max_jitter_ms = -15.0",
+                "max_jitter_ms",
+                "-15 is not a time in milliseconds",
+            ),
+            (
+                "max_rtt_ms = 10000.5",
+                "max_rtt_ms",
+                "10000.5 is not a time in milliseconds",
+            ),
+            (
+                "max_rtt_ms = inf",
+                "max_rtt_ms",
+                "inf is not a time in milliseconds",
+            ),
+            (
+                "window_s = 0",
+                "window_s",
+                "0 is not a window in seconds (1 to 3600)",
+            ),
+            (
+                "window_s = -15",
+                "window_s",
+                "-15 is not a window in seconds",
+            ),
+            (
+                "window_s = 3601",
+                "window_s",
+                "3601 is not a window in seconds",
+            ),
+            (
+                "window_s = 9999999999999",
+                "window_s",
+                "9999999999999 is not a window in seconds",
+            ),
+        ];
+        for (body, key, message) in cases {
+            let msg = expect_err(
+                &with_quality(body),
+                SiteErrorKind::OutOfRange,
+                quality_line() + 1,
+                &format!("quality.{key}"),
+            );
+            assert!(msg.contains(message), "{body}: {msg}");
+        }
+    }
+
+    #[test]
+    fn quality_wrong_types() {
+        for (body, key) in [
+            ("max_rtt_ms = \"60\"", "quality.max_rtt_ms"),
+            ("max_loss_percent = true", "quality.max_loss_percent"),
+            ("max_jitter_ms = [15]", "quality.max_jitter_ms"),
+            ("window_s = 15.0", "quality.window_s"),
+            ("window_s = \"15\"", "quality.window_s"),
+        ] {
+            expect_err(
+                &with_quality(body),
+                SiteErrorKind::BadValue,
+                quality_line() + 1,
+                key,
+            );
+        }
+        // `quality` that is not a table.
+        let e = parse("quality = 5\n").unwrap_err();
+        assert_eq!(e.kind(), Some(SiteErrorKind::BadValue), "{e}");
+        assert_eq!(e.problems()[0].key, "quality", "{e}");
+        let e = parse("[[quality]]\nmax_rtt_ms = 60\n").unwrap_err();
+        assert_eq!(e.kind(), Some(SiteErrorKind::BadValue), "{e}");
+    }
+
+    #[test]
+    fn quality_every_mistake_at_once() {
+        let text = "[quality]\nmax_loss_percent = 101\nmax_jitter_ms = \"x\"\nmax_rtt = 60\n\
+                    window_s = 0\n";
+        let e = parse(text).unwrap_err();
+        let found: Vec<(usize, &str, SiteErrorKind)> = e
+            .problems()
+            .iter()
+            .map(|p| (p.line, p.key.as_str(), p.kind))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (2, "quality.max_loss_percent", SiteErrorKind::OutOfRange),
+                (3, "quality.max_jitter_ms", SiteErrorKind::BadValue),
+                (4, "quality.max_rtt", SiteErrorKind::UnknownKey),
+                (5, "quality.window_s", SiteErrorKind::OutOfRange),
+            ],
+            "{e}"
+        );
+        assert!(
+            e.to_string().contains("(did you mean `max_rtt_ms`?)"),
+            "{e}"
         );
     }
 }

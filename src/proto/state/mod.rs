@@ -74,6 +74,8 @@ pub struct Payload<'a> {
     pub tcp_seq: Option<u32>,
     /// TCP SYN flag set on this segment (so the ISN+1 is where data starts).
     pub tcp_syn: bool,
+    /// DSCP of the IP header that carried it (0..=63, RFC 2474 §3; `TransportLayer::dscp`).
+    pub dscp: u8,
     pub ts_ns: i64,
     /// May be empty (pure ACKs are passed too).
     pub data: &'a [u8],

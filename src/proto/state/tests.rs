@@ -16,6 +16,7 @@ fn udp(side: u8, sport: u16, dport: u16, data: &[u8]) -> Payload<'_> {
         dst_port: dport,
         tcp_seq: None,
         tcp_syn: false,
+        dscp: 0,
         ts_ns: 0,
         data,
     }
@@ -29,6 +30,7 @@ fn tcp(side: u8, seq: u32, syn: bool, data: &[u8]) -> Payload<'_> {
         dst_port: 443,
         tcp_seq: Some(seq),
         tcp_syn: syn,
+        dscp: 0,
         ts_ns: 0,
         data,
     }
@@ -328,6 +330,7 @@ fn payload_of(p: &ArbPayload) -> Payload<'_> {
         dst_port: 3478,
         tcp_seq: is_tcp.then_some(*seq),
         tcp_syn: *syn,
+        dscp: 0,
         ts_ns: 0,
         data,
     }
