@@ -12,7 +12,7 @@ use super::path::next_hop_mac;
 use super::verdict::ends;
 use super::{AuditInput, Audited, PointKind, PointValue};
 use crate::flow::{FlowState, FlowTable};
-use crate::site::{PathName, Site};
+use crate::site::{edit_distance, PathName, Site};
 
 /// Seen values kept in a warning (those with the most packets).
 pub const SEEN_KEPT: usize = 5;
@@ -335,34 +335,6 @@ fn closeness(a: &str, b: &str) -> Option<usize> {
     }
     let d = edit_distance(a, b, 2)?;
     (d < a.chars().count()).then_some(d)
-}
-
-/// Levenshtein distance of `a` and `b` (in characters) when it is at most `max`.
-fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > max {
-        return None;
-    }
-    // One row of the table at a time: prev[j] is the distance of a[..i] and b[..j].
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut row = Vec::with_capacity(b.len() + 1);
-        row.push(i + 1);
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = prev
-                .get(j)
-                .map_or(usize::MAX, |d| d + usize::from(ca != cb));
-            let delete = prev.get(j + 1).map_or(usize::MAX, |d| d + 1);
-            let insert = row.get(j).map_or(usize::MAX, |d| d + 1);
-            row.push(substitute.min(delete).min(insert));
-        }
-        if row.iter().min().is_some_and(|&m| m > max) {
-            return None;
-        }
-        prev = row;
-    }
-    prev.last().copied().filter(|&d| d <= max)
 }
 
 #[cfg(test)]

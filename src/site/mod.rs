@@ -33,6 +33,8 @@
 
 mod profile;
 
+pub use profile::edit_distance;
+
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;

@@ -845,7 +845,7 @@ fn did_you_mean(name: &str, known: &[&str]) -> String {
 }
 
 /// Levenshtein distance of `a` and `b` (in characters) when it is at most `max`.
-fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
+pub fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     if a.len().abs_diff(b.len()) > max {
@@ -863,6 +863,9 @@ fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
             let delete = prev.get(j + 1).map_or(usize::MAX, |d| d + 1);
             let insert = row.get(j).map_or(usize::MAX, |d| d + 1);
             row.push(substitute.min(delete).min(insert));
+        }
+        if row.iter().min().is_some_and(|&m| m > max) {
+            return None;
         }
         prev = row;
     }

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use super::builder::*;
 use super::cli::audit_json;
-use super::payloads::{self, stun_with_attrs, xor_address_value};
+use super::payloads::{self, stun_with_attrs};
 
 /// 2026-11-02T09:00:00Z in nanoseconds.
 pub const T0: i64 = 1_793_610_000_000_000_000;
@@ -245,49 +245,8 @@ pub fn ice_checks(
 // TURN (RFC 8656)
 // ---------------------------------------------------------------------------------------------
 
-pub const TURN_CREATE_PERMISSION_REQUEST: u16 = 0x0008;
-pub const TURN_CREATE_PERMISSION_SUCCESS: u16 = 0x0108;
-pub const TURN_CHANNEL_BIND_REQUEST: u16 = 0x0009;
-pub const TURN_CHANNEL_BIND_SUCCESS: u16 = 0x0109;
-pub const TURN_SEND_INDICATION: u16 = 0x0016;
-pub const ATTR_CHANNEL_NUMBER: u16 = 0x000c;
-pub const ATTR_XOR_PEER_ADDRESS: u16 = 0x0012;
-pub const ATTR_DATA: u16 = 0x0013;
-
-/// ChannelBind request (RFC 8656 §11.1): CHANNEL-NUMBER (number, RFFU 0) and XOR-PEER-ADDRESS.
-pub fn turn_channel_bind(txid: [u8; 12], channel: u16, peer: SocketAddr) -> Vec<u8> {
-    let mut ch = channel.to_be_bytes().to_vec();
-    ch.extend_from_slice(&[0, 0]);
-    stun_with_attrs(
-        TURN_CHANNEL_BIND_REQUEST,
-        txid,
-        &[
-            (ATTR_CHANNEL_NUMBER, ch),
-            (ATTR_XOR_PEER_ADDRESS, xor_address_value(peer, txid)),
-        ],
-    )
-}
-
-/// CreatePermission request (RFC 8656 §9.1) for one XOR-PEER-ADDRESS.
-pub fn turn_create_permission(txid: [u8; 12], peer: SocketAddr) -> Vec<u8> {
-    stun_with_attrs(
-        TURN_CREATE_PERMISSION_REQUEST,
-        txid,
-        &[(ATTR_XOR_PEER_ADDRESS, xor_address_value(peer, txid))],
-    )
-}
-
-/// Send indication (RFC 8656 §11.3): XOR-PEER-ADDRESS and DATA.
-pub fn turn_send(txid: [u8; 12], peer: SocketAddr, data: &[u8]) -> Vec<u8> {
-    stun_with_attrs(
-        TURN_SEND_INDICATION,
-        txid,
-        &[
-            (ATTR_XOR_PEER_ADDRESS, xor_address_value(peer, txid)),
-            (ATTR_DATA, data.to_vec()),
-        ],
-    )
-}
+// The TURN message builders are `media_tcp`'s.
+pub use super::media_tcp::{turn_channel_bind, TURN_CHANNEL_BIND_SUCCESS};
 
 /// A client's TURN session with `relay` (RFC 8656): Allocate request, Allocate success giving
 /// `alloc` = (`relayed` XOR-RELAYED-ADDRESS, `mapped` XOR-MAPPED-ADDRESS), ChannelBind of channel
