@@ -11,6 +11,12 @@ pub const MAX_TURN_CHANNELS: usize = 8;
 pub const MAX_SSRCS: usize = 32;
 /// RTP payload types kept per flow (distinct).
 pub const MAX_PAYLOAD_TYPES: usize = 16;
+/// RTP streams (SSRC and direction) whose figures are kept per flow: a call's flow carries an
+/// audio, a video and a sharing stream each way at most, bundled; more is counted in
+/// `caps_hit`. Each costs 144 bytes.
+pub const MAX_MEDIA_STREAMS: usize = 8;
+/// RTCP report sources (reporting side and source SSRC) kept per flow.
+pub const MAX_RTCP_SOURCES: usize = 8;
 /// ALPN names and TLS versions kept.
 pub const MAX_ALPN: usize = 8;
 pub const MAX_TLS_VERSIONS: usize = 8;

@@ -30,7 +30,7 @@ pub use evidence::{
     App, AppCounters, AppSummary, Evidence, IceRoles, MediaShape, PerDirection, SdpMedia,
     ShapeGate, SipSummary, StunAddress, StunAddressKind, TurnChannel,
 };
-pub use state::{AppState, Payload, RTP_MAX_SEQ_STEP, RTP_MIN_RUN};
+pub use state::{AppState, MediaStream, Payload, RtcpSource, RTP_MAX_SEQ_STEP, RTP_MIN_RUN};
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]

@@ -18,7 +18,9 @@ mod tls;
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests;
 
-pub use rtp::{RTP_MAX_SEQ_STEP, RTP_MIN_RUN};
+pub use rtp::{MediaStream, RtcpSource, RTP_MAX_SEQ_STEP, RTP_MIN_RUN};
+
+use rtp::Arrival;
 
 use super::caps::MAX_UNMATCHED;
 use super::evidence::{App, AppCounters, AppSummary, Evidence, SipSummary, StunAddress};
@@ -194,18 +196,22 @@ impl AppState {
         if self.has(flag::GIVEN_UP | flag::DONE) {
             return;
         }
-        // Fast path: confirmed media keeps only SSRC bookkeeping.
+        let at = Arrival {
+            ts_ns: p.ts_ns,
+            dscp: p.dscp,
+        };
+        // Fast path: confirmed media keeps only its streams' bookkeeping.
         if self.has(flag::RTP)
             && demux(b0) == Demux::RtpRtcp
             && !d.get(1).is_some_and(|b| is_rtcp_pt(*b))
             && p.transport == Transport::Udp
         {
-            self.rtp_track(side, d);
+            self.rtp_track(side, d, at);
             return;
         }
         let matched = match p.transport {
-            Transport::Udp => self.observe_udp(side, p),
-            Transport::Tcp => self.observe_tcp(side, p),
+            Transport::Udp => self.observe_udp(side, p, at),
+            Transport::Tcp => self.observe_tcp(side, p, at),
         };
         if !matched && self.app() == App::Other && !self.reassembling() {
             self.unmatched = self.unmatched.saturating_add(1);
@@ -219,38 +225,38 @@ impl AppState {
     }
 
     /// A datagram: DNS by its port, then by RFC 7983's first byte, SIP last.
-    fn observe_udp(&mut self, side: usize, p: &Payload<'_>) -> bool {
+    fn observe_udp(&mut self, side: usize, p: &Payload<'_>, at: Arrival) -> bool {
         let d = p.data;
         if self.dns(p) {
             return true;
         }
         let b0 = d.first().copied().unwrap_or(0);
         let matched = match demux(b0) {
-            Demux::Stun => self.stun(side, d, false),
-            Demux::RtpRtcp => return self.rtp_or_rtcp(side, d),
+            Demux::Stun => self.stun(side, d, false, at),
+            Demux::RtpRtcp => return self.rtp_or_rtcp(side, d, at),
             Demux::Dtls => self.dtls(d),
-            Demux::TurnChannel if self.stun_seen() => self.stun(side, d, false),
+            Demux::TurnChannel if self.stun_seen() => self.stun(side, d, false, at),
             // ChannelData of a call whose Allocate is not in the capture: RTP in it counts.
-            Demux::TurnChannel => self.channel_rtp(side, d, false),
+            Demux::TurnChannel => self.channel_rtp(side, d, false, at),
             // [MS-TURN] §2.2.4 multiplexed TURN: channel 0xFF10.
-            _ => b0 == 0xFF && self.stun(side, d, false),
+            _ => b0 == 0xFF && self.stun(side, d, false, at),
         };
         matched || self.sip(side, d, None)
     }
 
     /// A TCP segment: the first probe that claims it.
-    fn observe_tcp(&mut self, side: usize, p: &Payload<'_>) -> bool {
+    fn observe_tcp(&mut self, side: usize, p: &Payload<'_>, at: Arrival) -> bool {
         let d = p.data;
         // A SIP body continued from the side's last segment comes first (it is no message).
         if self.sip_pending() && self.sip_continue(side, p) {
             return true;
         }
         self.tls(side, p)
-            || self.stun(side, d, true)
+            || self.stun(side, d, true, at)
             || self.sip(side, d, Some(p))
             || self.dns(p)
-            || self.rtp_over_tcp(side, d)
-            || self.channel_rtp(side, d, true)
+            || self.rtp_over_tcp(side, d, at)
+            || self.channel_rtp(side, d, true, at)
     }
 
     /// A ClientHello reassembly is in progress.
@@ -294,6 +300,7 @@ impl AppState {
         if self.has(flag::REASM) {
             self.give_up_reassembly(|_| true);
         }
+        self.rtp.shrink();
         if let Some(h) = self.heavy.as_deref_mut() {
             // Pending SIP bodies are given up (counted, as `evidence` already counts them).
             let lost = h.sip.as_deref_mut().map_or(0, sip::SipHeavy::drop_pending);
@@ -318,9 +325,11 @@ impl AppState {
             | flag::REASM
             | flag::SEALED;
         self.flags |= other.flags & !own_bits;
-        if self.rtp.merge(&other.rtp) {
+        let mut caps = self.counters.caps_hit;
+        if self.rtp.merge(&other.rtp, &mut caps) {
             self.flags |= flag::RTCP_REPEAT;
         }
+        self.counters.caps_hit = caps;
         self.stun.merge(&other.stun);
         self.dtls.merge(&other.dtls);
         self.tls.merge(&other.tls);
@@ -391,6 +400,14 @@ impl AppState {
     /// `evidence().stun_addresses` alone.
     pub fn stun_addresses(&self) -> &[StunAddress] {
         self.heavy.as_deref().map_or(&[], |h| h.stun.addresses())
+    }
+
+    /// The flow's RTP streams (SSRC and side, figures, DSCP marks) and RTCP report figures.
+    pub fn media(&self) -> (&[MediaStream], &[RtcpSource]) {
+        self.rtp
+            .media
+            .as_deref()
+            .map_or((&[], &[]), |m| (m.streams(), &m.rtcp))
     }
 
     /// `evidence().ice_usernames` alone.

@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 
+use super::rtp::Arrival;
 use super::{flag, AppState};
 use crate::proto::caps::{
     push_capped, push_str_capped, MAX_ICE_USERNAMES, MAX_STUN_ADDRESSES, MAX_STUN_MESSAGES,
@@ -144,7 +145,7 @@ impl AppState {
 
     /// STUN messages, ChannelData and [MS-TURN] frames in one payload; over TCP with the
     /// framings `stun::walk` knows.
-    pub(super) fn stun(&mut self, side: usize, d: &[u8], tcp: bool) -> bool {
+    pub(super) fn stun(&mut self, side: usize, d: &[u8], tcp: bool, at: Arrival) -> bool {
         if !tcp
             && !stun::probe(d)
             && stun::parse_channel_data(d).is_none()
@@ -153,8 +154,12 @@ impl AppState {
             return false;
         }
         if self.stun.messages.saturating_add(self.stun.classic) >= MAX_STUN_MESSAGES {
-            // Enough parsed: recognise, do not parse.
-            return self.stun_seen() && (stun::probe(d) || stun::parse_channel_data(d).is_some());
+            // Enough parsed: recognise, do not parse; relayed media is still followed.
+            if let Some((_, body, _)) = stun::parse_channel_data(d) {
+                self.relayed_payload(side, body, at);
+                return self.stun_seen();
+            }
+            return self.stun_seen() && stun::probe(d);
         }
         let mut ms_frame = false;
         let mut msgs: [Option<stun::Message<'_>>; 4] = [None; 4];
@@ -195,11 +200,11 @@ impl AppState {
             self.counters.caps_hit = self.counters.caps_hit.saturating_add(1);
         }
         for m in msgs.iter().take(nm).flatten() {
-            self.stun_message(side, m, 0);
+            self.stun_message(side, m, 0, at);
         }
         for b in relayed.iter().take(nr) {
             self.stun.relayed = self.stun.relayed.saturating_add(1);
-            self.relayed_payload(side, b);
+            self.relayed_payload(side, b, at);
         }
         true
     }
@@ -210,7 +215,7 @@ impl AppState {
     /// the frames alone claim nothing for STUN. Over UDP one frame fills the datagram (with up
     /// to 3 pad bytes); over TCP frames follow each other, each padded to 4 (RFC 8656 §12.5),
     /// read from a segment's start only. True when a frame carried an RTP header.
-    pub(super) fn channel_rtp(&mut self, side: usize, d: &[u8], tcp: bool) -> bool {
+    pub(super) fn channel_rtp(&mut self, side: usize, d: &[u8], tcp: bool, at: Arrival) -> bool {
         let mut rest = d;
         let mut any = false;
         for _ in 0..MAX_CHANNEL_FRAMES {
@@ -223,7 +228,7 @@ impl AppState {
             if body.first().is_some_and(|&b0| demux(b0) == Demux::RtpRtcp)
                 && !body.get(1).is_some_and(|b| is_rtcp_pt(*b))
             {
-                any |= self.rtp_track(side, body);
+                any |= self.rtp_track(side, body, at);
             }
             if !tcp || r.is_empty() {
                 break;
@@ -234,15 +239,15 @@ impl AppState {
     }
 
     /// What a TURN relay carries for the peer: RTP or RTCP is tracked as if sent directly.
-    fn relayed_payload(&mut self, side: usize, b: &[u8]) {
+    fn relayed_payload(&mut self, side: usize, b: &[u8], at: Arrival) {
         if b.first().is_some_and(|&b0| demux(b0) == Demux::RtpRtcp) {
-            self.rtp_or_rtcp(side, b);
+            self.rtp_or_rtcp(side, b, at);
         }
     }
 
     /// One STUN message: its addresses kept; a Send/Data indication's DATA (one level deep)
     /// read as a STUN message or a relayed payload.
-    fn stun_message(&mut self, side: usize, m: &stun::Message<'_>, depth: u8) {
+    fn stun_message(&mut self, side: usize, m: &stun::Message<'_>, depth: u8, at: Arrival) {
         if m.cookie {
             self.stun.messages = self.stun.messages.saturating_add(1);
         } else {
@@ -276,10 +281,10 @@ impl AppState {
                     if depth == 0 {
                         if let Some((inner, rest)) = stun::parse(a.value) {
                             if rest.is_empty() {
-                                self.stun_message(side, &inner, 1);
+                                self.stun_message(side, &inner, 1, at);
                             }
                         } else {
-                            self.relayed_payload(side, a.value);
+                            self.relayed_payload(side, a.value, at);
                         }
                     }
                     None
