@@ -37,11 +37,15 @@ pub enum Code {
     PathSplit,
     UnknownPath,
     MediaHairpin,
+    MediaLoss,
+    MediaJitter,
+    DscpNotPreserved,
+    DscpUnmarked,
 }
 
 impl Code {
     /// Every code, in the report's order.
-    pub const ALL: [Code; 8] = [
+    pub const ALL: [Code; 12] = [
         Code::AsymmetricRoute,
         Code::ExpressrouteBypassed,
         Code::UnexpectedExpressroute,
@@ -50,6 +54,10 @@ impl Code {
         Code::PathSplit,
         Code::UnknownPath,
         Code::MediaHairpin,
+        Code::MediaLoss,
+        Code::MediaJitter,
+        Code::DscpNotPreserved,
+        Code::DscpUnmarked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +70,10 @@ impl Code {
             Code::PathSplit => "path-split",
             Code::UnknownPath => "unknown-path",
             Code::MediaHairpin => "media-hairpin",
+            Code::MediaLoss => "media-loss",
+            Code::MediaJitter => "media-jitter",
+            Code::DscpNotPreserved => "dscp-not-preserved",
+            Code::DscpUnmarked => "dscp-unmarked",
         }
     }
 
@@ -70,10 +82,14 @@ impl Code {
             Code::AsymmetricRoute | Code::ExpressrouteBypassed | Code::UnexpectedExpressroute => {
                 Severity::Error
             }
-            Code::OneSidedFlow | Code::MediaOverTcp | Code::PathSplit | Code::MediaHairpin => {
-                Severity::Warning
-            }
-            Code::UnknownPath => Severity::Info,
+            Code::OneSidedFlow
+            | Code::MediaOverTcp
+            | Code::PathSplit
+            | Code::MediaHairpin
+            | Code::MediaLoss
+            | Code::MediaJitter
+            | Code::DscpNotPreserved => Severity::Warning,
+            Code::UnknownPath | Code::DscpUnmarked => Severity::Info,
         }
     }
 }

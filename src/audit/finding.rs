@@ -5,6 +5,7 @@
 use super::call::{Call, Hairpin};
 use super::code::{Code, Severity};
 use super::path::{Direction, ObservedPath, PathPair};
+use super::quality::QualityIssue;
 use super::verdict::{oriented, points, Verdict};
 use super::AuditInput;
 use crate::decode::Transport;
@@ -85,6 +86,9 @@ pub enum Detail<'a> {
         forward: Option<ObservedPath>,
         reverse: Option<ObservedPath>,
     },
+    /// `media-loss`, `media-jitter`, `dscp-not-preserved`, `dscp-unmarked`: the stream or
+    /// direction and its figures against the target.
+    Quality(QualityIssue),
 }
 
 /// The capture points a direction was seen at, named when asked: sorted, each once.
@@ -223,6 +227,20 @@ pub(super) fn finding<'a>(
                 },
             ));
             Detail::MediaHairpin { call, hairpin }
+        }
+        Code::MediaLoss | Code::MediaJitter | Code::DscpNotPreserved | Code::DscpUnmarked => {
+            let media = super::quality::flow_media(state, client_side, path, v.media_class);
+            let issue = media
+                .as_ref()
+                .and_then(|m| super::quality::issue_of(m, &input.site.quality, code));
+            match issue {
+                Some(issue) => Detail::Quality(issue),
+                // Not reached: the verdict found the code from the same figures.
+                None => Detail::UnknownPath {
+                    forward: path.forward,
+                    reverse: path.reverse,
+                },
+            }
         }
     };
     Finding {

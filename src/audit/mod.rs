@@ -14,6 +14,7 @@ mod media_class;
 mod path;
 mod points;
 mod profile;
+mod quality;
 mod sdp;
 mod selection;
 mod shape;
@@ -27,6 +28,10 @@ pub use media_class::{class_of_port, class_of_sdp_media, dscp, MediaClass};
 pub use path::{next_hop_mac, stays_inside, Direction, ObservedPath, Pair, PathPair};
 pub use points::{CaptureFile, CapturePoint, PointName};
 pub use profile::{profile_warnings, ProfileWarning, RuleValue, Unmatched, SEEN_KEPT};
+pub use quality::{
+    class_of, flow_media, loss_percent, FlowMedia, QualityIssue, RtcpQuality, StreamQuality,
+    MIN_WINDOW_PACKETS,
+};
 pub use selection::Selection;
 pub use verdict::{ends, Ends, Verdict};
 

@@ -2,21 +2,23 @@
 //! address) seen in any SIP flow of the run, so a UDP leg too short or too gappy for the RTP run
 //! heuristic is still called media (RFC 4566 §5.7, §5.14; RTCP on the next port, RFC 3550 §11).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::net::IpAddr;
 
+use super::media_class::{class_of_sdp_media, MediaClass};
 use crate::flow::{Endpoint, FlowTable};
 use crate::proto::App;
 
-/// The endpoints SDP announced for media, from offers and answers alike.
+/// The endpoints SDP announced for media, from offers and answers alike, with the class of the
+/// media line (`m=audio`, ...) that announced each.
 #[derive(Debug, Default)]
-pub struct Announced(HashSet<Endpoint>);
+pub struct Announced(HashMap<Endpoint, Option<MediaClass>>);
 
 impl Announced {
     /// Every media endpoint announced in the run's SIP flows (port 0, a refused stream, left
     /// out).
     pub fn of(table: &FlowTable) -> Announced {
-        let mut set = HashSet::new();
+        let mut set = HashMap::new();
         for (_, state) in table.iter() {
             let Some(sip) = state.app.sip_summary() else {
                 continue;
@@ -26,7 +28,7 @@ impl Announced {
                     m.ip.as_deref()
                         .and_then(|ip| ip.trim().parse::<IpAddr>().ok());
                 if let (Some(ip), true) = (ip, m.port != 0) {
-                    set.insert(Endpoint { ip, port: m.port });
+                    set.insert(Endpoint { ip, port: m.port }, class_of_sdp_media(&m.media));
                 }
             }
         }
@@ -42,15 +44,28 @@ impl Announced {
         let rtcp_of = |e: Endpoint| {
             e.port
                 .checked_sub(1)
-                .is_some_and(|port| self.0.contains(&Endpoint { ip: e.ip, port }))
+                .is_some_and(|port| self.0.contains_key(&Endpoint { ip: e.ip, port }))
         };
-        if self.0.contains(&a) || self.0.contains(&b) {
+        if self.0.contains_key(&a) || self.0.contains_key(&b) {
             Some(App::Rtp)
         } else if rtcp_of(a) || rtcp_of(b) {
             Some(App::Rtcp)
         } else {
             None
         }
+    }
+}
+
+impl Announced {
+    /// The class of the media line that announced `a` or `b` (RTP's port, or RTCP's next one).
+    pub fn class_of(&self, a: Endpoint, b: Endpoint) -> Option<MediaClass> {
+        let rtcp = |e: Endpoint| Endpoint {
+            ip: e.ip,
+            port: e.port.wrapping_sub(1),
+        };
+        [a, b, rtcp(a), rtcp(b)]
+            .iter()
+            .find_map(|e| self.0.get(e).copied().flatten())
     }
 }
 
@@ -67,7 +82,11 @@ mod tests {
 
     #[test]
     fn announced_ports_are_rtp_and_the_next_ones_rtcp() {
-        let announced = Announced([ep("10.0.2.20", 6000)].into_iter().collect());
+        let announced = Announced(
+            [(ep("10.0.2.20", 6000), Some(MediaClass::Audio))]
+                .into_iter()
+                .collect(),
+        );
         let other = ep("10.0.2.15", 24196);
         assert_eq!(
             announced.app_of(other, ep("10.0.2.20", 6000)),
@@ -80,5 +99,11 @@ mod tests {
         assert_eq!(announced.app_of(ep("10.0.2.20", 6002), other), None);
         assert_eq!(announced.app_of(ep("10.0.2.21", 6000), other), None);
         assert_eq!(Announced::default().app_of(other, other), None);
+        // The media line's class, for RTP's port and RTCP's next one.
+        assert_eq!(
+            announced.class_of(other, ep("10.0.2.20", 6001)),
+            Some(MediaClass::Audio)
+        );
+        assert_eq!(announced.class_of(other, ep("10.0.2.20", 6002)), None);
     }
 }

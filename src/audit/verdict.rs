@@ -2,6 +2,7 @@
 //! expected path (SPEC "Expected path of a flow") and its finding codes (SPEC "Findings").
 
 use super::code::{Code, Codes};
+use super::media_class::MediaClass;
 use super::path::{direction_path, sighting_path, stays_inside, FlowFacts, ObservedPath, PathPair};
 use super::sdp::Announced;
 use super::AuditInput;
@@ -88,6 +89,8 @@ pub struct Verdict<'r> {
     pub asymmetric_by_points: bool,
     /// The call the flow is in (`Call::id`), 0 for none.
     pub call: u32,
+    /// What its media carries (`quality::class_of`), for media flows.
+    pub media_class: Option<MediaClass>,
 }
 
 impl Verdict<'_> {
@@ -171,6 +174,14 @@ pub(super) fn verdict<'a>(
     if super::shape::media_shape(input, key, state, &ends, app).is_some() {
         codes.insert(Code::MediaOverTcp);
     }
+    let class = matches!(app, App::Rtp | App::Rtcp)
+        .then(|| super::quality::class_of(key, announced))
+        .flatten();
+    if let Some(media) = super::quality::flow_media(state, ends.client_side, path, class) {
+        for code in super::quality::codes(&media, &input.site.quality).iter() {
+            codes.insert(code);
+        }
+    }
     Verdict {
         ends,
         path,
@@ -179,6 +190,7 @@ pub(super) fn verdict<'a>(
         codes,
         asymmetric_by_points,
         call: 0,
+        media_class: class,
     }
 }
 

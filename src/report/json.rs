@@ -14,7 +14,7 @@ use super::model::{
     dscp_values, tcp_flag_names, FlowReport, O365Report, OnpremReport, SightingReport,
 };
 use super::Report;
-use crate::audit::{Call, Finding, ObservedPath, Pair, PathPair};
+use crate::audit::{loss_percent, Call, Finding, FlowMedia, ObservedPath, Pair, PathPair};
 use crate::flow::Endpoint;
 use crate::proto::{Evidence, MediaShape, PerDirection, SipSummary};
 
@@ -515,6 +515,133 @@ fn dscp(w: &mut JsonText<'_>, seen: Pair<u64>) {
     w.end_object();
 }
 
+/// `v` rounded to `places` decimals (figures in ms and fractions; more digits are noise).
+fn rounded(v: f64, places: i32) -> f64 {
+    let scale = 10f64.powi(places);
+    (v * scale).round() / scale
+}
+
+fn opt_ms(w: &mut JsonText<'_>, key: &str, v: Option<f64>) {
+    w.key(key);
+    match v {
+        Some(ms) => w.f64(rounded(ms, 3)),
+        None => w.null(),
+    }
+}
+
+/// A media flow's `media` (SPEC "Media quality and DSCP"): SPEC's fields first in SPEC's
+/// order, then callpath's (`path`, the worst windows, `max_burst_lost_200ms`, ...).
+fn media(w: &mut JsonText<'_>, m: &FlowMedia) {
+    w.begin_object();
+    w.key("class");
+    w.opt_name(m.class.map(|c| c.as_str()));
+    w.key("streams");
+    w.begin_array();
+    for s in &m.streams {
+        let q = &s.summary;
+        w.element();
+        w.begin_object();
+        w.key("ssrc");
+        w.u64(u64::from(q.ssrc));
+        w.key("direction");
+        w.name(s.direction.as_str());
+        w.key("payload_type");
+        w.u64(u64::from(q.payload_type));
+        w.key("clock_rate");
+        match q.clock_rate {
+            Some(hz) => w.u64(u64::from(hz)),
+            None => w.null(),
+        }
+        for (key, n) in [
+            ("packets", q.packets),
+            ("expected", q.expected),
+            ("lost", q.lost),
+            ("duplicates", q.duplicates),
+            ("reordered", q.reordered),
+        ] {
+            w.key(key);
+            w.u64(u64::from(n));
+        }
+        opt_ms(w, "jitter_ms", q.jitter_ms);
+        opt_ms(w, "max_jitter_ms", q.max_jitter_ms);
+        w.key("max_burst_lost");
+        w.u64(u64::from(q.max_burst_lost));
+        w.key("dscp");
+        w.begin_array();
+        for v in dscp_values(s.dscp) {
+            w.element();
+            w.u64(u64::from(v));
+        }
+        w.end_array();
+        w.key("path");
+        w.opt_name(s.path.map(ObservedPath::as_str));
+        w.key("discarded");
+        w.u64(u64::from(q.discarded));
+        w.key("max_burst_lost_200ms");
+        w.u64(u64::from(q.max_burst_lost_200ms));
+        w.key("first_seen");
+        w.rfc3339(q.first_ns);
+        w.key("last_seen");
+        w.rfc3339(q.last_ns);
+        w.key("worst_loss_window");
+        match q.worst_loss_window {
+            Some(win) => {
+                w.begin_object();
+                w.key("start");
+                w.rfc3339(win.start_ns);
+                w.key("expected");
+                w.u64(u64::from(win.expected));
+                w.key("lost");
+                w.u64(u64::from(win.lost));
+                w.key("loss_percent");
+                w.f64(rounded(loss_percent(win.lost, win.expected), 3));
+                w.end_object();
+            }
+            None => w.null(),
+        }
+        w.key("worst_jitter_window");
+        match q.worst_jitter_window {
+            Some(win) => {
+                w.begin_object();
+                w.key("start");
+                w.rfc3339(win.start_ns);
+                opt_ms(w, "max_jitter_ms", Some(win.max_jitter_ms));
+                w.end_object();
+            }
+            None => w.null(),
+        }
+        w.end_object();
+    }
+    w.end_array();
+    w.key("rtcp");
+    w.begin_array();
+    for r in &m.rtcp {
+        w.element();
+        w.begin_object();
+        w.key("ssrc");
+        w.u64(u64::from(r.source_ssrc));
+        w.key("direction");
+        w.name(r.direction.as_str());
+        w.key("fraction_lost");
+        w.f64(rounded(r.fraction_lost, 4));
+        opt_ms(w, "jitter_ms", r.jitter_ms);
+        opt_ms(w, "rtt_ms", r.rtt_ms);
+        w.key("reporter_ssrc");
+        w.u64(u64::from(r.reporter_ssrc));
+        w.key("reports");
+        w.u64(u64::from(r.reports));
+        w.key("max_fraction_lost");
+        w.f64(rounded(r.max_fraction_lost, 4));
+        w.key("cumulative_lost");
+        w.i64(i64::from(r.cumulative_lost));
+        opt_ms(w, "max_jitter_ms", r.max_jitter_ms);
+        opt_ms(w, "max_rtt_ms", r.max_rtt_ms);
+        w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+}
+
 /// A flow's `duration`: `last_seen - first_seen` in seconds. The difference is taken in whole
 /// nanoseconds first, then divided once, so a microsecond-exact 1.021 s is the `f64` nearest
 /// 1.021 and is written `1.021`.
@@ -567,6 +694,10 @@ pub(super) fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
     if let Some(seen) = f.dscp {
         w.key("dscp");
         dscp(w, seen);
+    }
+    if let Some(m) = &f.media {
+        w.key("media");
+        media(w, m);
     }
     w.key("seen_at");
     w.begin_object();

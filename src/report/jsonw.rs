@@ -179,6 +179,11 @@ impl<'b> JsonText<'b> {
             .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
     }
 
+    pub fn i64(&mut self, n: i64) {
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    }
+
     /// A number as serde_json serializes an `f64`, by serde_json's own formatter (the
     /// shortest text that reads back as `v`, e.g. `1.021`, `0.0`); `null` when not finite.
     pub fn f64(&mut self, v: f64) {

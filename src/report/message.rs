@@ -4,10 +4,11 @@
 
 use std::fmt::{self, Write};
 
+use super::model::dscp_values;
 use super::write_ip;
 use crate::audit::{
-    Detail, Direction, Finding, Hairpin, ObservedPath, PointKind, PointValue, ProfileWarning,
-    RuleValue, UnexpectedReason, Unmatched,
+    loss_percent, Detail, Direction, Finding, Hairpin, ObservedPath, PointKind, PointValue,
+    ProfileWarning, QualityIssue, RuleValue, UnexpectedReason, Unmatched,
 };
 use crate::proto::ShapeGate;
 
@@ -196,6 +197,7 @@ pub fn write_short_detail<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
                  firewalls so peer-to-peer media stays local",
             )
         }
+        Detail::Quality(issue) => write_quality(w, issue),
         Detail::PathSplit { direction } => parts(
             w,
             &[
@@ -370,6 +372,124 @@ fn write_list<'n, W: Write>(w: &mut W, names: impl Iterator<Item = &'n str>) -> 
         w.write_str(name)?;
     }
     Ok(())
+}
+
+/// A DSCP value, with the name of its per-hop behaviour where Teams uses one.
+fn write_dscp<W: Write>(w: &mut W, value: u8) -> fmt::Result {
+    match value {
+        46 => w.write_str("46 (EF)"),
+        34 => w.write_str("34 (AF41)"),
+        18 => w.write_str("18 (AF21)"),
+        0 => w.write_str("0 (unmarked)"),
+        _ => write!(w, "{value}"),
+    }
+}
+
+/// The DSCP values of a bitmask: `0 (unmarked) and 46 (EF)`.
+fn write_dscp_set<W: Write>(w: &mut W, marks: u64) -> fmt::Result {
+    for (i, v) in dscp_values(marks).enumerate() {
+        if i > 0 {
+            w.write_str(" and ")?;
+        }
+        write_dscp(w, v)?;
+    }
+    Ok(())
+}
+
+/// `media-loss`, `media-jitter`, `dscp-not-preserved`, `dscp-unmarked`.
+fn write_quality<W: Write>(w: &mut W, issue: &QualityIssue) -> fmt::Result {
+    match *issue {
+        QualityIssue::Loss {
+            direction,
+            path,
+            ssrc,
+            window,
+            window_s,
+            max_percent,
+            lost,
+            expected,
+            max_burst_lost,
+        } => {
+            write!(
+                w,
+                "the {} stream (SSRC {ssrc:#010x}) over {} lost {:.2} % of its packets ({} of \
+                 {}) in its worst {window_s} s window, from {}, against a target below {} %; \
+                 {lost} of {expected} over the whole stream, at most {max_burst_lost} in a row",
+                direction.as_str(),
+                describe(path),
+                loss_percent(window.lost, window.expected),
+                window.lost,
+                window.expected,
+                super::time::rfc3339(window.start_ns),
+                max_percent,
+            )?;
+            w.write_str(
+                "; look for congestion or errors on that path (interface drops, a policer, \
+                 Wi-Fi) in that window",
+            )
+        }
+        QualityIssue::Jitter {
+            direction,
+            path,
+            ssrc,
+            window_start_ns,
+            window_s,
+            max_jitter_ms,
+            target_ms,
+        } => write!(
+            w,
+            "the {} stream (SSRC {ssrc:#010x}) over {} reached {max_jitter_ms:.1} ms of \
+             interarrival jitter in the {window_s} s window from {}, against a target below \
+             {target_ms} ms; queueing on that path: give media its priority queue (DSCP EF/AF41) \
+             or find the congested link",
+            direction.as_str(),
+            describe(path),
+            super::time::rfc3339(window_start_ns),
+        ),
+        QualityIssue::DscpNotPreserved {
+            direction,
+            class,
+            expected,
+            seen,
+        } => {
+            write!(
+                w,
+                "the {} direction over expressroute carried DSCP ",
+                direction.as_str()
+            )?;
+            write_dscp_set(w, seen)?;
+            w.write_str(", not only ")?;
+            write_dscp(w, expected)?;
+            match class {
+                Some(c) => write!(w, ", the mark of {}", c.as_str())?,
+                None => w.write_str(", the mark the other direction carries")?,
+            }
+            w.write_str(
+                "; ExpressRoute preserves DSCP, so a device or provider on the path re-marks: \
+                 check the QoS policies of the routers and firewalls between the clients and \
+                 the ExpressRoute edge",
+            )
+        }
+        QualityIssue::DscpUnmarked { direction, class } => {
+            write!(
+                w,
+                "media over expressroute (the {} direction",
+                direction.as_str()
+            )?;
+            if let Some(c) = class {
+                write!(w, ", {}", c.as_str())?;
+            }
+            w.write_str(") never carried a DSCP mark")?;
+            if let Some(c) = class {
+                w.write_str("; it should carry ")?;
+                write_dscp(w, c.expected_dscp())?;
+            }
+            w.write_str(
+                "; mark Teams media at the clients (a QoS policy by source port) and keep the \
+                 marks to the ExpressRoute edge, so the circuit can give it priority",
+            )
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::audit::{Codes, Pair, PathPair};
+use crate::audit::{Codes, FlowMedia, Pair, PathPair};
 use crate::decode::DecodeCounters;
 use crate::flow::{CommunityId, Endpoint};
 use crate::proto::{App, Evidence};
@@ -196,6 +196,8 @@ pub struct FlowReport<'a> {
     /// DSCP values seen per direction (`crate::flow::Side::dscp_seen` bitmasks): `dscp`,
     /// written when any packet was seen.
     pub dscp: Option<Pair<u64>>,
+    /// The RTP streams and RTCP reports of a media flow (`flows[].media`).
+    pub media: Option<FlowMedia>,
     pub seen_at: Pair<Vec<SightingReport<'a>>>,
     pub fragments: u64,
     /// The protocol evidence; its `sni` is the flow's `sni` field.
