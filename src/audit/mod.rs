@@ -292,6 +292,13 @@ impl<'x> AuditedFlow<'x> {
         shape::media_shape(self.input, self.key, self.state, &v.ends, v.app)
     }
 
+    /// The flow's RTP streams and RTCP reports with the directions and paths they took, if it
+    /// carried any.
+    pub fn media(&self) -> Option<FlowMedia> {
+        let v = &self.verdict;
+        quality::flow_media(self.state, v.ends.client_side, v.path, v.media_class)
+    }
+
     /// The call the flow is in, if any.
     pub fn call(&self) -> Option<&'x Call> {
         let i = usize::try_from(self.verdict.call).ok()?.checked_sub(1)?;

@@ -109,7 +109,10 @@ pub fn flow_media(
                 dscp: m.dscp_seen,
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // Forward first, then by first packet: the order a reader follows a call in.
+    let mut streams = streams;
+    streams.sort_by_key(|s| (s.direction != Direction::Forward, s.summary.first_ns));
     let rtcp = rtcp
         .iter()
         .map(|r| {

@@ -257,7 +257,7 @@ fn flow_report<'x>(f: &AuditedFlow<'x>) -> FlowReport<'x> {
             forward: sides.forward.dscp_seen,
             reverse: sides.reverse.dscp_seen,
         }),
-        media: crate::audit::flow_media(f.state, v.ends.client_side, v.path, v.media_class),
+        media: f.media(),
         seen_at: Pair {
             forward: f.seen_at(Direction::Forward).map(sighting_report).collect(),
             reverse: f.seen_at(Direction::Reverse).map(sighting_report).collect(),

@@ -12,10 +12,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
 use super::message;
-use super::model::{CaptureReport, FlowReport, Header, SelectionReport, SiteInfo};
+use super::model::{dscp_values, CaptureReport, FlowReport, Header, SelectionReport, SiteInfo};
 use super::time::rfc3339;
 use super::Report;
-use crate::audit::{Call, Code, ObservedPath, Party, Severity};
+use crate::audit::{
+    loss_percent, Call, Code, FlowMedia, ObservedPath, Party, RtcpQuality, Severity, StreamQuality,
+};
 
 /// Widest line written.
 const WIDTH: usize = 100;
@@ -202,7 +204,143 @@ fn write_flow<W: Write>(out: &mut W, f: &FlowReport) -> io::Result<()> {
 pub fn write_text<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()> {
     write_header(&mut out, report)?;
     write_findings(&mut out, report)?;
+    write_media_quality(&mut out, report)?;
     write_top_flows(&mut out, report)
+}
+
+/// A stream's direction line: path, loss (whole stream, and the worst window), jitter (final
+/// and largest), DSCP values.
+fn stream_line(s: &StreamQuality) -> String {
+    let q = &s.summary;
+    let mut line = format!(
+        "{:<8} {:<12} ssrc {:#010x}  loss {:.2} % ({}/{})",
+        s.direction.as_str(),
+        path_short(s.path),
+        q.ssrc,
+        loss_percent(q.lost, q.expected),
+        q.lost,
+        q.expected
+    );
+    if let Some(w) = q.worst_loss_window.filter(|w| w.lost > 0) {
+        line.push_str(&format!(
+            ", worst window {:.2} % at {}",
+            loss_percent(w.lost, w.expected),
+            time_of_day(w.start_ns)
+        ));
+    }
+    match (q.jitter_ms, q.max_jitter_ms) {
+        (Some(j), Some(m)) => line.push_str(&format!("  jitter {j:.1} ms (max {m:.1})")),
+        _ => line.push_str("  jitter - (clock rate unknown)"),
+    }
+    let marks: Vec<String> = dscp_values(s.dscp).map(|v| v.to_string()).collect();
+    line.push_str("  dscp ");
+    line.push_str(&marks.join(","));
+    line
+}
+
+/// What one side's RTCP reports said.
+fn rtcp_line(r: &RtcpQuality) -> String {
+    let mut line = format!(
+        "rtcp {:<7} about ssrc {:#010x}: fraction lost {:.1} % (max {:.1} %)",
+        r.direction.as_str(),
+        r.source_ssrc,
+        r.fraction_lost * 100.0,
+        r.max_fraction_lost * 100.0
+    );
+    if let Some(j) = r.jitter_ms {
+        line.push_str(&format!(", jitter {j:.1} ms"));
+    }
+    if let Some(rtt) = r.rtt_ms {
+        line.push_str(&format!(", round trip {rtt:.1} ms"));
+    }
+    line
+}
+
+/// The median and the largest of `values` (sorted here).
+fn median_and_max(values: &mut [f64]) -> (f64, f64) {
+    values.sort_by(f64::total_cmp);
+    let median = values.get(values.len() / 2).copied().unwrap_or(0.0);
+    (median, values.last().copied().unwrap_or(0.0))
+}
+
+/// The media quality section: per path a summary of its streams (is ExpressRoute better than
+/// the Internet here?), then each media flow with a line per stream and RTCP source. Nothing
+/// when no flow carried an RTP stream or RTCP report.
+fn write_media_quality<W: Write>(out: &mut W, report: &Report<'_>) -> io::Result<()> {
+    let audited = report.audited;
+    let media: Vec<(FlowReport<'_>, FlowMedia)> = (0..report.len())
+        .filter_map(|i| {
+            let m = audited.flow(i)?.media()?;
+            Some((report.flow(i)?, m))
+        })
+        .collect();
+    if media.is_empty() {
+        return Ok(());
+    }
+    let q = &audited.site().quality;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Media quality (targets: loss < {} % and jitter < {} ms in any {} s window)",
+        q.max_loss_percent, q.max_jitter_ms, q.window_s
+    )?;
+    let mut per_path: BTreeMap<&str, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    for (_, m) in &media {
+        for s in &m.streams {
+            let entry = per_path
+                .entry(s.path.map_or("unknown", ObservedPath::as_str))
+                .or_default();
+            entry
+                .0
+                .push(loss_percent(s.summary.lost, s.summary.expected));
+            if let Some(j) = s.summary.max_jitter_ms {
+                entry.1.push(j);
+            }
+        }
+    }
+    for (path, (loss, jitter)) in &mut per_path {
+        let streams = loss.len();
+        let (loss_median, loss_worst) = median_and_max(loss);
+        let mut line = format!(
+            "  {:<12} {}  loss median {:.2} %, worst {:.2} %",
+            path,
+            count(streams, "stream", "streams"),
+            loss_median,
+            loss_worst
+        );
+        if !jitter.is_empty() {
+            let (jitter_median, jitter_worst) = median_and_max(jitter);
+            line.push_str(&format!(
+                "  max jitter median {jitter_median:.1} ms, worst {jitter_worst:.1} ms"
+            ));
+        }
+        writeln!(out, "{line}")?;
+    }
+    for (f, m) in &media {
+        let class = m
+            .class
+            .map_or(String::new(), |c| format!("  {}", c.as_str()));
+        writeln!(out, "  {}{class}", flow_first_line(f))?;
+        for s in &m.streams {
+            writeln!(
+                out,
+                "{:indent$}{}",
+                "",
+                stream_line(s),
+                indent = DETAIL_INDENT
+            )?;
+        }
+        for r in &m.rtcp {
+            writeln!(
+                out,
+                "{:indent$}{}",
+                "",
+                rtcp_line(r),
+                indent = DETAIL_INDENT
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// The calls line of the summary: how many, per use case and per verdict (non-zero counts).

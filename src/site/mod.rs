@@ -158,7 +158,7 @@ pub struct Server {
 /// max_rtt_ms = 60.0              # round trip, ms (above 0, at most 10000)
 /// max_reorder_percent = 0.01     # packets out of order, percent (0-100)
 /// max_burst_loss_percent = 1.0   # loss in any 200 ms, percent (0-100)
-/// window_s = 15                  # the window of loss and jitter, whole seconds (1-3600)
+/// window_s = 15                  # the window of loss and jitter, seconds (15 only, for now)
 /// ```
 ///
 /// Integers are accepted where a decimal is (`max_rtt_ms = 60`), not the reverse (`window_s`

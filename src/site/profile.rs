@@ -14,7 +14,7 @@
 //!
 //! `[quality]` holds the media quality thresholds (`Quality`): every key optional, each a
 //! number in its range (percentages 0-100, milliseconds above 0 and at most 10000, the window
-//! 1-3600 whole seconds).
+//! 15 s, the one window streams are measured in for now).
 //!
 //! Refused besides single bad values: an empty profile (no table, only comments or blank
 //! lines: say nothing by leaving `--site` out), and `nat` under the `local` path (a NAT pool is
@@ -799,13 +799,14 @@ fn millis(v: f64) -> Result<f64, Mistake> {
     ))
 }
 
-/// The window of loss and jitter: whole seconds, 1 to an hour.
+/// The window of loss and jitter. Only Microsoft's 15 s for now: the streams' windows are
+/// measured as the packets go (`media::stream::WINDOW_NS`), before the profile could choose.
 fn window_s(v: i64) -> Result<u32, Mistake> {
     match u32::try_from(v) {
-        Ok(s) if (1..=3600).contains(&s) => Ok(s),
+        Ok(15) => Ok(15),
         _ => Err((
             SiteErrorKind::OutOfRange,
-            format!("{v} is not a window in seconds (1 to 3600)"),
+            format!("{v} is not a supported window: streams are measured in 15 s windows"),
         )),
     }
 }
@@ -1796,24 +1797,23 @@ mod tests {
                     ..d
                 },
             ),
-            ("window_s = 60", Quality { window_s: 60, ..d }),
+            ("window_s = 15", Quality { window_s: 15, ..d }),
             // The bounds themselves are in range.
             (
                 "max_loss_percent = 0\nmax_reorder_percent = 100.0\nmax_jitter_ms = 10000\n\
-                 max_rtt_ms = 0.001\nwindow_s = 1",
+                 max_rtt_ms = 0.001",
                 Quality {
                     max_loss_percent: 0.0,
                     max_reorder_percent: 100.0,
                     max_jitter_ms: 10_000.0,
                     max_rtt_ms: 0.001,
-                    window_s: 1,
                     ..d
                 },
             ),
             (
-                "window_s = 3600\nmax_burst_loss_percent = 1e1",
+                "window_s = 15\nmax_burst_loss_percent = 1e1",
                 Quality {
-                    window_s: 3600,
+                    window_s: 15,
                     max_burst_loss_percent: 10.0,
                     ..d
                 },
@@ -1945,22 +1945,18 @@ mod tests {
             (
                 "window_s = 0",
                 "window_s",
-                "0 is not a window in seconds (1 to 3600)",
+                "0 is not a supported window: streams are measured in 15 s windows",
             ),
             (
                 "window_s = -15",
                 "window_s",
-                "-15 is not a window in seconds",
+                "-15 is not a supported window",
             ),
-            (
-                "window_s = 3601",
-                "window_s",
-                "3601 is not a window in seconds",
-            ),
+            ("window_s = 60", "window_s", "60 is not a supported window"),
             (
                 "window_s = 9999999999999",
                 "window_s",
-                "9999999999999 is not a window in seconds",
+                "9999999999999 is not a supported window",
             ),
         ];
         for (body, key, message) in cases {
