@@ -154,7 +154,8 @@ fn udp(src: SocketAddr, dst: SocketAddr, payload: &[u8]) -> Vec<u8> {
 }
 
 /// `n` RTP packets (RFC 3550) each way, 20 ms apart (PCMU-sized, 160 bytes), `a` -> `b` with
-/// SSRC `ssrc`, `b` -> `a` with `ssrc + 1`.
+/// SSRC `ssrc`, `b` -> `a` with `ssrc + 1`, marked EF both ways as Teams marks audio (so a call
+/// over ExpressRoute is clean of DSCP findings).
 pub fn rtp_both_ways(
     a: SocketAddr,
     b: SocketAddr,
@@ -167,16 +168,12 @@ pub fn rtp_both_ways(
         let t = start + i as i64 * 20 * MS;
         let seq = i as u16;
         let ts = i as u32 * 160;
-        out.push((
-            t,
-            udp(a, b, &payloads::rtp(0, seq, ts, ssrc, false, 160)),
-            Dir::Forward,
-        ));
-        out.push((
-            t + 2 * MS,
-            udp(b, a, &payloads::rtp(0, 100 + seq, ts, ssrc + 1, false, 160)),
-            Dir::Reverse,
-        ));
+        let mut forward = udp(a, b, &payloads::rtp(0, seq, ts, ssrc, false, 160));
+        set_dscp(&mut forward, 46);
+        out.push((t, forward, Dir::Forward));
+        let mut reverse = udp(b, a, &payloads::rtp(0, 100 + seq, ts, ssrc + 1, false, 160));
+        set_dscp(&mut reverse, 46);
+        out.push((t + 2 * MS, reverse, Dir::Reverse));
     }
     out
 }
@@ -303,8 +300,13 @@ pub fn turn_session(
             0x4000,
             &payloads::rtp(0, 100 + seq, ts, ssrc + 1, false, 160),
         );
-        out.push((t, udp(client, relay, &fwd), Dir::Forward));
-        out.push((t + 2 * MS, udp(relay, client, &rev), Dir::Reverse));
+        // Marked EF, as Teams marks audio (see `rtp_both_ways`).
+        let mut forward = udp(client, relay, &fwd);
+        set_dscp(&mut forward, 46);
+        out.push((t, forward, Dir::Forward));
+        let mut reverse = udp(relay, client, &rev);
+        set_dscp(&mut reverse, 46);
+        out.push((t + 2 * MS, reverse, Dir::Reverse));
     }
     out
 }
@@ -582,11 +584,12 @@ pub fn check_invariants(r: &Value) {
     }
 }
 
-/// 0 none, 1 info, 2 warning, 3 error (SPEC "Findings", plus `media-hairpin` warning).
+/// 0 none, 1 info, 2 warning, 3 error (SPEC "Findings", plus `media-hairpin` warning and the
+/// media quality codes: `dscp-unmarked` info, the others warnings).
 pub fn severity(code: &str) -> usize {
     match code {
         "asymmetric-route" | "expressroute-bypassed" | "unexpected-expressroute" => 3,
-        "unknown-path" => 1,
+        "unknown-path" | "dscp-unmarked" => 1,
         _ => 2,
     }
 }
