@@ -7,6 +7,9 @@
 //! - [`payloads`]: application payloads (STUN/TURN, RTP/RTCP, TLS, DTLS, SIP/SDP, DNS).
 //! - [`media_tcp`]: media over TCP (issue 14): [MS-TURN] pseudo-TLS, TURN indications and
 //!   ChannelData carrying RTP, TLS application data, and timed TCP segments for cadence fixtures.
+//! - [`rtp`]: RTP from a schedule (capture time, sequence number, timestamp) with its DSCP, and
+//!   RTCP sender / receiver reports with report blocks and NTP times, for media quality
+//!   fixtures (issue 16).
 //! - [`shared`]: `../shared` beside the repository (real captures, endpoints files): a test
 //!   that reads it is skipped where it is absent, and fails where it is absent on CI.
 //! - [`tshark`]: tshark's flows of a capture (outermost 5-tuples) and the dissectors it named.
@@ -18,6 +21,7 @@ pub mod calls;
 pub mod cli;
 pub mod media_tcp;
 pub mod payloads;
+pub mod rtp;
 pub mod shared;
 pub mod site;
 pub mod tshark;
