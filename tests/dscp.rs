@@ -103,7 +103,7 @@ fn ef_one_way_and_unmarked_back() {
     let line = out.stdout.lines().find(|l| l.contains("\"dscp\"")).unwrap();
     assert!(
         line.contains(
-            r#""findings":["unknown-path"],"dscp":{"forward":[46],"reverse":[0]},"seen_at":"#
+            r#""findings":["unknown-path"],"dscp":{"forward":[46],"reverse":[0]},"media":{"#
         ),
         "{line}"
     );

@@ -41,11 +41,13 @@ pub enum Code {
     MediaJitter,
     DscpNotPreserved,
     DscpUnmarked,
+    MediaReorder,
+    MediaRtt,
 }
 
 impl Code {
     /// Every code, in the report's order.
-    pub const ALL: [Code; 12] = [
+    pub const ALL: [Code; 14] = [
         Code::AsymmetricRoute,
         Code::ExpressrouteBypassed,
         Code::UnexpectedExpressroute,
@@ -58,6 +60,8 @@ impl Code {
         Code::MediaJitter,
         Code::DscpNotPreserved,
         Code::DscpUnmarked,
+        Code::MediaReorder,
+        Code::MediaRtt,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +78,8 @@ impl Code {
             Code::MediaJitter => "media-jitter",
             Code::DscpNotPreserved => "dscp-not-preserved",
             Code::DscpUnmarked => "dscp-unmarked",
+            Code::MediaReorder => "media-reorder",
+            Code::MediaRtt => "media-rtt",
         }
     }
 
@@ -88,7 +94,9 @@ impl Code {
             | Code::MediaHairpin
             | Code::MediaLoss
             | Code::MediaJitter
-            | Code::DscpNotPreserved => Severity::Warning,
+            | Code::DscpNotPreserved
+            | Code::MediaReorder
+            | Code::MediaRtt => Severity::Warning,
             Code::UnknownPath | Code::DscpUnmarked => Severity::Info,
         }
     }

@@ -228,7 +228,12 @@ pub(super) fn finding<'a>(
             ));
             Detail::MediaHairpin { call, hairpin }
         }
-        Code::MediaLoss | Code::MediaJitter | Code::DscpNotPreserved | Code::DscpUnmarked => {
+        Code::MediaLoss
+        | Code::MediaJitter
+        | Code::DscpNotPreserved
+        | Code::DscpUnmarked
+        | Code::MediaReorder
+        | Code::MediaRtt => {
             let media = super::quality::flow_media(state, client_side, path, v.media_class);
             let issue = media
                 .as_ref()

@@ -160,6 +160,34 @@ pub enum QualityIssue {
         expected: u32,
         max_burst_lost: u32,
     },
+    /// `media-loss` by a burst: more of the packets due in 200 ms of the stream were lost in a
+    /// row than the burst target allows.
+    Burst {
+        direction: Direction,
+        path: Option<ObservedPath>,
+        ssrc: u32,
+        lost: u32,
+        /// Packets the stream sends in 200 ms, from its rate.
+        due: f64,
+        max_percent: f64,
+    },
+    /// `media-reorder`: the stream's share of packets arriving out of order.
+    Reorder {
+        direction: Direction,
+        path: Option<ObservedPath>,
+        ssrc: u32,
+        reordered: u32,
+        packets: u32,
+        max_percent: f64,
+    },
+    /// `media-rtt`: the round trip RTCP's LSR/DLSR gave, above the target.
+    Rtt {
+        /// The direction the reports travelled.
+        direction: Direction,
+        ssrc: u32,
+        max_rtt_ms: f64,
+        target_ms: f64,
+    },
     /// `media-jitter`: the stream's jitter estimate went above the target.
     Jitter {
         direction: Direction,
@@ -189,7 +217,9 @@ pub enum QualityIssue {
 impl QualityIssue {
     pub fn code(&self) -> Code {
         match self {
-            QualityIssue::Loss { .. } => Code::MediaLoss,
+            QualityIssue::Loss { .. } | QualityIssue::Burst { .. } => Code::MediaLoss,
+            QualityIssue::Reorder { .. } => Code::MediaReorder,
+            QualityIssue::Rtt { .. } => Code::MediaRtt,
             QualityIssue::Jitter { .. } => Code::MediaJitter,
             QualityIssue::DscpNotPreserved { .. } => Code::DscpNotPreserved,
             QualityIssue::DscpUnmarked { .. } => Code::DscpUnmarked,
@@ -231,6 +261,40 @@ pub fn issues(media: &FlowMedia, q: &Quality) -> Vec<QualityIssue> {
             expected: s.summary.expected,
             max_burst_lost: s.summary.max_burst_lost,
         });
+    } else if let Some(issue) = burst_issue(media, q) {
+        out.push(issue);
+    }
+    let worst_reorder = media
+        .streams
+        .iter()
+        .filter(|s| loss_percent(s.summary.reordered, s.summary.packets) > q.max_reorder_percent)
+        .max_by(|a, b| {
+            let share = |s: &StreamQuality| loss_percent(s.summary.reordered, s.summary.packets);
+            share(a).total_cmp(&share(b))
+        });
+    if let Some(s) = worst_reorder {
+        out.push(QualityIssue::Reorder {
+            direction: s.direction,
+            path: s.path,
+            ssrc: s.summary.ssrc,
+            reordered: s.summary.reordered,
+            packets: s.summary.packets,
+            max_percent: q.max_reorder_percent,
+        });
+    }
+    let worst_rtt = media
+        .rtcp
+        .iter()
+        .filter_map(|r| Some((r, r.max_rtt_ms?)))
+        .filter(|(_, rtt)| *rtt > q.max_rtt_ms)
+        .max_by(|(_, a), (_, b)| a.total_cmp(b));
+    if let Some((r, rtt)) = worst_rtt {
+        out.push(QualityIssue::Rtt {
+            direction: r.direction,
+            ssrc: r.source_ssrc,
+            max_rtt_ms: rtt,
+            target_ms: q.max_rtt_ms,
+        });
     }
     let worst_jitter = media
         .streams
@@ -253,6 +317,34 @@ pub fn issues(media: &FlowMedia, q: &Quality) -> Vec<QualityIssue> {
         out.push(issue);
     }
     out
+}
+
+/// The worst burst against Microsoft's "burst loss < 1 % in any 200 ms": the longest run of
+/// packets lost within 200 ms of media time (late packets that filled it not counted) over the
+/// packets the stream sends in 200 ms (its expected count over its duration).
+fn burst_issue(media: &FlowMedia, q: &Quality) -> Option<QualityIssue> {
+    let due_in_200ms = |s: &StreamSummary| {
+        let seconds = s.last_ns.saturating_sub(s.first_ns) as f64 / 1e9;
+        (seconds >= 1.0).then(|| f64::from(s.expected) / seconds * 0.2)
+    };
+    media
+        .streams
+        .iter()
+        .filter_map(|s| {
+            let lost = s.summary.max_burst_lost_200ms.min(s.summary.max_burst_lost);
+            let due = due_in_200ms(&s.summary)?;
+            let percent = f64::from(lost) * 100.0 / due.max(1.0);
+            (lost > 0 && percent > q.max_burst_loss_percent).then_some((s, lost, due, percent))
+        })
+        .max_by(|a, b| a.3.total_cmp(&b.3))
+        .map(|(s, lost, due, _)| QualityIssue::Burst {
+            direction: s.direction,
+            path: s.path,
+            ssrc: s.summary.ssrc,
+            lost,
+            due,
+            max_percent: q.max_burst_loss_percent,
+        })
 }
 
 /// Only DSCP `value` is set in `marks`.

@@ -428,6 +428,52 @@ fn write_quality<W: Write>(w: &mut W, issue: &QualityIssue) -> fmt::Result {
                  Wi-Fi) in that window",
             )
         }
+        QualityIssue::Burst {
+            direction,
+            path,
+            ssrc,
+            lost,
+            due,
+            max_percent,
+        } => write!(
+            w,
+            "the {} stream (SSRC {ssrc:#010x}) over {} lost {lost} packets in a row within 200 ms, \
+             of about {due:.0} it sends in 200 ms, against a target below {max_percent} % in any \
+             200 ms; look for congestion or errors on that path (interface drops, a policer, \
+             Wi-Fi)",
+            direction.as_str(),
+            describe(path),
+        ),
+        QualityIssue::Reorder {
+            direction,
+            path,
+            ssrc,
+            reordered,
+            packets,
+            max_percent,
+        } => write!(
+            w,
+            "the {} stream (SSRC {ssrc:#010x}) over {} had {reordered} of {packets} packets \
+             ({:.3} %) arrive out of order, against a target below {max_percent} %; packets of \
+             one flow took different routes or queues: look for per-packet load balancing or \
+             several links bundled without flow hashing",
+            direction.as_str(),
+            describe(path),
+            loss_percent(reordered, packets),
+        ),
+        QualityIssue::Rtt {
+            direction,
+            ssrc,
+            max_rtt_ms,
+            target_ms,
+        } => write!(
+            w,
+            "RTCP reports travelling {} about SSRC {ssrc:#010x} give a round trip of up to \
+             {max_rtt_ms:.1} ms (LSR/DLSR, RFC 3550 6.4.1, timed at the capture point), against a \
+             target below {target_ms} ms; check the route's length and queues (a far-away media \
+             relay, a detour through a distant egress)",
+            direction.as_str(),
+        ),
         QualityIssue::Jitter {
             direction,
             path,

@@ -157,8 +157,19 @@ fn add_with(
     }
 }
 
-/// STUN checks, then RTP both ways (50 packets/s per direction) and one RTCP report each way.
-/// Each flow's ICE USERNAME is its own (`0010:efgh` for SSRC 0x1000): the same `A:B` on two
+/// The DSCP Teams marks a client's media with, by its default source port ranges (audio EF 46,
+/// video AF41 34, sharing AF21 18; 0 elsewhere), both ways: what a clean site carries.
+fn teams_mark(client_port: u16) -> u8 {
+    match client_port {
+        50000..=50019 => 46,
+        50020..=50039 => 34,
+        50040..=50059 => 18,
+        _ => 46,
+    }
+}
+
+/// STUN checks, then RTP both ways (50 packets/s per direction, marked as Teams marks them) and
+/// one RTCP report each way. Each flow's ICE USERNAME is its own (`0010:efgh` for SSRC 0x1000): the same `A:B` on two
 /// flows would link them into one call (SPEC "Calls").
 fn media(
     client: SocketAddr,
@@ -208,6 +219,8 @@ fn media(
             ),
             Dir::Forward,
         ));
+        let forward = pkts.len() - 1;
+        set_dscp(&mut pkts[forward].1, teams_mark(client.port()));
         pkts.push((
             t + 3 * MS,
             ip_udp(
@@ -219,6 +232,8 @@ fn media(
             ),
             Dir::Reverse,
         ));
+        let reverse = pkts.len() - 1;
+        set_dscp(&mut pkts[reverse].1, teams_mark(client.port()));
     }
     let t = start + 20 * MS + count as i64 * 20 * MS;
     pkts.push((

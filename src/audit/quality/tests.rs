@@ -92,12 +92,23 @@ fn loss_above_the_target_names_the_stream_and_window() {
         (Direction::Reverse, 9, 3)
     );
     assert_eq!((window.expected, window.lost), (500, 3));
-    // A looser threshold lets it pass.
+    // Looser thresholds let it pass: the window's, then the burst's (3 in a row of the 10
+    // packets due in 200 ms is 30 %).
     let loose = Quality {
         max_loss_percent: 1.0,
         ..Quality::default()
     };
-    assert!(issues(&m, &loose).is_empty());
+    let found = issues(&m, &loose);
+    assert!(
+        matches!(found.as_slice(), [QualityIssue::Burst { lost: 3, due, .. }] if (*due - 10.0).abs() < 0.1),
+        "{found:?}"
+    );
+    let looser = Quality {
+        max_loss_percent: 1.0,
+        max_burst_loss_percent: 30.0,
+        ..Quality::default()
+    };
+    assert!(issues(&m, &looser).is_empty());
 }
 
 #[test]
@@ -257,4 +268,79 @@ fn never_marked_on_expressroute_is_unmarked() {
         )],
     );
     assert!(issues(&internet, &Quality::default()).is_empty());
+}
+
+#[test]
+fn reordering_above_the_target() {
+    let mut s = StreamStats::new(5, 0);
+    for (i, seq) in (0..200u16)
+        .map(|i| {
+            if i == 50 {
+                51
+            } else if i == 51 {
+                50
+            } else {
+                i
+            }
+        })
+        .enumerate()
+    {
+        s.packet(seq, u32::from(seq) * 160, i as i64 * 20_000_000, Some(8000));
+    }
+    let m = media(
+        None,
+        vec![stream(
+            Direction::Forward,
+            ObservedPath::Internet,
+            s.summary(),
+            CS0,
+        )],
+    );
+    let found = issues(&m, &Quality::default());
+    assert_eq!(
+        found,
+        vec![QualityIssue::Reorder {
+            direction: Direction::Forward,
+            path: Some(ObservedPath::Internet),
+            ssrc: 5,
+            reordered: 1,
+            packets: 200,
+            max_percent: 0.01,
+        }]
+    );
+    let loose = Quality {
+        max_reorder_percent: 1.0,
+        ..Quality::default()
+    };
+    assert!(issues(&m, &loose).is_empty());
+}
+
+#[test]
+fn round_trip_above_the_target() {
+    let rtcp = |max_rtt_ms| RtcpQuality {
+        direction: Direction::Reverse,
+        source_ssrc: 7,
+        reporter_ssrc: 8,
+        reports: 3,
+        fraction_lost: 0.0,
+        max_fraction_lost: 0.0,
+        cumulative_lost: 0,
+        jitter_ms: None,
+        max_jitter_ms: None,
+        rtt_ms: max_rtt_ms,
+        max_rtt_ms,
+    };
+    let mut m = media(None, Vec::new());
+    m.rtcp = vec![rtcp(Some(80.0))];
+    assert_eq!(
+        issues(&m, &Quality::default()),
+        vec![QualityIssue::Rtt {
+            direction: Direction::Reverse,
+            ssrc: 7,
+            max_rtt_ms: 80.0,
+            target_ms: 60.0,
+        }]
+    );
+    m.rtcp = vec![rtcp(Some(40.0)), rtcp(None)];
+    assert!(issues(&m, &Quality::default()).is_empty());
 }
