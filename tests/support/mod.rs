@@ -13,6 +13,8 @@
 //! - [`shared`]: `../shared` beside the repository (real captures, endpoints files): a test
 //!   that reads it is skipped where it is absent, and fails where it is absent on CI.
 //! - [`tshark`]: tshark's flows of a capture (outermost 5-tuples) and the dissectors it named.
+//! - [`rtp_streams`]: tshark's RTP streams of a capture (`-z rtp,streams`) and their packets,
+//!   with models of tshark's and callpath's jitter and of callpath's probation run.
 //!
 //! Every integration test binary that needs them declares `mod support;`.
 
@@ -22,6 +24,7 @@ pub mod cli;
 pub mod media_tcp;
 pub mod payloads;
 pub mod rtp;
+pub mod rtp_streams;
 pub mod shared;
 pub mod site;
 pub mod tshark;
