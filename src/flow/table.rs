@@ -468,9 +468,6 @@ impl FlowTable {
             self.over_cap += 1;
             return;
         };
-        // A media flow's stream figures are one pointer away: start loading them now, so the
-        // cache miss overlaps the side's bookkeeping below instead of stalling the stream's.
-        flow.app.touch_media();
         if fragment {
             flow.fragments += 1;
         }

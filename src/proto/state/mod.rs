@@ -402,15 +402,6 @@ impl AppState {
         self.heavy.as_deref().map_or(&[], |h| h.stun.addresses())
     }
 
-    /// Reads the first byte of a media flow's stream figures, without using it: a prefetch in
-    /// safe Rust (`black_box` keeps the load; nothing waits for it).
-    #[inline(always)]
-    pub fn touch_media(&self) {
-        if let Some(m) = self.rtp.media.as_deref() {
-            std::hint::black_box(m.stream_count());
-        }
-    }
-
     /// The flow's RTP streams (SSRC and side, figures, DSCP marks) and RTCP report figures.
     pub fn media(&self) -> (&[MediaStream], &[RtcpSource]) {
         self.rtp

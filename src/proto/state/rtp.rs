@@ -121,10 +121,6 @@ impl Default for RtpMedia {
 }
 
 impl RtpMedia {
-    pub(super) fn stream_count(&self) -> u8 {
-        self.stream_count
-    }
-
     pub(super) fn streams(&self) -> &[MediaStream] {
         self.streams
             .get(..usize::from(self.stream_count))
