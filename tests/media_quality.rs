@@ -237,8 +237,20 @@ fn the_profile_loss_target_decides() {
     let (fwd, rev) = lossy_forward();
     let mut scene = Scene::new();
     scene.add(Link::Er, call(sa(CLIENT), &fwd, &rev, (EF, EF)));
-    // 1 % lost: within a 2 % target, above a 0.5 % one.
+    // 1 % lost: within a 2 % target, above a 0.5 % one. Its 3 in a row are 30 % of the 10
+    // packets due in 200 ms: above the 1 % burst target, within a 30 % one.
     let r = audit(&scene, Some("max_loss_percent = 2.0"));
+    let f = flow_of(&r, sa(CLIENT));
+    assert_eq!(quality_codes(f), ["media-loss"], "{f:#}");
+    let msg = message(&r, f, "media-loss", "warning");
+    assert!(
+        msg.contains("lost 3 packets in a row within 200 ms, of about 10 it sends in 200 ms"),
+        "{msg}"
+    );
+    let r = audit(
+        &scene,
+        Some("max_loss_percent = 2.0\nmax_burst_loss_percent = 30"),
+    );
     let f = flow_of(&r, sa(CLIENT));
     assert_eq!(quality_codes(f), Vec::<&str>::new(), "{f:#}");
     assert_eq!(stream(f, "forward")["lost"], 5);

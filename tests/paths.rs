@@ -73,7 +73,8 @@ const EXPECTED: &[Verdict] = &[
         Some("expressroute"),
         "expressroute",
         Some(12),
-        &["media-over-tcp"],
+        // TCP fallback media is not marked (Teams marks its UDP media ports).
+        &["media-over-tcp", "dscp-unmarked"],
     ),
     (50020, "local", Some("local"), "local", None, &[]),
     (5060, "local", Some("local"), "local", None, &[]),
@@ -192,8 +193,8 @@ fn check_verdicts(r: &Value, how: &str) {
     }
     assert_eq!(
         r["summary"]["findings"],
-        json!({"asymmetric-route": 2, "expressroute-bypassed": 5, "media-hairpin": 2,
-               "media-over-tcp": 1, "one-sided-flow": 2, "path-split": 1,
+        json!({"asymmetric-route": 2, "dscp-unmarked": 1, "expressroute-bypassed": 5,
+               "media-hairpin": 2, "media-over-tcp": 1, "one-sided-flow": 2, "path-split": 1,
                "unexpected-expressroute": 1}),
         "{how}"
     );

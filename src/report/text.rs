@@ -213,7 +213,7 @@ pub fn write_text<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()> {
 fn stream_line(s: &StreamQuality) -> String {
     let q = &s.summary;
     let mut line = format!(
-        "{:<8} {:<12} ssrc {:#010x}  loss {:.2} % ({}/{})",
+        "{:<8} {:<6} ssrc {:#010x}  loss {:.2} % ({}/{})",
         s.direction.as_str(),
         path_short(s.path),
         q.ssrc,

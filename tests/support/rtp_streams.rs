@@ -523,8 +523,10 @@ fn nearest_standard_rate(ticks_per_s: f64) -> Option<u32> {
 /// highest sequence number (1..3000 ahead; not duplicates, late packets, or a jump of 3000 or
 /// more unless the next packet confirms it, which restarts the chain), starting at the
 /// confirming packet (J = 0 there: the run's earlier packets have no timing of their own).
-/// The clock rate is the confirming packet's static type's (RFC 3551), kept for every later
-/// packet whatever its type; else it is inferred as callpath does: once 20 packets are counted
+/// A packet whose payload type differs from the previous one's starts a new chain, and so does
+/// a transit-time change over 2 s (a timestamp discontinuity, not jitter). The clock rate is
+/// the confirming packet's static type's (RFC 3551), kept for every later packet whatever its
+/// type; else it is inferred as callpath does: once 20 packets are counted
 /// and 1 s has passed since the anchor (the confirming packet), the timestamps' advance over
 /// the arrival time, rounded to a standard rate within 10 %; the packet that finds it starts
 /// the jitter chain, one that finds none is the next anchor. `None` when no run confirms.
@@ -536,6 +538,8 @@ pub fn callpath_model(packets: &[Packet]) -> Option<Model> {
     let mut max_jitter: Option<f64> = rate.map(|_| 0.0);
     let mut jitter = 0.0f64;
     let mut chain = Some((h.arrival_ns, h.timestamp));
+    // The payload type of the chain's packets: another type starts a new chain.
+    let mut chain_pt = h.payload_type;
     // Extended sequence numbers (wraps in the high bits), as callpath keeps them.
     let mut ext_max = u32::from(h.seq);
     let mut bad_seq: Option<u16> = None;
@@ -574,15 +578,19 @@ pub fn callpath_model(packets: &[Packet]) -> Option<Model> {
             continue;
         }
         counted += 1;
-        if restart {
+        if restart || p.payload_type != chain_pt {
             chain = None;
         }
+        chain_pt = p.payload_type;
         match (rate, chain) {
             (Some(r), Some((t0, ts0))) => {
                 let r = f64::from(r);
                 let d = (p.arrival_ns - t0) as f64 * r * 1e-9 - ts_diff(p.timestamp, ts0) as f64;
-                jitter += (d.abs() - jitter) / 16.0;
-                max_jitter = Some(max_jitter.map_or(jitter, |m| m.max(jitter)));
+                // Over 2 s: a timestamp discontinuity, a new chain (no jitter update).
+                if d.abs() <= 2.0 * r {
+                    jitter += (d.abs() - jitter) / 16.0;
+                    max_jitter = Some(max_jitter.map_or(jitter, |m| m.max(jitter)));
+                }
             }
             (None, Some((t0, ts0))) => {
                 let elapsed = p.arrival_ns - t0;

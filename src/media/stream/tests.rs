@@ -381,7 +381,8 @@ fn extreme_times_do_not_panic() {
         );
     }
     let sum = s.summary();
-    assert!(sum.jitter_ms.unwrap().is_finite());
+    // Arrivals this far apart are timestamp discontinuities: no jitter, and nothing infinite.
+    assert_eq!(sum.jitter_ms, None);
     assert_eq!(sum.expected, 5);
     let mut s = StreamStats::new(1, 0);
     for seq in 0..40u16 {
@@ -502,4 +503,38 @@ proptest! {
         prop_assert_eq!(sum.discarded, 0);
         prop_assert_eq!(sum.packets as usize, order.len());
     }
+}
+
+#[test]
+fn a_timestamp_restart_starts_a_new_chain() {
+    // 8000 Hz, 20 ms apart; at packet 50 the sender restarts its timestamps from 0.
+    let mut s = StreamStats::new(1, 8);
+    for i in 0..100u16 {
+        let ts = if i < 50 {
+            347_200 + u32::from(i) * 160
+        } else {
+            u32::from(i - 50) * 160
+        };
+        s.packet(i, ts, i64::from(i) * 20_000_000, Some(8000));
+    }
+    let sum = s.summary();
+    assert!(sum.max_jitter_ms.unwrap() < 1e-9, "{sum:?}");
+    assert_eq!((sum.expected, sum.lost), (100, 0));
+}
+
+#[test]
+fn a_packet_of_another_type_is_not_compared_with_the_stream() {
+    // PCMA at 8000 Hz with one DTMF event (PT 101) whose timestamp is far from the audio's.
+    let mut s = StreamStats::new(1, 8);
+    for i in 0..100u16 {
+        let (pt, ts) = if i == 40 {
+            (101, 5_000)
+        } else {
+            (8, u32::from(i) * 160)
+        };
+        s.packet_of_type(pt, i, ts, i64::from(i) * 20_000_000, Some(8000));
+    }
+    let sum = s.summary();
+    assert!(sum.max_jitter_ms.unwrap() < 1e-9, "{sum:?}");
+    assert_eq!(sum.packets, 100);
 }

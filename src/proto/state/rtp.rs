@@ -297,7 +297,8 @@ impl AppState {
                 .and_then(|media| media.stream_mut(side, h.ssrc))
             {
                 let rate = clock::static_clock_rate(h.payload_type);
-                m.stats.packet(h.seq, h.timestamp, at.ts_ns, rate);
+                m.stats
+                    .packet_of_type(h.payload_type, h.seq, h.timestamp, at.ts_ns, rate);
                 m.dscp_seen |= 1u64 << (at.dscp & 63);
                 return true;
             }
