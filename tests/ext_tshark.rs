@@ -33,7 +33,7 @@ use std::io::Write;
 use std::path::Path;
 
 use serde_json::Value;
-use support::cli::callpath;
+use support::cli::audit_json;
 use support::tshark::{self, Key};
 
 /// How many flows have each `app`.
@@ -179,17 +179,10 @@ fn check(name: &str, stated: Figures) {
     };
     let path = dir.join(name);
     assert!(path.exists(), "{} is missing", path.display());
-    let out = callpath(&[
-        "audit",
-        "--format",
-        "json",
-        "-q",
-        "--fail-on",
-        "never",
-        path.to_str().expect("a UTF-8 path"),
-    ]);
-    assert_eq!(out.status, 0, "callpath on {name}; stderr:\n{}", out.stderr);
-    let report = out.json();
+    let report = audit_json(
+        &["--fail-on", "never", path.to_str().expect("a UTF-8 path")],
+        0,
+    );
     let capture = &report["captures"][0];
     assert_eq!(capture["errors"], serde_json::json!([]), "{name}");
     let ours = callpath_flows(&report);

@@ -43,7 +43,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use serde_json::Value;
-use support::cli::callpath;
+use support::cli::{audit_json, callpath};
 use support::rtp_streams::{self as rs, Packet, Row, StreamKey};
 use support::tshark;
 
@@ -269,17 +269,10 @@ fn check(name: &str, stated: &[Stream]) -> Option<Seen> {
     let dir = support::shared::or_skip("captures/ndpi")?;
     let path = dir.join(name);
     assert!(path.exists(), "{} is missing", path.display());
-    let out = callpath(&[
-        "audit",
-        "--format",
-        "json",
-        "-q",
-        "--fail-on",
-        "never",
-        path.to_str().expect("a UTF-8 path"),
-    ]);
-    assert_eq!(out.status, 0, "callpath on {name}; stderr:\n{}", out.stderr);
-    let report = out.json();
+    let report = audit_json(
+        &["--fail-on", "never", path.to_str().expect("a UTF-8 path")],
+        0,
+    );
     let ours = callpath_streams(&report);
 
     // callpath's streams against the stated ones.
