@@ -710,7 +710,7 @@ fn clean_streams_have_no_quality_finding() {
     // the windows start at that 4th packet (60 ms in), the counts include all 4.
     let whole = |ssrc: u32, direction: &str, first: &str, last: &str| {
         json!({
-            "ssrc": ssrc, "direction": direction, "payload_type": 0, "clock_rate": 8000,
+            "ssrc": ssrc, "direction": direction, "payload_type": 0, "clock_rate": 8000, "clock_rate_source": "static",
             "packets": 250, "expected": 250, "lost": 0, "duplicates": 0, "reordered": 0,
             "jitter_ms": 0.0, "max_jitter_ms": 0.0, "max_burst_lost": 0, "dscp": [46],
             "path": "expressroute", "discarded": 0, "max_burst_lost_200ms": 0,
@@ -761,5 +761,73 @@ fn a_window_other_than_15_s_is_refused() {
         ),
         "{}",
         out.stderr
+    );
+}
+
+/// The SDP of the call gives the clock rate of a dynamic payload type (`a=rtpmap:96
+/// H264/90000`, RFC 8866 §6.6): a video stream too short to infer its rate (0.5 s) reports the
+/// SDP's, without jitter; a longer one whose inferred rate agrees keeps its jitter, marked
+/// `sdp`; the static PCMU stream of the same call says `static`.
+#[test]
+fn the_sdp_gives_dynamic_types_their_clock_rate() {
+    let sip_client = sa("10.10.1.20:5060");
+    let sbc = sa("10.30.0.10:5060");
+    // Video from a Teams video port (50020-50039) to the SBC's announced port.
+    let (short_client, long_client) = (sa("10.10.1.20:50020"), sa("10.10.1.20:50022"));
+    let (short_peer, long_peer) = (sa("10.30.0.10:40000"), sa("10.30.0.10:40002"));
+    let video = |client: SocketAddr, peer: SocketAddr, n: usize| {
+        // 30 frames/s at 90 kHz: 3000 ticks per packet.
+        let sched = schedule(T0 + 100 * MS, 33_333_333, 0, 3000, n);
+        rtp_udp(client, peer, Dir::Forward, 96, 0x0c0c_0001, 34, &sched)
+    };
+    let sdp = |media: SocketAddr| {
+        support::payloads::sdp(media.ip(), &[("video", media.port())], media.ip())
+    };
+    let mut scene = Scene::new();
+    scene.add(
+        Link::Lan,
+        vec![
+            (
+                T0,
+                ip_udp(
+                    sip_client.ip(),
+                    sip_client.port(),
+                    sbc.ip(),
+                    sbc.port(),
+                    &support::calls::sip_invite_udp("sdp-rates", "10.10.1.20", &sdp(short_peer)),
+                ),
+                Dir::Forward,
+            ),
+            (
+                T0 + 10 * MS,
+                ip_udp(
+                    sip_client.ip(),
+                    sip_client.port(),
+                    sbc.ip(),
+                    sbc.port(),
+                    &support::calls::sip_invite_udp("sdp-rates-2", "10.10.1.20", &sdp(long_peer)),
+                ),
+                Dir::Forward,
+            ),
+        ],
+    );
+    scene.add(Link::Lan, video(short_client, short_peer, 15));
+    scene.add(Link::Lan, video(long_client, long_peer, 90));
+    let r = audit(&scene, None);
+    let short = stream(flow_of(&r, short_client), "forward");
+    assert_eq!(short["clock_rate"], 90_000, "{short:#}");
+    assert_eq!(short["clock_rate_source"], "sdp");
+    assert_eq!(short["jitter_ms"], Value::Null);
+    let long = stream(flow_of(&r, long_client), "forward");
+    assert_eq!(long["clock_rate"], 90_000, "{long:#}");
+    assert_eq!(long["clock_rate_source"], "sdp");
+    assert_eq!(long["jitter_ms"], 0.0);
+    assert_eq!(flow_of(&r, long_client)["media"]["class"], "video");
+    // PCMU elsewhere: its rate is the static type's.
+    let (fwd, rev) = clean(100);
+    let r = audit_call(&fwd, &rev);
+    assert_eq!(
+        stream(flow_of(&r, sa(CLIENT)), "forward")["clock_rate_source"],
+        "static"
     );
 }

@@ -2,14 +2,14 @@
 //! direction, which paths, which capture points, which endpoint set). `report::message` is
 //! the one place these become words.
 
-use super::call::{Call, Hairpin};
+use super::call::Hairpin;
 use super::code::{Code, Severity};
 use super::path::{Direction, ObservedPath, PathPair};
 use super::quality::QualityIssue;
 use super::verdict::{oriented, points, Verdict};
 use super::AuditInput;
 use crate::decode::Transport;
-use crate::flow::{Endpoint, FlowKey, FlowState, Side, MAX_SIGHTINGS_PER_SIDE};
+use crate::flow::{Endpoint, Side, MAX_SIGHTINGS_PER_SIDE};
 use crate::proto::{App, MediaShape};
 use crate::ranges::Match;
 
@@ -155,15 +155,9 @@ fn unexpected_reason(input: &AuditInput<'_>, v: &Verdict<'_>) -> UnexpectedReaso
 }
 
 /// The finding `code` of a flow (one of its verdict's codes).
-pub(super) fn finding<'a>(
-    input: &'a AuditInput<'a>,
-    id: u64,
-    key: &FlowKey,
-    state: &'a FlowState,
-    v: &Verdict<'a>,
-    call: Option<&Call>,
-    code: Code,
-) -> Finding<'a> {
+pub(super) fn finding<'a>(f: &super::AuditedFlow<'a>, code: Code) -> Finding<'a> {
+    let (input, id, key, state, v) = (f.input, f.id, f.key, f.state, f.verdict);
+    let (call, announced) = (f.call(), f.announced);
     let client_side = v.ends.client_side;
     let path = v.path;
     // Three details read the flow's state: most are made from the key and verdict alone,
@@ -234,7 +228,7 @@ pub(super) fn finding<'a>(
         | Code::DscpUnmarked
         | Code::MediaReorder
         | Code::MediaRtt => {
-            let media = super::quality::flow_media(state, client_side, path, v.media_class);
+            let media = super::quality::flow_media(state, key, client_side, path, announced);
             let issue = media
                 .as_ref()
                 .and_then(|m| super::quality::issue_of(m, &input.site.quality, code));

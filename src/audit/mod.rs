@@ -67,6 +67,8 @@ pub struct Audited<'a> {
     captures: Vec<CaptureFile<'a>>,
     /// Every call, by id (`Call::id` is its index + 1).
     calls: Vec<Call>,
+    /// What the run's SDP announced of media endpoints.
+    announced: sdp::Announced,
 }
 
 /// Audits every flow: sorted by first packet then key, numbered from 1.
@@ -96,6 +98,7 @@ pub fn audit<'a>(input: &'a AuditInput<'a>, table: FlowTable) -> Audited<'a> {
         selection: None,
         captures: input.capture_files(),
         calls,
+        announced,
     }
 }
 
@@ -178,6 +181,7 @@ impl<'a> Audited<'a> {
             verdict: self.verdicts.get(i)?,
             input: self.input,
             calls: &self.calls,
+            announced: &self.announced,
         })
     }
 
@@ -221,6 +225,7 @@ pub struct AuditedFlow<'x> {
     pub verdict: &'x Verdict<'x>,
     input: &'x AuditInput<'x>,
     calls: &'x [Call],
+    announced: &'x sdp::Announced,
 }
 
 impl<'x> AuditedFlow<'x> {
@@ -296,7 +301,13 @@ impl<'x> AuditedFlow<'x> {
     /// carried any.
     pub fn media(&self) -> Option<FlowMedia> {
         let v = &self.verdict;
-        quality::flow_media(self.state, v.ends.client_side, v.path, v.media_class)
+        quality::flow_media(
+            self.state,
+            self.key,
+            v.ends.client_side,
+            v.path,
+            self.announced,
+        )
     }
 
     /// The call the flow is in, if any.
@@ -307,12 +318,10 @@ impl<'x> AuditedFlow<'x> {
 
     /// The flow's findings, in `Code::ALL` order.
     pub fn findings(&self) -> impl Iterator<Item = Finding<'x>> + 'x {
-        let (input, key, state, verdict, id) =
-            (self.input, self.key, self.state, self.verdict, self.id);
-        let call = self.call();
-        verdict
+        let flow = *self;
+        self.verdict
             .codes()
-            .map(move |code| finding::finding(input, id, key, state, verdict, call, code))
+            .map(move |code| finding::finding(&flow, code))
     }
 }
 

@@ -20,9 +20,58 @@ pub const MIN_WINDOW_PACKETS: u32 = 50;
 pub struct StreamQuality {
     pub direction: Direction,
     pub path: Option<ObservedPath>,
+    /// Where `summary.clock_rate` comes from.
+    pub clock_rate_source: Option<ClockRateSource>,
     pub summary: StreamSummary,
     /// Bit n: DSCP n seen on the stream's packets.
     pub dscp: u64,
+}
+
+/// Where a stream's clock rate comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClockRateSource {
+    /// The SDP that announced the stream (`a=rtpmap`).
+    Sdp,
+    /// The static payload type's (RFC 3551).
+    Static,
+    /// Inferred from how the timestamps advanced against the arrival times.
+    Inferred,
+}
+
+impl ClockRateSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockRateSource::Sdp => "sdp",
+            ClockRateSource::Static => "static",
+            ClockRateSource::Inferred => "inferred",
+        }
+    }
+}
+
+/// A stream's clock rate against the SDP's for its payload type. The stream measured jitter in
+/// the rate it knew as the packets went (static, else inferred): where the SDP gives another
+/// one, the SDP's is reported and that jitter, measured in the wrong units, is dropped; where
+/// the stream found none, the SDP's is reported (jitter was not measured).
+fn reconcile(
+    mut s: StreamSummary,
+    sdp_rate: Option<u32>,
+) -> (StreamSummary, Option<ClockRateSource>) {
+    let source = match (s.clock_rate, sdp_rate) {
+        (Some(r), Some(sdp)) if r == sdp => Some(ClockRateSource::Sdp),
+        (_, Some(sdp)) => {
+            s.clock_rate = Some(sdp);
+            s.jitter_ms = None;
+            s.max_jitter_ms = None;
+            s.worst_jitter_window = None;
+            Some(ClockRateSource::Sdp)
+        }
+        (Some(r), None) if crate::media::clock::static_clock_rate(s.payload_type) == Some(r) => {
+            Some(ClockRateSource::Static)
+        }
+        (Some(_), None) => Some(ClockRateSource::Inferred),
+        (None, None) => None,
+    };
+    (s, source)
 }
 
 /// What one side's RTCP reports said about one source, in report units.
@@ -88,30 +137,35 @@ pub fn class_of(key: &FlowKey, announced: &Announced) -> Option<MediaClass> {
 }
 
 /// The flow's media figures, or None when it has neither an RTP stream nor an RTCP report.
+/// `announced` is what the run's SDP said of media endpoints (class, clock rates).
 pub fn flow_media(
     state: &FlowState,
+    key: &FlowKey,
     client_side: u8,
     path: PathPair,
-    class: Option<MediaClass>,
+    announced: &Announced,
 ) -> Option<FlowMedia> {
     let (streams, rtcp) = state.app.media();
     if streams.is_empty() && rtcp.is_empty() {
         return None;
     }
-    let streams: Vec<StreamQuality> = streams
+    let mut streams: Vec<StreamQuality> = streams
         .iter()
         .map(|m| {
             let direction = direction_of(m.side, client_side);
+            let pt = m.stats.summary().payload_type;
+            let sdp_rate = announced.clock_rate_of(key.a, key.b, pt);
+            let (summary, clock_rate_source) = reconcile(m.stats.summary(), sdp_rate);
             StreamQuality {
                 direction,
                 path: path_of(path, direction),
-                summary: m.stats.summary(),
+                clock_rate_source,
+                summary,
                 dscp: m.dscp_seen,
             }
         })
-        .collect::<Vec<_>>();
+        .collect();
     // Forward first, then by first packet: the order a reader follows a call in.
-    let mut streams = streams;
     streams.sort_by_key(|s| (s.direction != Direction::Forward, s.summary.first_ns));
     let rtcp = rtcp
         .iter()
@@ -138,7 +192,7 @@ pub fn flow_media(
         })
         .collect();
     Some(FlowMedia {
-        class,
+        class: class_of(key, announced),
         streams,
         rtcp,
     })

@@ -9,10 +9,19 @@ use super::media_class::{class_of_sdp_media, MediaClass};
 use crate::flow::{Endpoint, FlowTable};
 use crate::proto::App;
 
-/// The endpoints SDP announced for media, from offers and answers alike, with the class of the
-/// media line (`m=audio`, ...) that announced each.
+/// The endpoints SDP announced for media, from offers and answers alike, with what the media
+/// line announced of each.
 #[derive(Debug, Default)]
-pub struct Announced(HashMap<Endpoint, Option<MediaClass>>);
+pub struct Announced(HashMap<Endpoint, AnnouncedMedia>);
+
+/// What SDP said of one media endpoint.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct AnnouncedMedia {
+    /// The class of its `m=` line (`audio`, ...).
+    pub class: Option<MediaClass>,
+    /// `(payload type, clock rate)` of the `a=rtpmap` lines of every section announcing it.
+    pub clock_rates: Vec<(u8, u32)>,
+}
 
 impl Announced {
     /// Every media endpoint announced in the run's SIP flows (port 0, a refused stream, left
@@ -28,7 +37,14 @@ impl Announced {
                     m.ip.as_deref()
                         .and_then(|ip| ip.trim().parse::<IpAddr>().ok());
                 if let (Some(ip), true) = (ip, m.port != 0) {
-                    set.insert(Endpoint { ip, port: m.port }, class_of_sdp_media(&m.media));
+                    let entry: &mut AnnouncedMedia =
+                        set.entry(Endpoint { ip, port: m.port }).or_default();
+                    entry.class = entry.class.or(class_of_sdp_media(&m.media));
+                    for &rate in &m.clock_rates {
+                        if !entry.clock_rates.contains(&rate) {
+                            entry.clock_rates.push(rate);
+                        }
+                    }
                 }
             }
         }
@@ -57,15 +73,26 @@ impl Announced {
 }
 
 impl Announced {
-    /// The class of the media line that announced `a` or `b` (RTP's port, or RTCP's next one).
-    pub fn class_of(&self, a: Endpoint, b: Endpoint) -> Option<MediaClass> {
+    /// What SDP announced of `a` or `b` (RTP's port, or RTCP's next one), in that order.
+    fn about(&self, a: Endpoint, b: Endpoint) -> impl Iterator<Item = &AnnouncedMedia> {
         let rtcp = |e: Endpoint| Endpoint {
             ip: e.ip,
             port: e.port.wrapping_sub(1),
         };
         [a, b, rtcp(a), rtcp(b)]
-            .iter()
-            .find_map(|e| self.0.get(e).copied().flatten())
+            .into_iter()
+            .filter_map(|e| self.0.get(&e))
+    }
+
+    /// The class of the media line that announced `a` or `b`.
+    pub fn class_of(&self, a: Endpoint, b: Endpoint) -> Option<MediaClass> {
+        self.about(a, b).find_map(|m| m.class)
+    }
+
+    /// The clock rate SDP gave payload type `pt` for media to or from `a` or `b`.
+    pub fn clock_rate_of(&self, a: Endpoint, b: Endpoint, pt: u8) -> Option<u32> {
+        self.about(a, b)
+            .find_map(|m| m.clock_rates.iter().find(|r| r.0 == pt).map(|r| r.1))
     }
 }
 
@@ -82,11 +109,11 @@ mod tests {
 
     #[test]
     fn announced_ports_are_rtp_and_the_next_ones_rtcp() {
-        let announced = Announced(
-            [(ep("10.0.2.20", 6000), Some(MediaClass::Audio))]
-                .into_iter()
-                .collect(),
-        );
+        let audio = AnnouncedMedia {
+            class: Some(MediaClass::Audio),
+            clock_rates: vec![(111, 48_000)],
+        };
+        let announced = Announced([(ep("10.0.2.20", 6000), audio)].into_iter().collect());
         let other = ep("10.0.2.15", 24196);
         assert_eq!(
             announced.app_of(other, ep("10.0.2.20", 6000)),
@@ -105,5 +132,13 @@ mod tests {
             Some(MediaClass::Audio)
         );
         assert_eq!(announced.class_of(other, ep("10.0.2.20", 6002)), None);
+        assert_eq!(
+            announced.clock_rate_of(ep("10.0.2.20", 6000), other, 111),
+            Some(48_000)
+        );
+        assert_eq!(
+            announced.clock_rate_of(ep("10.0.2.20", 6000), other, 0),
+            None
+        );
     }
 }

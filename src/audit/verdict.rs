@@ -2,7 +2,6 @@
 //! expected path (SPEC "Expected path of a flow") and its finding codes (SPEC "Findings").
 
 use super::code::{Code, Codes};
-use super::media_class::MediaClass;
 use super::path::{direction_path, sighting_path, stays_inside, FlowFacts, ObservedPath, PathPair};
 use super::sdp::Announced;
 use super::AuditInput;
@@ -89,8 +88,6 @@ pub struct Verdict<'r> {
     pub asymmetric_by_points: bool,
     /// The call the flow is in (`Call::id`), 0 for none.
     pub call: u32,
-    /// What its media carries (`quality::class_of`), for media flows.
-    pub media_class: Option<MediaClass>,
 }
 
 impl Verdict<'_> {
@@ -174,10 +171,7 @@ pub(super) fn verdict<'a>(
     if super::shape::media_shape(input, key, state, &ends, app).is_some() {
         codes.insert(Code::MediaOverTcp);
     }
-    let class = matches!(app, App::Rtp | App::Rtcp)
-        .then(|| super::quality::class_of(key, announced))
-        .flatten();
-    if let Some(media) = super::quality::flow_media(state, ends.client_side, path, class) {
+    if let Some(media) = super::quality::flow_media(state, key, ends.client_side, path, announced) {
         for code in super::quality::codes(&media, &input.site.quality).iter() {
             codes.insert(code);
         }
@@ -190,7 +184,6 @@ pub(super) fn verdict<'a>(
         codes,
         asymmetric_by_points,
         call: 0,
-        media_class: class,
     }
 }
 

@@ -121,6 +121,10 @@ pub struct SdpMedia {
     /// The Call-ID of the SIP message whose body carried this `m=` line (RFC 3261 §20.8), so
     /// media ties to its dialog when one flow (a trunk) carries several calls.
     pub call_id: Option<String>,
+    /// `(payload type, clock rate)` of its `a=rtpmap` lines: what a stream's jitter is
+    /// measured in. Not in the report (the streams show the rate they used).
+    #[serde(skip)]
+    pub clock_rates: Vec<(u8, u32)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]

@@ -26,6 +26,20 @@ pub struct SdpMediaRef<'a> {
     pub proto: &'a str,
     /// Media-level `c=` address, else the session-level one.
     pub connection: Option<&'a str>,
+    /// `a=rtpmap:<payload type> <encoding>/<clock rate>` (RFC 8866 §6.6): the clock rates of
+    /// the section's dynamic (and restated static) payload types, the first `MAX_RTPMAP`.
+    pub clock_rates: [Option<(u8, u32)>; MAX_RTPMAP],
+}
+
+/// `a=rtpmap` lines kept per media section.
+pub const MAX_RTPMAP: usize = 8;
+
+/// `<payload type> <encoding name>/<clock rate>[/<parameters>]` (RFC 8866 §6.6).
+fn rtpmap(value: &str) -> Option<(u8, u32)> {
+    let (pt, encoding) = value.split_once(' ')?;
+    let pt = pt.trim().parse::<u8>().ok().filter(|pt| *pt < 128)?;
+    let rate = encoding.trim().split('/').nth(1)?.parse::<u32>().ok()?;
+    (rate > 0).then_some((pt, rate))
 }
 
 /// A parsed SIP message, borrowed.
@@ -251,8 +265,17 @@ pub fn sdp_media<'a>(body: &'a [u8], out: &mut [Option<SdpMediaRef<'a>>; MAX_SDP
                     port,
                     proto,
                     connection: session_c,
+                    clock_rates: [None; MAX_RTPMAP],
                 });
                 n += 1;
+            }
+        } else if let Some(value) = line.strip_prefix("a=rtpmap:") {
+            let last = n.checked_sub(1).and_then(|i| out.get_mut(i));
+            let (Some(Some(last)), Some(map)) = (last, rtpmap(value)) else {
+                continue;
+            };
+            if let Some(free) = last.clock_rates.iter_mut().find(|r| r.is_none()) {
+                *free = Some(map);
             }
         }
     }
@@ -351,5 +374,21 @@ m=audio 30000 RTP/AVP 0 8\r\n";
         assert_eq!(m.headers, MAX_HEADERS);
         assert!(m.headers_capped);
         assert_eq!(m.call_id, Some("x"));
+    }
+
+    #[test]
+    fn rtpmap_clock_rates_per_media_section() {
+        let body = b"v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 5000 RTP/AVP 111 0 101\r\n\
+a=rtpmap:111 opus/48000/2\r\na=rtpmap:101 telephone-event/8000\r\na=rtpmap:bad x/1\r\n\
+a=rtpmap:200 x/8000\r\nm=video 5002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n";
+        let mut out = [None; MAX_SDP_MEDIA];
+        assert_eq!(sdp_media(body, &mut out), 2);
+        let audio = out[0].unwrap();
+        let rates: Vec<_> = audio.clock_rates.iter().flatten().copied().collect();
+        assert_eq!(rates, [(111, 48_000), (101, 8_000)]);
+        let video = out[1].unwrap();
+        assert_eq!(video.clock_rates[0], Some((96, 90_000)));
+        assert_eq!(rtpmap("96 H264"), None);
+        assert_eq!(rtpmap("96 H264/0"), None);
     }
 }

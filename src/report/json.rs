@@ -575,6 +575,8 @@ fn media(w: &mut JsonText<'_>, m: &FlowMedia) {
         w.end_array();
         w.key("path");
         w.opt_name(s.path.map(ObservedPath::as_str));
+        w.key("clock_rate_source");
+        w.opt_name(s.clock_rate_source.map(|c| c.as_str()));
         w.key("discarded");
         w.u64(u64::from(q.discarded));
         w.key("max_burst_lost_200ms");
@@ -901,6 +903,7 @@ mod tests {
                 port,
                 proto,
                 call_id,
+                clock_rates: Vec::new(),
             });
         (
             vec(any::<String>(), 0..3),

@@ -26,6 +26,7 @@ fn stream(
     StreamQuality {
         direction,
         path: Some(path),
+        clock_rate_source: None,
         summary,
         dscp,
     }

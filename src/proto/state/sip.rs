@@ -106,6 +106,7 @@ fn sdp_into(s: &mut SipSummary, body: &[u8], call_id: Option<&str>, caps: &mut u
             port: md.port,
             proto: cut(md.proto.as_bytes()),
             call_id: call_id.map(|c| cut_str(c).to_owned()),
+            clock_rates: md.clock_rates.iter().flatten().copied().collect(),
         };
         push_capped(&mut s.sdp_media, v, MAX_SDP_MEDIA, caps);
     }
