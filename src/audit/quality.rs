@@ -153,9 +153,9 @@ pub fn flow_media(
         .iter()
         .map(|m| {
             let direction = direction_of(m.side, client_side);
-            let pt = m.stats.summary().payload_type;
-            let sdp_rate = announced.clock_rate_of(key.a, key.b, pt);
-            let (summary, clock_rate_source) = reconcile(m.stats.summary(), sdp_rate);
+            let summary = m.stats.summary();
+            let sdp_rate = announced.clock_rate_of(key.a, key.b, summary.payload_type);
+            let (summary, clock_rate_source) = reconcile(summary, sdp_rate);
             StreamQuality {
                 direction,
                 path: path_of(path, direction),
