@@ -168,6 +168,8 @@ fn bench_flow_table(c: &mut Criterion) {
         dst_port: 3478,
         tcp: None,
         dscp: 46,
+        ip_id: 0,
+        checksum: 0,
         payload: &payload,
     };
     let flows: Vec<(Endpoint, Endpoint)> = (0..10_000u32)

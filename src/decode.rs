@@ -159,6 +159,13 @@ pub struct TransportLayer<'a> {
     /// Kept here, with the ports, because this is what goes by reference to the flow table
     /// (`Observation::transport`); it fits in this struct's padding.
     pub dscp: u8,
+    /// The IPv4 Identification (RFC 791 §3.1; 0 for IPv6): with the transport header and
+    /// payload, what tells a SPAN duplicate from a retransmission (`flow::FlowTable`). Also in
+    /// the padding.
+    pub ip_id: u16,
+    /// The UDP or TCP checksum field as captured (RFC 768, RFC 9293 §3.1): it covers the
+    /// whole segment, so two pure ACKs differ by it where nothing else here does.
+    pub checksum: u16,
     /// Transport payload as captured (may be shorter than on the wire).
     pub payload: &'a [u8],
 }
@@ -444,6 +451,7 @@ fn ipv4_fast(data: &[u8]) -> Option<(IpAddr, IpAddr, TransportLayer<'_>)> {
     let protocol = h[9];
     // RFC 2474 §3: the DS field is the 6 high bits of the TOS octet.
     let dscp = h[1] >> 2;
+    let ip_id = u16::from_be_bytes([h[4], h[5]]);
     let l4 = data.get(20..total)?;
     let transport = match protocol {
         IPPROTO_UDP => {
@@ -457,6 +465,8 @@ fn ipv4_fast(data: &[u8]) -> Option<(IpAddr, IpAddr, TransportLayer<'_>)> {
                 dst_port: u16::from_be_bytes([u[2], u[3]]),
                 tcp: None,
                 dscp,
+                ip_id,
+                checksum: u16::from_be_bytes([u[6], u[7]]),
                 payload: l4.get(8..)?,
             }
         }
@@ -477,6 +487,8 @@ fn ipv4_fast(data: &[u8]) -> Option<(IpAddr, IpAddr, TransportLayer<'_>)> {
                     flags: t[13] & 0x1f,
                 }),
                 dscp,
+                ip_id,
+                checksum: u16::from_be_bytes([t[16], t[17]]),
                 payload: l4.get(header_len..)?,
             }
         }
@@ -496,7 +508,7 @@ fn ip_etherparse(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
     let Some(net) = sliced.net else {
         return malformed(Layer::Ip);
     };
-    let (src, dst, payload, first_fragment, dscp) = match &net {
+    let (src, dst, payload, first_fragment, (dscp, ip_id)) = match &net {
         LaxNetSlice::Ipv4(v4) => {
             let h = v4.header();
             let first = h.fragments_offset().value() == 0;
@@ -505,7 +517,7 @@ fn ip_etherparse(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
                 IpAddr::V4(h.destination_addr()),
                 v4.payload(),
                 first,
-                h.dcp().value(),
+                (h.dcp().value(), h.identification()),
             )
         }
         LaxNetSlice::Ipv6(v6) => {
@@ -516,8 +528,8 @@ fn ip_etherparse(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
                 v6.payload(),
                 ipv6_first_fragment(v6.extensions()),
                 // The Traffic Class straddles bytes 0 and 1 (RFC 8200 §3); DSCP is its 6 high
-                // bits (RFC 2474 §3).
-                h.traffic_class() >> 2,
+                // bits (RFC 2474 §3). IPv6 has no Identification outside fragments.
+                (h.traffic_class() >> 2, 0),
             )
         }
         LaxNetSlice::Arp(_) => return Decoded::NotIp { link, ethertype },
@@ -556,6 +568,8 @@ fn ip_etherparse(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
             dst_port: udp.destination_port(),
             tcp: None,
             dscp,
+            ip_id,
+            checksum: udp.checksum(),
             payload: udp.payload(),
         },
         Some(TransportSlice::Tcp(tcp)) => TransportLayer {
@@ -567,11 +581,14 @@ fn ip_etherparse(ethertype: u16, data: &[u8], link: LinkInfo) -> Decoded<'_> {
                 flags: tcp_flags(tcp),
             }),
             dscp,
+            ip_id,
+            checksum: tcp.checksum(),
             payload: tcp.payload(),
         },
         // etherparse does not slice the transport of a fragmented datagram, nor a transport
         // header cut by the snaplen: take the ports (and TCP seq/flags) as far as bytes go.
-        _ => match fallback_transport(protocol, dscp, payload.payload, payload.fragmented) {
+        _ => match fallback_transport(protocol, (dscp, ip_id), payload.payload, payload.fragmented)
+        {
             Some(t) => t,
             None => return malformed(Layer::Transport),
         },
@@ -644,7 +661,7 @@ fn tcp_flags(tcp: &etherparse::TcpSlice<'_>) -> u8 {
 /// whose data offset is below 5 words (RFC 9293 §3.1) is malformed.
 fn fallback_transport(
     protocol: u8,
-    dscp: u8,
+    (dscp, ip_id): (u8, u16),
     data: &[u8],
     fragmented: bool,
 ) -> Option<TransportLayer<'_>> {
@@ -658,6 +675,8 @@ fn fallback_transport(
             dst_port,
             tcp: None,
             dscp,
+            ip_id,
+            checksum: be16(data, 6).unwrap_or(0),
             payload: data.get(8..).unwrap_or_default(),
         });
     }
@@ -679,6 +698,8 @@ fn fallback_transport(
         dst_port,
         tcp,
         dscp,
+        ip_id,
+        checksum: be16(data, 16).unwrap_or(0),
         payload: &[],
     })
 }

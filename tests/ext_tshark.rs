@@ -90,8 +90,12 @@ struct Figures {
     tcp: usize,
     /// UDP flows.
     udp: usize,
-    /// Packets of those flows (frames that are not TCP/UDP of the outermost header make none).
+    /// Packets of those flows (frames that are not TCP/UDP of the outermost header make none),
+    /// capture duplicates included (tshark counts them in their flows).
     flow_packets: u64,
+    /// Of those, the copies callpath drops as capture duplicates (`decode.duplicates`: the same
+    /// frame again at the same place within 5 ms; tshark shows them as separate frames).
+    duplicates: u64,
     apps: Apps,
 }
 
@@ -152,6 +156,7 @@ fn figures_of<'a>(frames: u64, flows: impl Iterator<Item = (&'a Key, u64, String
         tcp: 0,
         udp: 0,
         flow_packets: 0,
+        duplicates: 0,
         apps: NONE,
     };
     let mut apps = Vec::new();
@@ -187,10 +192,15 @@ fn check(name: &str, stated: Figures) {
     assert_eq!(capture["errors"], serde_json::json!([]), "{name}");
     let ours = callpath_flows(&report);
     let frames = capture["packets"].as_u64().expect("packets");
-    let got = figures_of(
+    let duplicates = capture["decode"]["duplicates"]
+        .as_u64()
+        .expect("decode.duplicates");
+    let mut got = figures_of(
         frames,
         ours.iter().map(|(k, s)| (k, s.packets, s.app.clone())),
     );
+    got.flow_packets += duplicates;
+    got.duplicates = duplicates;
     assert_eq!(
         got, stated,
         "{name}: callpath's figures against the stated ones"
@@ -208,11 +218,17 @@ fn check(name: &str, stated: Figures) {
         );
         return;
     }
-    compare_live(name, &path, &ours, stated);
+    compare_live(name, &path, &ours, duplicates, stated);
 }
 
 /// The live comparison with tshark (see the file's doc).
-fn compare_live(name: &str, path: &Path, ours: &BTreeMap<Key, Said>, stated: Figures) {
+fn compare_live(
+    name: &str,
+    path: &Path,
+    ours: &BTreeMap<Key, Said>,
+    duplicates: u64,
+    stated: Figures,
+) {
     let view = tshark::view(path);
     let only_tshark: Vec<String> = view
         .flows
@@ -232,10 +248,13 @@ fn compare_live(name: &str, path: &Path, ours: &BTreeMap<Key, Said>, stated: Fig
     );
 
     let mut disagree = Vec::new();
+    // The frames tshark counts and callpath dropped as capture duplicates.
+    let mut copies = 0;
     for (key, flow) in &view.flows {
         let said = &ours[key];
         let app = tshark_app(flow);
-        if said.app != app || said.packets != flow.packets {
+        copies += flow.packets.saturating_sub(said.packets);
+        if said.app != app || said.packets > flow.packets {
             disagree.push(format!(
                 "{key}: tshark {app} ({} packets, frames per protocol {:?}), callpath {} ({} \
                  packets)",
@@ -248,14 +267,19 @@ fn compare_live(name: &str, path: &Path, ours: &BTreeMap<Key, Said>, stated: Fig
         "{name}: flows where callpath and tshark disagree:\n{}",
         disagree.join("\n")
     );
+    assert_eq!(
+        copies, duplicates,
+        "{name}: tshark's extra frames are callpath's duplicates"
+    );
     // With every flow agreeing this adds tshark's frame count, and keeps the stated figures
     // tshark's.
-    let theirs = figures_of(
+    let mut theirs = figures_of(
         view.frames,
         view.flows
             .iter()
             .map(|(k, f)| (k, f.packets, tshark_app(f).to_string())),
     );
+    theirs.duplicates = copies;
     assert_eq!(
         theirs, stated,
         "{name}: tshark's figures against the stated ones"
@@ -333,6 +357,7 @@ fn asterisk_zfone_xlite() {
             tcp: 0,
             udp: 4,
             flow_packets: 1042,
+            duplicates: 0,
             apps: Apps {
                 rtp: 2,
                 rtcp: 1,
@@ -354,6 +379,7 @@ fn dtmfsipinfo() {
             tcp: 0,
             udp: 3,
             flow_packets: 32,
+            duplicates: 0,
             apps: Apps { sip: 3, ..NONE },
         },
     );
@@ -373,6 +399,7 @@ fn sip_call_rtp_g711() {
             tcp: 60,
             udp: 18,
             flow_packets: 4105,
+            duplicates: 0,
             apps: Apps {
                 rtp: 3,
                 rtcp: 2,
@@ -395,6 +422,7 @@ fn sip_dtmf2() {
             tcp: 0,
             udp: 3,
             flow_packets: 1360,
+            duplicates: 0,
             apps: Apps {
                 rtp: 2,
                 sip: 1,
@@ -415,6 +443,7 @@ fn b2bua_asterisk() {
             tcp: 0,
             udp: 4,
             flow_packets: 416,
+            duplicates: 0,
             apps: Apps {
                 rtp: 1,
                 sip: 3,
@@ -435,6 +464,7 @@ fn h263_over_rtp() {
             tcp: 0,
             udp: 2,
             flow_packets: 49,
+            duplicates: 0,
             apps: Apps {
                 rtp: 1,
                 sip: 1,
@@ -457,6 +487,7 @@ fn pcapparser_wireshark_samples_test() {
             tcp: 2,
             udp: 1147,
             flow_packets: 3936,
+            duplicates: 0,
             apps: Apps {
                 dns: 18,
                 other: 1131,
@@ -477,6 +508,7 @@ fn rtp_protocol() {
             tcp: 0,
             udp: 3,
             flow_packets: 259,
+            duplicates: 0,
             apps: Apps {
                 rtp: 1,
                 rtcp: 1,
@@ -498,6 +530,7 @@ fn sip_over_tcp() {
             tcp: 1,
             udp: 2,
             flow_packets: 84,
+            duplicates: 0,
             apps: Apps {
                 rtp: 1,
                 rtcp: 1,
@@ -519,6 +552,7 @@ fn sip_rtp_opus_hybrid() {
             tcp: 0,
             udp: 2,
             flow_packets: 7,
+            duplicates: 0,
             apps: Apps {
                 rtp: 1,
                 sip: 1,
@@ -539,6 +573,7 @@ fn sngrep_ipip() {
             tcp: 1,
             udp: 0,
             flow_packets: 2,
+            duplicates: 0,
             apps: Apps { sip: 1, ..NONE },
         },
     );
@@ -556,6 +591,7 @@ fn sngrep_ipv6frag() {
             tcp: 0,
             udp: 2,
             flow_packets: 32,
+            duplicates: 0,
             apps: Apps { sip: 2, ..NONE },
         },
     );
@@ -571,6 +607,7 @@ fn suricata_cloudshark_sip_s0() {
             tcp: 0,
             udp: 1,
             flow_packets: 10,
+            duplicates: 0,
             apps: Apps { sip: 1, ..NONE },
         },
     );
@@ -586,6 +623,7 @@ fn suricata_decode_sll2_01() {
             tcp: 1,
             udp: 0,
             flow_packets: 5,
+            duplicates: 0,
             apps: Apps { other: 1, ..NONE },
         },
     );
@@ -602,6 +640,7 @@ fn suricata_frag_eth_vlan_ipv6_tcp() {
             tcp: 1,
             udp: 0,
             flow_packets: 1,
+            duplicates: 0,
             apps: Apps { other: 1, ..NONE },
         },
     );
@@ -617,6 +656,7 @@ fn suricata_sip_tcp() {
             tcp: 1,
             udp: 0,
             flow_packets: 11,
+            duplicates: 0,
             apps: Apps { sip: 1, ..NONE },
         },
     );
@@ -633,6 +673,7 @@ fn suricata_tls_client_hello_frag_mtu300() {
             tcp: 1,
             udp: 0,
             flow_packets: 62,
+            duplicates: 0,
             apps: Apps { tls: 1, ..NONE },
         },
     );
@@ -648,6 +689,7 @@ fn tcpdump_802_1ad_qinq() {
             tcp: 0,
             udp: 0,
             flow_packets: 0,
+            duplicates: 0,
             apps: NONE,
         },
     );
@@ -664,6 +706,7 @@ fn tcpdump_pptp_be() {
             tcp: 1,
             udp: 0,
             flow_packets: 22,
+            duplicates: 3,
             apps: Apps { other: 1, ..NONE },
         },
     );
@@ -679,6 +722,7 @@ fn tcpdump_tcp_handshake_nano() {
             tcp: 1,
             udp: 0,
             flow_packets: 3,
+            duplicates: 0,
             apps: Apps { other: 1, ..NONE },
         },
     );
@@ -695,6 +739,7 @@ fn zeek_chrome_1250_tls_x25519_kyber() {
             tcp: 1,
             udp: 0,
             flow_packets: 15,
+            duplicates: 2,
             apps: Apps { tls: 1, ..NONE },
         },
     );
@@ -712,6 +757,7 @@ fn zeek_dtls13_cid() {
             tcp: 0,
             udp: 5,
             flow_packets: 43,
+            duplicates: 0,
             apps: Apps { dtls: 5, ..NONE },
         },
     );
@@ -727,6 +773,7 @@ fn zeek_dtls1_2() {
             tcp: 0,
             udp: 1,
             flow_packets: 16,
+            duplicates: 0,
             apps: Apps { dtls: 1, ..NONE },
         },
     );
@@ -742,6 +789,7 @@ fn zeek_get_to_ssh_server_nano() {
             tcp: 1,
             udp: 0,
             flow_packets: 9,
+            duplicates: 0,
             apps: Apps { other: 1, ..NONE },
         },
     );
@@ -757,6 +805,7 @@ fn zeek_icmp_destunreach_udp() {
             tcp: 0,
             udp: 0,
             flow_packets: 0,
+            duplicates: 0,
             apps: NONE,
         },
     );
@@ -774,6 +823,7 @@ fn zeek_ipv4_fragmented_3() {
             tcp: 1,
             udp: 0,
             flow_packets: 1,
+            duplicates: 0,
             apps: Apps { other: 1, ..NONE },
         },
     );
@@ -790,6 +840,7 @@ fn zeek_ipv6_fragmented_dns() {
             tcp: 0,
             udp: 2,
             flow_packets: 5,
+            duplicates: 0,
             apps: Apps { dns: 2, ..NONE },
         },
     );
@@ -805,6 +856,7 @@ fn zeek_openjdk_sll2_tls() {
             tcp: 1,
             udp: 0,
             flow_packets: 6,
+            duplicates: 0,
             apps: Apps { tls: 1, ..NONE },
         },
     );
@@ -820,6 +872,7 @@ fn zeek_pcapng_multi_interface() {
             tcp: 0,
             udp: 3,
             flow_packets: 6,
+            duplicates: 0,
             apps: Apps { dns: 3, ..NONE },
         },
     );
@@ -836,6 +889,7 @@ fn zeek_q_in_q() {
             tcp: 0,
             udp: 2,
             flow_packets: 4,
+            duplicates: 1,
             apps: Apps { other: 2, ..NONE },
         },
     );
@@ -853,6 +907,7 @@ fn zeek_teredo() {
             tcp: 4,
             udp: 7,
             flow_packets: 78,
+            duplicates: 0,
             apps: Apps {
                 dns: 1,
                 other: 10,
@@ -873,6 +928,7 @@ fn zeek_tls_fragmented_handshake() {
             tcp: 1,
             udp: 0,
             flow_packets: 416,
+            duplicates: 0,
             apps: Apps { tls: 1, ..NONE },
         },
     );
@@ -888,6 +944,7 @@ fn zeek_tls13_ech() {
             tcp: 3,
             udp: 0,
             flow_packets: 69,
+            duplicates: 2,
             apps: Apps { tls: 3, ..NONE },
         },
     );
@@ -903,6 +960,7 @@ fn zeek_vlan_qinqinq() {
             tcp: 1,
             udp: 0,
             flow_packets: 14,
+            duplicates: 0,
             apps: Apps { other: 1, ..NONE },
         },
     );
@@ -921,6 +979,7 @@ fn zeek_webrtc_stun() {
             tcp: 0,
             udp: 1,
             flow_packets: 14,
+            duplicates: 0,
             apps: Apps { dtls: 1, ..NONE },
         },
     );

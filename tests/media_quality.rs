@@ -374,13 +374,15 @@ fn reordered_and_duplicate_packets_are_not_loss() {
     let (a, b) = (out_of_order[50].at_ns, out_of_order[51].at_ns);
     out_of_order[50].at_ns = b;
     out_of_order[51].at_ns = a;
-    // 70 again after 72 (found in the map of recent numbers), 80 again at once (the highest).
+    // 70 again after 72 (found in the map of recent numbers), 80 again before 81 (the
+    // highest). 6 ms after it: a copy within 5 ms would be a capture duplicate, dropped before
+    // RTP sees it (`decode.duplicates`).
     out_of_order.push(Sent {
         at_ns: fwd[72].at_ns + MS,
         ..fwd[70]
     });
     out_of_order.push(Sent {
-        at_ns: fwd[80].at_ns + MS,
+        at_ns: fwd[80].at_ns + 6 * MS,
         ..fwd[80]
     });
     let r = audit_call(&out_of_order, &rev);

@@ -404,6 +404,8 @@ macs = ["02:00:00:00:1e:01"]
             dst_port: dst.port(),
             tcp: None,
             dscp: 0,
+            ip_id: 0,
+            checksum: 0,
             payload: &[],
         };
         let link = LinkInfo {

@@ -356,6 +356,8 @@ mod tests {
             dst_port: dst.port(),
             tcp: None,
             dscp: 0,
+            ip_id: 0,
+            checksum: 0,
             payload: &[],
         };
         for i in 0..n {

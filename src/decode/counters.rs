@@ -67,6 +67,10 @@ pub struct DecodeCounters {
     pub malformed_ip: u64,
     pub malformed_transport: u64,
     pub unsupported_linktype: u64,
+    /// TCP/UDP packets seen twice at one capture point (a SPAN port copying both directions
+    /// of a switch port, `tcpdump -i any` seeing a bridge and its member): the copy is counted
+    /// here, not in `flow_packets` nor in its flow (`flow::FlowTable`).
+    pub duplicates: u64,
     /// The non-IP frames (of `not_ip`) that callpath could not decode, per EtherType. Not in
     /// the report's `decode` object: the capture's warnings say it.
     #[serde(skip)]
@@ -127,6 +131,8 @@ mod tests {
             dst_port: 2,
             tcp: None,
             dscp: 0,
+            ip_id: 0,
+            checksum: 0,
             payload: &[],
         };
         let flow = |fragment| Decoded::Flow {
@@ -197,7 +203,8 @@ mod tests {
         let v = serde_json::to_value(&c).unwrap();
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
         assert!(!keys.contains(&"undecoded"), "{keys:?}");
-        assert_eq!(keys.len(), 10, "{keys:?}");
+        // SPEC's ten, and `duplicates` (SPEC "Several capture points as one").
+        assert_eq!(keys.len(), 11, "{keys:?}");
         assert_eq!(v["not_ip"], 1);
     }
 }

@@ -139,6 +139,55 @@ pub struct Side {
     /// Gaps longer than `SILENCE_NS` between consecutive packets of this side (in capture
     /// order; a packet earlier than the previous one makes no gap).
     pub silences: u32,
+    /// `packet_identity` of this side's last packet: a copy of it is a duplicate.
+    pub last_identity: u64,
+}
+
+/// How far apart a packet and its copy may be captured: a SPAN port or a bridge copies within
+/// microseconds; a retransmission comes a round trip later at least, and with another IPv4
+/// Identification.
+pub const DUPLICATE_WINDOW_NS: u64 = 5_000_000;
+
+/// What a copy of a packet keeps, hashed (FxHash's multiply-rotate): the capture point, VLAN
+/// and MACs, the IPv4 Identification and DSCP (TTL and the IP checksum, which a router in between changes,
+/// left out), the UDP/TCP checksum (it covers the whole segment), the TCP sequence number and
+/// flags, the lengths, and the payload's first and last 8 bytes. Two
+/// different packets of one flow direction that agree on all of it within
+/// `DUPLICATE_WINDOW_NS` are not told apart.
+#[inline]
+fn packet_identity(t: &TransportLayer<'_>, point: PointId, link: &LinkInfo, wire_len: u32) -> u64 {
+    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    let mix = |h: u64, v: u64| (h.rotate_left(5) ^ v).wrapping_mul(K);
+    let word = |b: Option<&[u8]>| {
+        b.and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map_or(0, u64::from_le_bytes)
+    };
+    let p = t.payload;
+    let (seq, flags) = t.tcp.map_or((0, 0), |tcp| (tcp.seq, tcp.flags));
+    let mac = |m: Option<[u8; 6]>| {
+        m.map_or(0, |[a, b, c, d, e, f]| {
+            u64::from_le_bytes([a, b, c, d, e, f, 1, 0])
+        })
+    };
+    let mut h = mix(0, u64::from(point.file) << 32 | u64::from(point.interface));
+    // The same packet on another VLAN or between other MACs at one capture point (a trunk
+    // carrying both sides of a router) is another place on its path, not a copy.
+    h = mix(
+        h,
+        mac(link.src_mac) ^ u64::from(link.vlan.unwrap_or(0)) << 48,
+    );
+    h = mix(h, mac(link.dst_mac));
+    h = mix(
+        h,
+        u64::from(t.ip_id) << 48
+            | u64::from(t.checksum) << 32
+            | u64::from(flags) << 24
+            | u64::from(t.dscp) << 16
+            | u64::from(wire_len & 0xffff),
+    );
+    h = mix(h, u64::from(seq) << 32 | p.len() as u64);
+    h = mix(h, word(p.get(..8)));
+    mix(h, word(p.len().checked_sub(8).and_then(|i| p.get(i..))))
 }
 
 impl Side {
@@ -374,6 +423,8 @@ pub struct FlowTable {
     next_sweep_ns: i64,
     /// Seal events (a flow sealed, resumed and sealed again counts twice).
     sealed: u64,
+    /// Packets dropped as duplicates of the packet before them (see `update`).
+    duplicates: u64,
 }
 
 impl Default for FlowTable {
@@ -402,6 +453,7 @@ impl FlowTable {
             // Slots are u32.
             max_flows: max_flows.min(u32::MAX as usize),
             over_cap: 0,
+            duplicates: 0,
             idle_ns: idle_ns.max(1),
             next_sweep_ns: i64::MIN,
             sealed: 0,
@@ -422,6 +474,12 @@ impl FlowTable {
     /// Packets of new flows dropped because the table was full.
     pub fn over_cap(&self) -> u64 {
         self.over_cap
+    }
+
+    /// Packets dropped as duplicates since the last call (the file's count, moved to its
+    /// decode counters once it is read).
+    pub fn take_duplicates(&mut self) -> u64 {
+        std::mem::take(&mut self.duplicates)
     }
 
     /// Seal events so far (see `FlowState::seal`).
@@ -473,6 +531,17 @@ impl FlowTable {
         }
         let [side0, side1] = &mut flow.sides;
         let s = if side == 0 { side0 } else { side1 };
+        // The same packet again at the same capture point right after itself: a capture
+        // duplicate, counted once (SPEC "Several capture points as one").
+        let identity = packet_identity(transport, point, link, wire_len);
+        if s.packets > 0
+            && s.last_identity == identity
+            && ts_ns.abs_diff(s.last_ns) <= DUPLICATE_WINDOW_NS
+        {
+            self.duplicates += 1;
+            return;
+        }
+        s.last_identity = identity;
         s.record(ts_ns, wire_len, point, link);
         // Decode gives 0..=63; a larger value (a hand-built observation) wraps, never panics.
         s.dscp_seen |= 1u64.wrapping_shl(u32::from(transport.dscp));
@@ -581,6 +650,7 @@ impl FlowTable {
             std::mem::swap(&mut self.index, &mut other.index);
         }
         self.over_cap += other.over_cap;
+        self.duplicates += other.duplicates;
         self.sealed += other.sealed;
         self.next_sweep_ns = self.next_sweep_ns.max(other.next_sweep_ns);
         self.flows.reserve(other.flows.len());
@@ -653,6 +723,8 @@ mod tests {
             dst_port: 0,
             tcp: None,
             dscp: 0,
+            ip_id: 0,
+            checksum: 0,
             payload: &[],
         }
     }
@@ -664,6 +736,8 @@ mod tests {
             dst_port: 0,
             tcp: Some(TcpInfo { seq: 1, flags }),
             dscp: 0,
+            ip_id: 0,
+            checksum: 0,
             payload: &[],
         }
     }
@@ -821,6 +895,8 @@ mod tests {
     fn first_sender_is_client_for_udp_and_sightings_are_grouped() {
         let mut t = FlowTable::new();
         let udp = empty_udp();
+        // The next datagram (another IPv4 Identification): not a copy of the first.
+        let next = TransportLayer { ip_id: 1, ..udp };
         let mut link = LinkInfo {
             vlan: Some(100),
             ..LinkInfo::default()
@@ -838,7 +914,7 @@ mod tests {
         t.update(&obs(
             ep(9, 50020),
             ep(1, 50000),
-            &udp,
+            &next,
             &link,
             P0,
             60,
@@ -873,6 +949,8 @@ mod tests {
         let link = LinkInfo::default();
         let marked = |dscp| TransportLayer {
             dscp,
+            ip_id: 0,
+            checksum: 0,
             ..empty_udp()
         };
         let (ef, be, af41) = (marked(46), marked(0), marked(34));
@@ -1005,6 +1083,8 @@ mod tests {
             dst_port: 443,
             tcp: Some(TcpInfo { seq, flags }),
             dscp: 0,
+            ip_id: 0,
+            checksum: 0,
             payload,
         }
     }
@@ -1016,6 +1096,8 @@ mod tests {
             dst_port: 3478,
             tcp: None,
             dscp: 0,
+            ip_id: 0,
+            checksum: 0,
             payload,
         }
     }
@@ -1071,8 +1153,9 @@ mod tests {
         // shapes (issue 14, media over TLS), then the 16 bytes of the sides' DSCP bitmasks
         // (issue 16: a `Side` had 3 bytes of padding, not 8), then the 8 bytes of the pointer
         // to a media flow's stream figures (issue 16, see `proto::state::rtp::RtpState`) are
-        // the last that went in.
-        assert_eq!(std::mem::size_of::<FlowState>(), 424);
+        // then the 16 bytes of each side's last packet identity (issue 17: SPAN duplicates)
+        // are the last that went in.
+        assert_eq!(std::mem::size_of::<FlowState>(), 440);
     }
 
     #[test]
@@ -1373,5 +1456,66 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_copy_at_the_same_place_right_after_is_a_duplicate() {
+        let link = LinkInfo {
+            vlan: Some(100),
+            ..LinkInfo::default()
+        };
+        let datagram = |ip_id: u16| TransportLayer {
+            ip_id,
+            checksum: 0x1234,
+            ..empty_udp()
+        };
+        let (a, b) = (ep(1, 50000), ep(2, 3478));
+        let mut t = FlowTable::new();
+        // A SPAN copy 3 us later: dropped.
+        t.update(&obs(a, b, &datagram(7), &link, P0, 1_000, 100, false));
+        t.update(&obs(a, b, &datagram(7), &link, P0, 4_000, 100, false));
+        // The same bytes 10 ms later: not a copy (a retransmission comes that late).
+        t.update(&obs(a, b, &datagram(7), &link, P0, 10_004_000, 100, false));
+        // The same packet on another VLAN of the same trunk: another place, kept.
+        let routed = LinkInfo {
+            vlan: Some(200),
+            ..link
+        };
+        t.update(&obs(
+            a,
+            b,
+            &datagram(7),
+            &routed,
+            P0,
+            10_005_000,
+            100,
+            false,
+        ));
+        // The next datagram right after: kept.
+        t.update(&obs(
+            a,
+            b,
+            &datagram(8),
+            &routed,
+            P0,
+            10_006_000,
+            100,
+            false,
+        ));
+        // The other direction is its own.
+        t.update(&obs(
+            b,
+            a,
+            &datagram(8),
+            &routed,
+            P0,
+            10_006_001,
+            100,
+            false,
+        ));
+        assert_eq!(t.take_duplicates(), 1);
+        assert_eq!(t.take_duplicates(), 0);
+        let (_, state) = t.iter().next().unwrap();
+        assert_eq!(state.sides[0].packets + state.sides[1].packets, 5);
     }
 }

@@ -66,6 +66,10 @@ pub(super) fn read_source<R: Read + Send>(
     if let Err(panic) = read {
         summary.thread_panicked("reader", panic.as_ref());
     }
+    // The reader counted every TCP/UDP packet; the table dropped the duplicates among them.
+    let duplicates = table.take_duplicates();
+    summary.counters.duplicates += duplicates;
+    summary.counters.flow_packets = summary.counters.flow_packets.saturating_sub(duplicates);
     warn_full_table(&mut summary, &table);
     (summary, table)
 }

@@ -32,6 +32,8 @@ struct FlowFrame {
     dst_port: u16,
     tcp: Option<TcpInfo>,
     dscp: u8,
+    ip_id: u16,
+    checksum: u16,
     link: LinkInfo,
     fragment: bool,
     payload_start: usize,
@@ -98,6 +100,8 @@ fn shard_worker(
                 dst_port: f.dst_port,
                 tcp: f.tcp,
                 dscp: f.dscp,
+                ip_id: f.ip_id,
+                checksum: f.checksum,
                 payload: batch
                     .bytes
                     .get(f.payload_start..f.payload_end)
@@ -205,6 +209,8 @@ impl Sink<'_> {
                     dst_port: transport.dst_port,
                     tcp: transport.tcp,
                     dscp: transport.dscp,
+                    ip_id: transport.ip_id,
+                    checksum: transport.checksum,
                     link: *link,
                     fragment,
                     payload_start,

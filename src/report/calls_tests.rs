@@ -44,6 +44,8 @@ fn udp(table: &mut FlowTable, interface: u32, src: &str, dst: &str, ts_s: f64) {
         dst_port: dst.port(),
         tcp: None,
         dscp: 0,
+        ip_id: 0,
+        checksum: 0,
         payload: &[],
     };
     let link = LinkInfo::default();

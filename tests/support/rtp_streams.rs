@@ -611,3 +611,20 @@ pub fn callpath_model(packets: &[Packet]) -> Option<Model> {
         max_jitter_ms: max_jitter.and_then(|j| rate.map(|r| j * 1000.0 / f64::from(r))),
     })
 }
+
+/// `packets` without the capture copies callpath drops (`decode.duplicates`): a packet with the
+/// sequence number and timestamp of the one before it, captured within 5 ms of it.
+pub fn without_capture_copies(packets: &[Packet]) -> Vec<Packet> {
+    let mut out: Vec<Packet> = Vec::with_capacity(packets.len());
+    for p in packets {
+        let copy = out.last().is_some_and(|q| {
+            q.seq == p.seq
+                && q.timestamp == p.timestamp
+                && (p.arrival_ns - q.arrival_ns).abs() <= 5_000_000
+        });
+        if !copy {
+            out.push(*p);
+        }
+    }
+    out
+}
