@@ -70,6 +70,16 @@ pub struct Pair<T> {
     pub reverse: T,
 }
 
+impl<T: Copy> Pair<T> {
+    /// The value of `direction`.
+    pub fn get(&self, direction: Direction) -> T {
+        match direction {
+            Direction::Forward => self.forward,
+            Direction::Reverse => self.reverse,
+        }
+    }
+}
+
 /// The observed path of each direction; `None` for a direction with no packet.
 pub type PathPair = Pair<Option<ObservedPath>>;
 

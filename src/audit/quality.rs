@@ -1,7 +1,8 @@
 //! Media quality and DSCP per flow direction, against the site's `[quality]` thresholds
 //! (Microsoft's network targets by default; SPEC "Media quality and DSCP"): each RTP stream's
 //! figures with the direction and path it took, the RTCP reports, and the facts behind
-//! `media-loss`, `media-jitter`, `dscp-not-preserved` and `dscp-unmarked`.
+//! `media-loss`, `media-jitter`, `media-reorder`, `media-rtt`, `dscp-not-preserved` and
+//! `dscp-unmarked`.
 
 use super::code::{Code, Codes};
 use super::media_class::{class_of_port, MediaClass};
@@ -112,14 +113,6 @@ impl FlowMedia {
     }
 }
 
-/// The path a direction took.
-fn path_of(path: PathPair, direction: Direction) -> Option<ObservedPath> {
-    match direction {
-        Direction::Forward => path.forward,
-        Direction::Reverse => path.reverse,
-    }
-}
-
 fn direction_of(side: u8, client_side: u8) -> Direction {
     if side == client_side {
         Direction::Forward
@@ -158,7 +151,7 @@ pub fn flow_media(
             let (summary, clock_rate_source) = reconcile(summary, sdp_rate);
             StreamQuality {
                 direction,
-                path: path_of(path, direction),
+                path: path.get(direction),
                 clock_rate_source,
                 summary,
                 dscp: m.dscp_seen,

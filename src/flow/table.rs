@@ -1470,49 +1470,34 @@ mod tests {
             ..empty_udp()
         };
         let (a, b) = (ep(1, 50000), ep(2, 3478));
-        let mut t = FlowTable::new();
-        // A SPAN copy 3 us later: dropped.
-        t.update(&obs(a, b, &datagram(7), &link, P0, 1_000, 100, false));
-        t.update(&obs(a, b, &datagram(7), &link, P0, 4_000, 100, false));
-        // The same bytes 10 ms later: not a copy (a retransmission comes that late).
-        t.update(&obs(a, b, &datagram(7), &link, P0, 10_004_000, 100, false));
-        // The same packet on another VLAN of the same trunk: another place, kept.
         let routed = LinkInfo {
             vlan: Some(200),
             ..link
         };
-        t.update(&obs(
-            a,
-            b,
-            &datagram(7),
-            &routed,
-            P0,
-            10_005_000,
-            100,
-            false,
-        ));
+        let mut t = FlowTable::new();
+        let mut send = |(src, dst): (Endpoint, Endpoint), ip_id, link: &LinkInfo, ts_ns| {
+            t.update(&obs(
+                src,
+                dst,
+                &datagram(ip_id),
+                link,
+                P0,
+                ts_ns,
+                100,
+                false,
+            ));
+        };
+        // A SPAN copy 3 us later: dropped.
+        send((a, b), 7, &link, 1_000);
+        send((a, b), 7, &link, 4_000);
+        // The same bytes 10 ms later: not a copy (a retransmission comes that late).
+        send((a, b), 7, &link, 10_004_000);
+        // The same packet on another VLAN of the same trunk: another place, kept.
+        send((a, b), 7, &routed, 10_005_000);
         // The next datagram right after: kept.
-        t.update(&obs(
-            a,
-            b,
-            &datagram(8),
-            &routed,
-            P0,
-            10_006_000,
-            100,
-            false,
-        ));
+        send((a, b), 8, &routed, 10_006_000);
         // The other direction is its own.
-        t.update(&obs(
-            b,
-            a,
-            &datagram(8),
-            &routed,
-            P0,
-            10_006_001,
-            100,
-            false,
-        ));
+        send((b, a), 8, &routed, 10_006_001);
         assert_eq!(t.take_duplicates(), 1);
         assert_eq!(t.take_duplicates(), 0);
         let (_, state) = t.iter().next().unwrap();

@@ -270,8 +270,14 @@ fn write_media_quality<W: Write>(out: &mut W, report: &Report<'_>) -> io::Result
     let audited = report.audited;
     let media: Vec<(FlowReport<'_>, FlowMedia)> = (0..report.len())
         .filter_map(|i| {
-            let m = audited.flow(i)?.media()?;
-            Some((report.flow(i)?, m))
+            // A cheap test first: most flows carry no media, and a flow's report is not.
+            let (streams, rtcp) = audited.flow(i)?.state.app.media();
+            if streams.is_empty() && rtcp.is_empty() {
+                return None;
+            }
+            let mut f = report.flow(i)?;
+            let m = f.media.take()?;
+            Some((f, m))
         })
         .collect();
     if media.is_empty() {

@@ -167,14 +167,21 @@ impl RtpMedia {
             }
         }
         for o in &other.rtcp {
-            let same = |r: &&mut RtcpSource| r.side == o.side && r.source_ssrc == o.source_ssrc;
-            if let Some(r) = self.rtcp.iter_mut().find(same) {
-                r.merge(o);
-            } else if self.rtcp.len() < MAX_RTCP_SOURCES {
-                self.rtcp.push(*o);
-            } else {
-                *caps = caps.saturating_add(1);
-            }
+            self.add_rtcp(o, caps);
+        }
+    }
+
+    /// Folds `reports` into the figures of its side and source, or adds them (counted in
+    /// `caps` when `MAX_RTCP_SOURCES` are kept already).
+    fn add_rtcp(&mut self, reports: &RtcpSource, caps: &mut u32) {
+        let same =
+            |r: &&mut RtcpSource| r.side == reports.side && r.source_ssrc == reports.source_ssrc;
+        if let Some(r) = self.rtcp.iter_mut().find(same) {
+            r.merge(reports);
+        } else if self.rtcp.len() < MAX_RTCP_SOURCES {
+            self.rtcp.push(*reports);
+        } else {
+            *caps = caps.saturating_add(1);
         }
     }
 }
@@ -223,8 +230,26 @@ impl RtpHeavy {
 }
 
 impl RtcpSource {
-    /// Folds in the same source's reports from another copy of the flow: the counts add, the
-    /// worst figures are the worse, the last ones are `other`'s when it saw any.
+    /// The figures of one report block sent by `side`, with the round trip it gave.
+    fn of_block(side: u8, b: &rtcp_reports::ReportBlock, rtt_ms: Option<f64>) -> RtcpSource {
+        RtcpSource {
+            side,
+            source_ssrc: b.source_ssrc,
+            reporter_ssrc: b.reporter_ssrc,
+            reports: 1,
+            fraction_lost: b.fraction_lost,
+            max_fraction_lost: b.fraction_lost,
+            cumulative_lost: b.cumulative_lost,
+            jitter_ticks: b.jitter_ticks,
+            max_jitter_ticks: b.jitter_ticks,
+            rtt_ms,
+            max_rtt_ms: rtt_ms,
+        }
+    }
+
+    /// Folds in later reports about the same source (the next block, or another copy of the
+    /// flow): the counts add, the worst figures are the worse, the last ones are `other`'s
+    /// when it saw any (its round trip only when it had one).
     fn merge(&mut self, other: &RtcpSource) {
         self.reports = self.reports.saturating_add(other.reports);
         self.max_fraction_lost = self.max_fraction_lost.max(other.max_fraction_lost);
@@ -234,6 +259,7 @@ impl RtcpSource {
             (a, b) => a.or(b),
         };
         if other.reports > 0 {
+            self.reporter_ssrc = other.reporter_ssrc;
             self.fraction_lost = other.fraction_lost;
             self.cumulative_lost = other.cumulative_lost;
             self.jitter_ticks = other.jitter_ticks;
@@ -374,63 +400,21 @@ impl AppState {
         true
     }
 
-    /// The report blocks of one RTCP datagram, into `RtpHeavy::rtcp`.
+    /// The report blocks of one RTCP datagram, into `RtpMedia::rtcp` (allocated only once a
+    /// block is seen).
     fn rtcp_reports(&mut self, side: usize, d: &[u8], at: Arrival) {
-        let is_block =
-            |i: &rtcp_reports::RtcpItem| matches!(i, rtcp_reports::RtcpItem::ReportBlock(_));
-        if !rtcp_reports::reports(d).any(|i| is_block(&i)) {
-            // No heap for an RTCP packet without report blocks.
-            return;
-        }
         let arrival = rtcp_reports::ntp_middle32_of_ns(at.ts_ns);
         let mut caps = self.counters.caps_hit;
-        let hv = self.rtp.media.get_or_insert_default();
         for item in rtcp_reports::reports(d) {
             let rtcp_reports::RtcpItem::ReportBlock(b) = item else {
                 continue;
             };
             let rtt = rtcp_reports::rtt_ms(b.lsr, b.dlsr, arrival);
-            let at_index = hv
-                .rtcp
-                .iter()
-                .position(|r| usize::from(r.side) == side && r.source_ssrc == b.source_ssrc);
-            let index = match at_index {
-                Some(i) => i,
-                None if hv.rtcp.len() < MAX_RTCP_SOURCES => {
-                    hv.rtcp.push(RtcpSource {
-                        side: side as u8,
-                        source_ssrc: b.source_ssrc,
-                        reporter_ssrc: b.reporter_ssrc,
-                        reports: 0,
-                        fraction_lost: 0.0,
-                        max_fraction_lost: 0.0,
-                        cumulative_lost: 0,
-                        jitter_ticks: 0,
-                        max_jitter_ticks: 0,
-                        rtt_ms: None,
-                        max_rtt_ms: None,
-                    });
-                    hv.rtcp.len() - 1
-                }
-                None => {
-                    caps = caps.saturating_add(1);
-                    continue;
-                }
-            };
-            let Some(r) = hv.rtcp.get_mut(index) else {
-                continue;
-            };
-            r.reports = r.reports.saturating_add(1);
-            r.reporter_ssrc = b.reporter_ssrc;
-            r.fraction_lost = b.fraction_lost;
-            r.max_fraction_lost = r.max_fraction_lost.max(b.fraction_lost);
-            r.cumulative_lost = b.cumulative_lost;
-            r.jitter_ticks = b.jitter_ticks;
-            r.max_jitter_ticks = r.max_jitter_ticks.max(b.jitter_ticks);
-            if let Some(ms) = rtt {
-                r.rtt_ms = Some(ms);
-                r.max_rtt_ms = Some(r.max_rtt_ms.map_or(ms, |m| m.max(ms)));
-            }
+            let one = RtcpSource::of_block(side as u8, &b, rtt);
+            self.rtp
+                .media
+                .get_or_insert_default()
+                .add_rtcp(&one, &mut caps);
         }
         self.counters.caps_hit = caps;
     }
