@@ -3,7 +3,7 @@
 //!
 //! The stages, each a module, arrows one way (ARCHITECTURE.md): `capture` (frames from a
 //! `FrameSource`) -> `decode` (link, IP, transport) -> `proto` (what the payload is) -> `flow`
-//! (bidirectional flow table), run by `pipeline` -> `audit` (paths, expectations, findings as
+//! (bidirectional flow table), run by `pipeline` (with `correlate`: capture points as one) -> `audit` (paths, expectations, findings as
 //! data, with `site` and `ranges`) -> `report` (documents). `cli`, `config` and `run` drive them.
 
 // No unsafe code anywhere in the library.
@@ -24,6 +24,7 @@ pub mod bytes;
 pub mod capture;
 pub mod cli;
 pub mod config;
+pub mod correlate;
 pub mod decode;
 pub mod error;
 pub mod flow;

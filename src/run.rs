@@ -98,6 +98,7 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         site: &config.site,
         ranges: &config.ranges,
         captures: &captures,
+        correlation: &captured.correlation,
     };
     let mut audited = pool.install(|| audit::audit(&input, captured.table));
     audited.select(&selection);
@@ -153,6 +154,7 @@ fn run_interfaces(args: InterfacesArgs) -> Result<u8> {
         site: &config.site,
         ranges: &config.ranges,
         captures: &captured.captures,
+        correlation: &captured.correlation,
     };
     let stats = audit::interface_stats(&input, &captured.table);
     let mut out = output(args.output.as_deref())?;

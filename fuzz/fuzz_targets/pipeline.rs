@@ -1,4 +1,5 @@
-//! The whole pipeline on one capture: bytes -> pipeline (through a `Cursor`) -> audit -> the
+//! The whole pipeline on one capture: bytes -> pipeline (through a `Cursor`, then the
+//! correlation stage) -> audit -> the
 //! json, ndjson and text reports.
 //!
 //! Properties, besides "no panic, no abort":
@@ -47,7 +48,9 @@ fuzz_target!(|data: &[u8]| {
     assert!(table.len() as u64 <= c.flow_packets);
     let flow_packets = c.flow_packets;
     let read = summary.packets;
-    let captures = vec![summary];
+    // Through the correlation stage, as `read_all` does (one file: NAT twins, links).
+    let captured = pipeline::correlated(vec![(summary, table)]);
+    let (captures, table) = (captured.captures, captured.table);
     let site = Site::default();
     // Parsed once: the bundled snapshot is the same for every input.
     static RANGES: OnceLock<Ranges> = OnceLock::new();
@@ -56,6 +59,7 @@ fuzz_target!(|data: &[u8]| {
         site: &site,
         ranges,
         captures: &captures,
+        correlation: &captured.correlation,
     };
     let audited = audit::audit(&input, table);
     let rep = report::build(&audited);

@@ -43,11 +43,12 @@ pub enum Code {
     DscpUnmarked,
     MediaReorder,
     MediaRtt,
+    NatPoolShared,
 }
 
 impl Code {
     /// Every code, in the report's order.
-    pub const ALL: [Code; 14] = [
+    pub const ALL: [Code; 15] = [
         Code::AsymmetricRoute,
         Code::ExpressrouteBypassed,
         Code::UnexpectedExpressroute,
@@ -62,6 +63,7 @@ impl Code {
         Code::DscpUnmarked,
         Code::MediaReorder,
         Code::MediaRtt,
+        Code::NatPoolShared,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,14 +82,16 @@ impl Code {
             Code::DscpUnmarked => "dscp-unmarked",
             Code::MediaReorder => "media-reorder",
             Code::MediaRtt => "media-rtt",
+            Code::NatPoolShared => "nat-pool-shared",
         }
     }
 
     pub fn severity(self) -> Severity {
         match self {
-            Code::AsymmetricRoute | Code::ExpressrouteBypassed | Code::UnexpectedExpressroute => {
-                Severity::Error
-            }
+            Code::AsymmetricRoute
+            | Code::ExpressrouteBypassed
+            | Code::UnexpectedExpressroute
+            | Code::NatPoolShared => Severity::Error,
             Code::OneSidedFlow
             | Code::MediaOverTcp
             | Code::PathSplit

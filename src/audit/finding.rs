@@ -4,6 +4,7 @@
 
 use super::call::Hairpin;
 use super::code::{Code, Severity};
+use super::nat::SharedPool;
 use super::path::{Direction, ObservedPath, PathPair};
 use super::quality::QualityIssue;
 use super::verdict::{oriented, points, Verdict};
@@ -89,6 +90,8 @@ pub enum Detail<'a> {
     /// `media-loss`, `media-jitter`, `dscp-not-preserved`, `dscp-unmarked`: the stream or
     /// direction and its figures against the target.
     Quality(QualityIssue),
+    /// `nat-pool-shared`: the source address and the flows it sent over each edge path.
+    NatPoolShared(&'a SharedPool),
 }
 
 /// The capture points a direction was seen at, named when asked: sorted, each once.
@@ -157,12 +160,16 @@ fn unexpected_reason(input: &AuditInput<'_>, v: &Verdict<'_>) -> UnexpectedReaso
 /// The finding `code` of a flow (one of its verdict's codes).
 pub(super) fn finding<'a>(f: &super::AuditedFlow<'a>, code: Code) -> Finding<'a> {
     let (input, id, key, state, v) = (f.input, f.id, f.key, f.state, f.verdict);
-    let (call, announced) = (f.call(), f.announced);
+    let (call, announced, shared_pools) = (f.call(), f.announced, f.shared_pools);
     let client_side = v.ends.client_side;
     let path = v.path;
     // Three details read the flow's state: most are made from the key and verdict alone,
     // so the findings pass need not load every flow's state again.
     let sides = || oriented(state, client_side);
+    let unknown = Detail::UnknownPath {
+        forward: path.forward,
+        reverse: path.reverse,
+    };
     let detail = match code {
         Code::AsymmetricRoute if v.asymmetric_by_points => {
             let (fwd, rev) = sides();
@@ -207,10 +214,7 @@ pub(super) fn finding<'a>(f: &super::AuditedFlow<'a>, code: Code) -> Finding<'a>
         Code::PathSplit => Detail::PathSplit {
             direction: direction_of(path, ObservedPath::Split),
         },
-        Code::UnknownPath => Detail::UnknownPath {
-            forward: path.forward,
-            reverse: path.reverse,
-        },
+        Code::UnknownPath => unknown,
         Code::MediaHairpin => {
             // Set only on the flows of a call that has a hairpin (`link::calls`).
             let (call, hairpin) = call.and_then(|c| Some((c.id, c.hairpin?))).unwrap_or((
@@ -232,15 +236,13 @@ pub(super) fn finding<'a>(f: &super::AuditedFlow<'a>, code: Code) -> Finding<'a>
             let issue = media
                 .as_ref()
                 .and_then(|m| super::quality::issue_of(m, &input.site.quality, code));
-            match issue {
-                Some(issue) => Detail::Quality(issue),
-                // Not reached: the verdict found the code from the same figures.
-                None => Detail::UnknownPath {
-                    forward: path.forward,
-                    reverse: path.reverse,
-                },
-            }
+            // None is not reached: the verdict found the code from the same figures.
+            issue.map_or(unknown, Detail::Quality)
         }
+        Code::NatPoolShared => shared_pools
+            .iter()
+            .find(|p| p.address == key.a.ip || p.address == key.b.ip)
+            .map_or(unknown, Detail::NatPoolShared),
     };
     Finding {
         code,

@@ -11,6 +11,7 @@ mod finding;
 mod interfaces;
 mod link;
 mod media_class;
+mod nat;
 mod path;
 mod points;
 mod profile;
@@ -25,6 +26,7 @@ pub use code::{Code, Codes, Severity};
 pub use finding::{Detail, Finding, PointNames, UnexpectedReason};
 pub use interfaces::{interface_stats, PointKind, PointStats, PointValue};
 pub use media_class::{class_of_port, class_of_sdp_media, dscp, MediaClass};
+pub use nat::{is_private, NatLink, PathFlows, SharedPool, SHARED_POOL_EXAMPLES};
 pub use path::{next_hop_mac, stays_inside, Direction, ObservedPath, Pair, PathPair};
 pub use points::{CaptureFile, CapturePoint, PointName};
 pub use profile::{profile_warnings, ProfileWarning, RuleValue, Unmatched, SEEN_KEPT};
@@ -35,6 +37,7 @@ pub use quality::{
 pub use selection::Selection;
 pub use verdict::{ends, Ends, Verdict};
 
+use crate::correlate::Correlation;
 use crate::decode::Transport;
 use crate::flow::{Endpoint, FlowKey, FlowState, FlowTable, Side, Sighting};
 use crate::pipeline::CaptureSummary;
@@ -47,6 +50,8 @@ pub struct AuditInput<'a> {
     pub site: &'a Site,
     pub ranges: &'a Ranges,
     pub captures: &'a [CaptureSummary],
+    /// What the capture points told of each other (NAT twins, transit between points).
+    pub correlation: &'a Correlation,
 }
 
 /// The audited run: flows in report order with their verdicts, and the capture files. Flow
@@ -69,6 +74,8 @@ pub struct Audited<'a> {
     calls: Vec<Call>,
     /// What the run's SDP announced of media endpoints.
     announced: sdp::Announced,
+    /// Source addresses seen egressing over both edge paths (`nat-pool-shared`).
+    shared_pools: Vec<SharedPool>,
 }
 
 /// Audits every flow: sorted by first packet then key, numbered from 1.
@@ -87,6 +94,8 @@ pub fn audit<'a>(input: &'a AuditInput<'a>, table: FlowTable) -> Audited<'a> {
         .collect();
     let total = order.len();
     let ids: Vec<u32> = (1..=total as u32).collect();
+    nat::link_twins(input, &table, &order, &mut verdicts, &ids);
+    let shared_pools = nat::shared_pools(input, &table, &order, &mut verdicts, &ids);
     let calls = link::calls(input, &table, &order, &mut verdicts, &ids);
     Audited {
         input,
@@ -99,6 +108,7 @@ pub fn audit<'a>(input: &'a AuditInput<'a>, table: FlowTable) -> Audited<'a> {
         captures: input.capture_files(),
         calls,
         announced,
+        shared_pools,
     }
 }
 
@@ -166,6 +176,21 @@ impl<'a> Audited<'a> {
         &self.calls
     }
 
+    /// Source addresses seen egressing over both ExpressRoute and the Internet.
+    pub fn shared_pools(&self) -> &[SharedPool] {
+        &self.shared_pools
+    }
+
+    /// What the capture points told of each other.
+    pub fn correlation(&self) -> &'a Correlation {
+        self.input.correlation
+    }
+
+    /// How a capture point is shown.
+    pub fn point_name(&self, point: crate::flow::PointId) -> PointName<'a> {
+        self.input.point_name(point)
+    }
+
     /// The verdicts, in report order.
     pub fn verdicts(&self) -> &[Verdict<'a>] {
         &self.verdicts
@@ -182,6 +207,7 @@ impl<'a> Audited<'a> {
             input: self.input,
             calls: &self.calls,
             announced: &self.announced,
+            shared_pools: &self.shared_pools,
         })
     }
 
@@ -226,6 +252,7 @@ pub struct AuditedFlow<'x> {
     input: &'x AuditInput<'x>,
     calls: &'x [Call],
     announced: &'x sdp::Announced,
+    shared_pools: &'x [SharedPool],
 }
 
 impl<'x> AuditedFlow<'x> {
@@ -391,6 +418,7 @@ macs = ["02:00:00:00:1e:01"]
             errors: Vec::new(),
             counters: DecodeCounters::default(),
             stalls: None,
+            clock_offset_ns: Some(0),
         }
     }
 
@@ -440,6 +468,7 @@ macs = ["02:00:00:00:1e:01"]
             site: &site,
             ranges: &ranges,
             captures: &captures,
+            correlation: &Correlation::default(),
         };
         check(&audit(&input, table));
     }
@@ -607,6 +636,7 @@ macs = ["02:00:00:00:1e:01"]
             site: &site,
             ranges: &ranges,
             captures: &captures,
+            correlation: &Correlation::default(),
         };
         let net = |s: &str| vec![s.parse().unwrap()];
         for (selection, ids) in [

@@ -17,6 +17,9 @@ pub struct CaptureFile<'a> {
     /// `gzip` or `zstd` when the file was compressed.
     pub compression: Option<&'static str>,
     pub packets: u64,
+    /// This file's clock minus the first file's (`correlate`); None when no shared packet
+    /// links it.
+    pub clock_offset_ns: Option<i64>,
     pub interfaces: Vec<CapturePoint<'a>>,
     pub decode: &'a DecodeCounters,
     pub warnings: &'a [String],
@@ -101,6 +104,7 @@ impl<'a> AuditInput<'a> {
                 format: c.format.map(|f| f.as_str()),
                 compression: c.compression,
                 packets: c.packets,
+                clock_offset_ns: c.clock_offset_ns,
                 interfaces: c
                     .interfaces
                     .iter()

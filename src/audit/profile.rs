@@ -422,6 +422,7 @@ mod tests {
             site: &site,
             ranges: &ranges,
             captures,
+            correlation: &crate::correlate::Correlation::default(),
         };
         let t = table();
         let direct = profile_warnings(&input, &t);
@@ -552,6 +553,7 @@ mod tests {
             site: &site,
             ranges: &ranges,
             captures: &caps,
+            correlation: &crate::correlate::Correlation::default(),
         };
         assert!(profile_warnings(&input, &table()).is_empty());
     }

@@ -88,6 +88,8 @@ pub struct Verdict<'r> {
     pub asymmetric_by_points: bool,
     /// The call the flow is in (`Call::id`), 0 for none.
     pub call: u32,
+    /// Its NAT twin, when the flow was seen on both sides of a source NAT.
+    pub nat: Option<super::nat::NatLink>,
 }
 
 impl Verdict<'_> {
@@ -184,6 +186,7 @@ pub(super) fn verdict<'a>(
         codes,
         asymmetric_by_points,
         call: 0,
+        nat: None,
     }
 }
 

@@ -141,6 +141,11 @@ pub struct Side {
     pub silences: u32,
     /// `packet_identity` of this side's last packet: a copy of it is a duplicate.
     pub last_identity: u64,
+    /// `packet_print` of this side's earliest and latest packet (0: none worth matching): the
+    /// same packet seen at another capture point, perhaps translated by a NAT, has the same
+    /// print (`correlate` pairs flows and aligns clocks on them).
+    pub first_print: u64,
+    pub last_print: u64,
 }
 
 /// How far apart a packet and its copy may be captured: a SPAN port or a bridge copies within
@@ -148,28 +153,62 @@ pub struct Side {
 /// Identification.
 pub const DUPLICATE_WINDOW_NS: u64 = 5_000_000;
 
-/// What a copy of a packet keeps, hashed (FxHash's multiply-rotate): the capture point, VLAN
-/// and MACs, the IPv4 Identification and DSCP (TTL and the IP checksum, which a router in between changes,
-/// left out), the UDP/TCP checksum (it covers the whole segment), the TCP sequence number and
-/// flags, the lengths, and the payload's first and last 8 bytes. Two
-/// different packets of one flow direction that agree on all of it within
-/// `DUPLICATE_WINDOW_NS` are not told apart.
+const PRINT_K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+/// FxHash's multiply-rotate step.
+#[inline(always)]
+fn mix(h: u64, v: u64) -> u64 {
+    (h.rotate_left(5) ^ v).wrapping_mul(PRINT_K)
+}
+
+/// What a packet keeps across a router and a source NAT, hashed: the IPv4 Identification, the
+/// TCP sequence number and flags, the payload's length and its first and last 8 bytes. Not the
+/// addresses, ports or checksums (a NAT rewrites them), TTL or DSCP (a router changes them).
+/// 0 for a packet too plain to tell from another (no Identification, no payload, not TCP: an
+/// empty IPv6 datagram).
 #[inline]
-fn packet_identity(t: &TransportLayer<'_>, point: PointId, link: &LinkInfo, wire_len: u32) -> u64 {
-    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-    let mix = |h: u64, v: u64| (h.rotate_left(5) ^ v).wrapping_mul(K);
+pub fn packet_print(t: &TransportLayer<'_>) -> u64 {
     let word = |b: Option<&[u8]>| {
         b.and_then(|b| <[u8; 8]>::try_from(b).ok())
             .map_or(0, u64::from_le_bytes)
     };
     let p = t.payload;
+    if t.ip_id == 0 && p.is_empty() && t.tcp.is_none() {
+        return 0;
+    }
     let (seq, flags) = t.tcp.map_or((0, 0), |tcp| (tcp.seq, tcp.flags));
+    let mut h = mix(
+        u64::from(t.protocol),
+        u64::from(t.ip_id) << 48 | u64::from(flags) << 32 | p.len() as u64,
+    );
+    h = mix(h, u64::from(seq));
+    h = mix(h, word(p.get(..8)));
+    // Never 0, the "nothing to match" value.
+    mix(h, word(p.len().checked_sub(8).and_then(|i| p.get(i..)))) | 1
+}
+
+/// What a copy of a packet keeps at one capture point, hashed on top of its `packet_print`:
+/// the capture point, VLAN and MACs, the DSCP (TTL and the IP checksum, which a router in
+/// between changes, left out), the UDP/TCP checksum (it covers the whole segment) and the
+/// frame's length. Two different packets of one flow direction that agree on all of it within
+/// `DUPLICATE_WINDOW_NS` are not told apart.
+#[inline]
+fn packet_identity(
+    t: &TransportLayer<'_>,
+    print: u64,
+    point: PointId,
+    link: &LinkInfo,
+    wire_len: u32,
+) -> u64 {
     let mac = |m: Option<[u8; 6]>| {
         m.map_or(0, |[a, b, c, d, e, f]| {
             u64::from_le_bytes([a, b, c, d, e, f, 1, 0])
         })
     };
-    let mut h = mix(0, u64::from(point.file) << 32 | u64::from(point.interface));
+    let mut h = mix(
+        print,
+        u64::from(point.file) << 32 | u64::from(point.interface),
+    );
     // The same packet on another VLAN or between other MACs at one capture point (a trunk
     // carrying both sides of a router) is another place on its path, not a copy.
     h = mix(
@@ -177,31 +216,32 @@ fn packet_identity(t: &TransportLayer<'_>, point: PointId, link: &LinkInfo, wire
         mac(link.src_mac) ^ u64::from(link.vlan.unwrap_or(0)) << 48,
     );
     h = mix(h, mac(link.dst_mac));
-    h = mix(
+    mix(
         h,
-        u64::from(t.ip_id) << 48
-            | u64::from(t.checksum) << 32
-            | u64::from(flags) << 24
-            | u64::from(t.dscp) << 16
-            | u64::from(wire_len & 0xffff),
-    );
-    h = mix(h, u64::from(seq) << 32 | p.len() as u64);
-    h = mix(h, word(p.get(..8)));
-    mix(h, word(p.len().checked_sub(8).and_then(|i| p.get(i..))))
+        u64::from(t.checksum) << 32 | u64::from(t.dscp) << 16 | u64::from(wire_len & 0xffff),
+    )
 }
 
 impl Side {
     #[inline]
-    fn record(&mut self, ts_ns: i64, wire_len: u32, point: PointId, link: &LinkInfo) {
+    fn record(&mut self, ts_ns: i64, wire_len: u32, point: PointId, link: &LinkInfo, print: u64) {
         if self.packets == 0 {
             self.first_ns = ts_ns;
             self.last_ns = ts_ns;
+            self.first_print = print;
+            self.last_print = print;
         } else {
             if ts_ns.saturating_sub(self.last_ns) > SILENCE_NS {
                 self.silences = self.silences.saturating_add(1);
             }
-            self.first_ns = self.first_ns.min(ts_ns);
-            self.last_ns = self.last_ns.max(ts_ns);
+            if ts_ns < self.first_ns {
+                self.first_ns = ts_ns;
+                self.first_print = print;
+            }
+            if ts_ns >= self.last_ns {
+                self.last_ns = ts_ns;
+                self.last_print = print;
+            }
         }
         self.packets += 1;
         self.bytes += u64::from(wire_len);
@@ -220,16 +260,24 @@ impl Side {
         }
     }
 
+    /// Moves this side's times by `delta_ns`.
+    fn shift_time(&mut self, delta_ns: i64) {
+        self.first_ns = self.first_ns.saturating_add(delta_ns);
+        self.last_ns = self.last_ns.saturating_add(delta_ns);
+        self.first_syn_ns = self.first_syn_ns.map(|t| t.saturating_add(delta_ns));
+    }
+
     fn merge(&mut self, other: &Side) {
         if other.packets == 0 {
             return;
         }
-        if self.packets == 0 {
+        if self.packets == 0 || other.first_ns < self.first_ns {
             self.first_ns = other.first_ns;
+            self.first_print = other.first_print;
+        }
+        if self.packets == 0 || other.last_ns > self.last_ns {
             self.last_ns = other.last_ns;
-        } else {
-            self.first_ns = self.first_ns.min(other.first_ns);
-            self.last_ns = self.last_ns.max(other.last_ns);
+            self.last_print = other.last_print;
         }
         self.packets += other.packets;
         self.bytes += other.bytes;
@@ -339,6 +387,14 @@ impl FlowState {
     /// Sealed and no packet since. The bit lives in `AppState` so `FlowState` does not grow.
     pub fn is_sealed(&self) -> bool {
         self.app.is_sealed()
+    }
+
+    /// Moves every time the flow keeps by `delta_ns` (its file's clock offset undone).
+    pub fn shift_time(&mut self, delta_ns: i64) {
+        for s in &mut self.sides {
+            s.shift_time(delta_ns);
+        }
+        self.app.shift_time(delta_ns);
     }
 
     pub fn merge(&mut self, other: &FlowState) {
@@ -533,7 +589,8 @@ impl FlowTable {
         let s = if side == 0 { side0 } else { side1 };
         // The same packet again at the same capture point right after itself: a capture
         // duplicate, counted once (SPEC "Several capture points as one").
-        let identity = packet_identity(transport, point, link, wire_len);
+        let print = packet_print(transport);
+        let identity = packet_identity(transport, print, point, link, wire_len);
         if s.packets > 0
             && s.last_identity == identity
             && ts_ns.abs_diff(s.last_ns) <= DUPLICATE_WINDOW_NS
@@ -542,7 +599,7 @@ impl FlowTable {
             return;
         }
         s.last_identity = identity;
-        s.record(ts_ns, wire_len, point, link);
+        s.record(ts_ns, wire_len, point, link, print);
         // Decode gives 0..=63; a larger value (a hand-built observation) wraps, never panics.
         s.dscp_seen |= 1u64.wrapping_shl(u32::from(transport.dscp));
         let mut tcp_syn = false;
@@ -667,6 +724,17 @@ impl FlowTable {
                 }
             }
         }
+    }
+
+    /// Moves every flow's times by `delta_ns` (see `FlowState::shift_time`).
+    pub fn shift_time(&mut self, delta_ns: i64) {
+        if delta_ns == 0 {
+            return;
+        }
+        for (_, f) in &mut self.flows {
+            f.shift_time(delta_ns);
+        }
+        self.next_sweep_ns = self.next_sweep_ns.saturating_add(delta_ns);
     }
 
     pub fn into_flows(self) -> impl Iterator<Item = (FlowKey, FlowState)> {
@@ -1155,7 +1223,7 @@ mod tests {
         // to a media flow's stream figures (issue 16, see `proto::state::rtp::RtpState`) are
         // then the 16 bytes of each side's last packet identity (issue 17: SPAN duplicates)
         // are the last that went in.
-        assert_eq!(std::mem::size_of::<FlowState>(), 440);
+        assert_eq!(std::mem::size_of::<FlowState>(), 472);
     }
 
     #[test]

@@ -224,6 +224,13 @@ impl StreamStats {
         (self.clock_rate != 0).then_some(self.clock_rate)
     }
 
+    /// Moves every arrival time by `delta_ns` (a capture file's clock aligned with another's).
+    pub fn shift_time(&mut self, delta_ns: i64) {
+        self.first_ns = self.first_ns.saturating_add(delta_ns);
+        self.last_ns = self.last_ns.saturating_add(delta_ns);
+        self.prev_arrival_ns = self.prev_arrival_ns.saturating_add(delta_ns);
+    }
+
     /// One RTP packet of this stream: its sequence number, timestamp, arrival time (ns, any
     /// epoch, saturating) and the clock rate when the caller knows it (SDP, static payload
     /// type). The first rate known is kept; while none is, it is inferred

@@ -19,6 +19,7 @@ use std::time::Duration;
 use rayon::prelude::*;
 
 use crate::capture::{Format, Interface};
+use crate::correlate::{self, Correlation};
 use crate::decode::DecodeCounters;
 use crate::flow::FlowTable;
 use progress::Progress;
@@ -77,6 +78,9 @@ pub struct CaptureSummary {
     pub counters: DecodeCounters,
     /// Where a file split across threads waited (`CALLPATH_TIMINGS`); None on one thread.
     pub stalls: Option<PipelineStalls>,
+    /// This file's clock minus the first file's, from packets seen in both (`correlate`);
+    /// None where no shared packet links it. The flows' times are already aligned.
+    pub clock_offset_ns: Option<i64>,
 }
 
 /// Waits of a file read by a reader thread feeding workers: which stage bounds the read.
@@ -103,6 +107,7 @@ impl CaptureSummary {
             errors: Vec::new(),
             counters: DecodeCounters::default(),
             stalls: None,
+            clock_offset_ns: None,
         }
     }
 
@@ -126,10 +131,12 @@ impl CaptureSummary {
     }
 }
 
-/// Everything a run read: one summary per capture (command-line order) and the merged flows.
+/// Everything a run read: one summary per capture (command-line order), the merged flows
+/// (times on the first file's clock) and what the capture points told of each other.
 pub struct Captured {
     pub captures: Vec<CaptureSummary>,
     pub table: FlowTable,
+    pub correlation: Correlation,
 }
 
 /// Reads every capture into one flow table, with the threads of `pool`: several files in
@@ -149,10 +156,7 @@ pub fn read_all(specs: &[CaptureSpec], show_progress: bool, pool: &rayon::Thread
     if let [spec] = specs {
         let (summary, table) = read::read_capture(0, spec, &progress, threads);
         progress.finish();
-        return Captured {
-            captures: vec![summary],
-            table,
-        };
+        return correlated(vec![(summary, table)]);
     }
     // Fewer files than threads: split each file across the spare threads.
     let shards = (threads / specs.len().max(1)).max(1);
@@ -164,13 +168,28 @@ pub fn read_all(specs: &[CaptureSpec], show_progress: bool, pool: &rayon::Thread
             .collect()
     });
     progress.finish();
-    let mut table = FlowTable::new();
-    let mut captures = Vec::with_capacity(results.len());
-    for (summary, t) in results {
-        table.merge(t);
-        captures.push(summary);
+    correlated(results)
+}
+
+/// The files' tables correlated (`correlate`: clocks aligned, NAT twins found) and merged in
+/// command-line order.
+pub fn correlated(results: Vec<(CaptureSummary, FlowTable)>) -> Captured {
+    let (mut captures, mut tables): (Vec<CaptureSummary>, Vec<FlowTable>) =
+        results.into_iter().unzip();
+    let (offsets, correlation) = correlate::correlate(&mut tables);
+    for (c, o) in captures.iter_mut().zip(offsets) {
+        c.clock_offset_ns = o;
     }
-    Captured { captures, table }
+    let mut tables = tables.into_iter();
+    let mut table = tables.next().unwrap_or_default();
+    for t in tables {
+        table.merge(t);
+    }
+    Captured {
+        captures,
+        table,
+        correlation,
+    }
 }
 
 /// Reads one capture from any byte source (a `Cursor` in tests and fuzz targets) as a file is

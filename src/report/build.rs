@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::model::{
-    CallsSummary, CaptureReport, Counts, FlowReport, Header, InterfaceReport, O365Report,
-    OnpremReport, RangesInfo, SelectionReport, SightingReport, SiteInfo, Summary, Tool,
+    CallsSummary, CaptureLinkReport, CaptureReport, Counts, FlowReport, Header, InterfaceReport,
+    O365Report, OnpremReport, RangesInfo, SelectionReport, SightingReport, SiteInfo, Summary, Tool,
 };
 use crate::audit::{
     Audited, AuditedFlow, Call, CallVerdict, Direction, Finding, Pair, SeenAt, Selection, Severity,
@@ -48,6 +48,7 @@ pub fn build<'a>(audited: &'a Audited<'a>) -> Report<'a> {
         site: site_info(audited),
         selection: audited.selection().map(|s| selection_report(audited, s)),
         captures: capture_reports(audited),
+        capture_links: capture_links(audited),
         summary: summary(audited, &calls),
     };
     Report {
@@ -143,6 +144,22 @@ fn summary(audited: &Audited<'_>, calls: &[&Call]) -> Summary {
     }
 }
 
+/// The capture points that saw the same packets, named as the report names them.
+fn capture_links<'a>(audited: &Audited<'a>) -> Vec<CaptureLinkReport<'a>> {
+    audited
+        .correlation()
+        .links
+        .iter()
+        .map(|l| CaptureLinkReport {
+            a: audited.point_name(l.a).shown,
+            b: audited.point_name(l.b).shown,
+            flows: l.flows,
+            packets: l.packets,
+            one_way_transit_ms: l.transit_ns.map(|ns| ns as f64 / 1e6),
+        })
+        .collect()
+}
+
 fn capture_reports<'a>(audited: &Audited<'a>) -> Vec<CaptureReport<'a>> {
     audited
         .captures()
@@ -153,6 +170,7 @@ fn capture_reports<'a>(audited: &Audited<'a>) -> Vec<CaptureReport<'a>> {
             format: c.format,
             compression: c.compression,
             packets: c.packets,
+            clock_offset_ms: c.clock_offset_ns.map(|ns| ns as f64 / 1e6),
             interfaces: c
                 .interfaces
                 .iter()
@@ -236,6 +254,7 @@ fn flow_report<'x>(f: &AuditedFlow<'x>) -> FlowReport<'x> {
             end: if o.is_server { "server" } else { "client" },
             role: o.role,
         }),
+        nat: v.nat,
         path: v.path,
         expected_path: v.expected.map(PathName::as_str),
         packets: Pair {

@@ -197,6 +197,7 @@ fn with_report(calls: Vec<Call>, selection: &Selection, check: impl FnOnce(&Repo
         site: &site,
         ranges: &ranges,
         captures: &captures,
+        correlation: &crate::correlate::Correlation::default(),
     };
     let mut audited: Audited<'_> = audit(&input, table());
     audited.set_calls_for_test(calls);

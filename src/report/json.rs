@@ -14,7 +14,7 @@ use super::model::{
     dscp_values, tcp_flag_names, FlowReport, O365Report, OnpremReport, SightingReport,
 };
 use super::Report;
-use crate::audit::{loss_percent, Call, Finding, FlowMedia, ObservedPath, Pair, PathPair};
+use crate::audit::{loss_percent, Call, Finding, FlowMedia, NatLink, ObservedPath, Pair, PathPair};
 use crate::flow::Endpoint;
 use crate::proto::{Evidence, MediaShape, PerDirection, SipSummary};
 
@@ -476,6 +476,17 @@ fn o365(w: &mut JsonText<'_>, o: Option<&O365Report<'_>>) {
     w.end_object();
 }
 
+/// `{"outside": 7, "inside_end": {...}, "outside_end": {...}}` on the inside flow,
+/// `{"inside": 3, ...}` on the outside one: the twin's id, then the translation.
+fn nat(w: &mut JsonText<'_>, n: &NatLink) {
+    w.begin_object();
+    w.key(if n.inside { "outside" } else { "inside" });
+    w.u64(n.twin);
+    endpoint(w, "inside_end", n.inside_end);
+    endpoint(w, "outside_end", n.outside_end);
+    w.end_object();
+}
+
 fn onprem(w: &mut JsonText<'_>, o: &OnpremReport) {
     w.begin_object();
     w.key("end");
@@ -671,6 +682,10 @@ pub(super) fn flow_fields(w: &mut JsonText<'_>, f: &FlowReport<'_>) {
         w.key("onprem");
         onprem(w, o);
     }
+    if let Some(n) = &f.nat {
+        w.key("nat");
+        nat(w, n);
+    }
     path_pair(w, f.path);
     w.key("expected_path");
     w.opt_name(f.expected_path);
@@ -847,6 +862,7 @@ pub fn write_json<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()> {
         field("selection", selection)?;
     }
     field("captures", &h.captures)?;
+    field("capture_links", &h.capture_links)?;
     field("summary", &h.summary)?;
     head.extend_from_slice(b"  \"flows\": ");
     out.write_all(&head)?;

@@ -7,8 +7,8 @@ use std::fmt::{self, Write};
 use super::model::dscp_values;
 use super::write_ip;
 use crate::audit::{
-    loss_percent, Detail, Direction, Finding, Hairpin, ObservedPath, PointKind, PointValue,
-    ProfileWarning, QualityIssue, RuleValue, UnexpectedReason, Unmatched,
+    loss_percent, Detail, Direction, Finding, Hairpin, ObservedPath, PathFlows, PointKind,
+    PointValue, ProfileWarning, QualityIssue, RuleValue, UnexpectedReason, Unmatched,
 };
 use crate::proto::ShapeGate;
 
@@ -198,6 +198,16 @@ pub fn write_short_detail<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
             )
         }
         Detail::Quality(issue) => write_quality(w, issue),
+        Detail::NatPoolShared(pool) => {
+            write_ip(w, pool.address)?;
+            w.write_str(" egresses over expressroute (")?;
+            write_path_flows(w, &pool.expressroute)?;
+            w.write_str(") and over internet (")?;
+            write_path_flows(w, &pool.internet)?;
+            w.write_str(
+                "): one NAT pool on both paths makes replies return by the other path;                  advertise separate NAT pools per path, the ExpressRoute pool only to Microsoft",
+            )
+        }
         Detail::PathSplit { direction } => parts(
             w,
             &[
@@ -217,6 +227,20 @@ pub fn write_short_detail<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
             ],
         ),
     }
+}
+
+/// `12 flows: #3, #8, #9, ...`
+fn write_path_flows<W: Write>(w: &mut W, p: &PathFlows) -> fmt::Result {
+    write_u64(w, p.flows)?;
+    w.write_str(if p.flows == 1 { " flow: " } else { " flows: " })?;
+    for (i, id) in p.examples.iter().enumerate() {
+        w.write_str(if i == 0 { "#" } else { ", #" })?;
+        write_u64(w, *id)?;
+    }
+    if p.flows > p.examples.len() as u64 {
+        w.write_str(", ...")?;
+    }
+    Ok(())
 }
 
 /// `media between A and B, both on your network, relayed through R`: a call's hairpin, in the

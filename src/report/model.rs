@@ -42,10 +42,25 @@ pub struct CaptureReport<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compression: Option<&'static str>,
     pub packets: u64,
+    /// This file's clock minus the first file's, in ms; null when no shared packet links it.
+    pub clock_offset_ms: Option<f64>,
     pub interfaces: Vec<InterfaceReport<'a>>,
     pub decode: &'a DecodeCounters,
     pub warnings: &'a [String],
     pub errors: &'a [String],
+}
+
+/// Two capture points that saw the same packets (`capture_links`).
+#[derive(Clone, Debug, Serialize)]
+pub struct CaptureLinkReport<'a> {
+    pub a: &'a str,
+    pub b: &'a str,
+    /// Flows (or NAT twins) seen at both points, and the packets matched.
+    pub flows: u32,
+    pub packets: u32,
+    /// Half the round trip between the points, in ms; null when no flow showed both
+    /// directions at both.
+    pub one_way_transit_ms: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -131,6 +146,7 @@ pub struct Header<'a> {
     /// Present when a selection narrowed the report.
     pub selection: Option<SelectionReport>,
     pub captures: Vec<CaptureReport<'a>>,
+    pub capture_links: Vec<CaptureLinkReport<'a>>,
     pub summary: Summary,
 }
 
@@ -183,6 +199,8 @@ pub struct FlowReport<'a> {
     pub o365: Option<O365Report<'a>>,
     /// On-prem servers of the site profile (`[[server]]`) this flow talks to or from.
     pub onprem: Option<OnpremReport>,
+    /// Its twin on the other side of a source NAT (`flows[].nat`).
+    pub nat: Option<crate::audit::NatLink>,
     pub path: PathPair,
     pub expected_path: Option<&'static str>,
     pub packets: Pair<u64>,

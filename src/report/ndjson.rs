@@ -41,6 +41,9 @@ pub fn write_ndjson<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()>
     for c in &h.captures {
         line(&mut out, "capture", c)?;
     }
+    for l in &h.capture_links {
+        line(&mut out, "capture_link", l)?;
+    }
     let as_is = |out: &mut W, text: &[u8], _| out.write_all(text);
     write_chunks(
         &mut out,

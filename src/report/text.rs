@@ -154,6 +154,16 @@ fn flow_first_line(f: &FlowReport) -> String {
         line.push_str("  sni ");
         line.push_str(sni);
     }
+    if let Some(n) = &f.nat {
+        // `nat 10.1.1.10:5060 = 192.0.2.30:5060 (outside #7)`
+        line.push_str(&format!(
+            "  nat {} = {} ({} #{})",
+            endpoint(n.inside_end),
+            endpoint(n.outside_end),
+            if n.inside { "outside" } else { "inside" },
+            n.twin
+        ));
+    }
     line
 }
 
@@ -486,8 +496,22 @@ fn write_header<W: Write>(out: &mut W, report: &Report<'_>) -> io::Result<()> {
     write_site_warnings(out, &h.site)?;
     writeln!(out)?;
     writeln!(out, "Captures")?;
+    let several = h.captures.len() > 1;
     for c in &h.captures {
-        write_capture(out, c)?;
+        write_capture(out, c, several)?;
+    }
+    for l in &h.capture_links {
+        let transit = l
+            .one_way_transit_ms
+            .map(|ms| format!(", one-way transit {ms:.3} ms"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {} <-> {}: the same packets in {}{transit}",
+            l.a,
+            l.b,
+            count(l.flows as usize, "flow", "flows"),
+        )?;
     }
     writeln!(out)?;
     if let Some((first, last)) = time_span(report) {
@@ -571,15 +595,22 @@ fn write_site_warnings<W: Write>(out: &mut W, site: &SiteInfo<'_>) -> io::Result
     Ok(())
 }
 
-fn write_capture<W: Write>(out: &mut W, c: &CaptureReport<'_>) -> io::Result<()> {
+/// A capture file's lines; with `several` files, its clock against the first file's.
+fn write_capture<W: Write>(out: &mut W, c: &CaptureReport<'_>, several: bool) -> io::Result<()> {
     let name = match c.label {
         Some(l) => format!("{l}={}", c.path),
         None => c.path.to_string(),
     };
     let compression = c.compression.map(|z| format!(" ({z})")).unwrap_or_default();
+    let clock = match c.clock_offset_ms {
+        _ if !several => String::new(),
+        Some(ms) if ms != 0.0 => format!("  clock {ms:+.3} ms against the first file"),
+        Some(_) => String::new(),
+        None => "  clock not aligned (no packet shared with another file)".into(),
+    };
     writeln!(
         out,
-        "  {name}  {}{compression}  {}",
+        "  {name}  {}{compression}  {}{clock}",
         c.format.unwrap_or("unreadable"),
         count(c.packets as usize, "packet", "packets")
     )?;

@@ -7,6 +7,7 @@
 //! - [`payloads`]: application payloads (STUN/TURN, RTP/RTCP, TLS, DTLS, SIP/SDP, DNS).
 //! - [`media_tcp`]: media over TCP (issue 14): [MS-TURN] pseudo-TLS, TURN indications and
 //!   ChannelData carrying RTP, TLS application data, and timed TCP segments for cadence fixtures.
+//! - [`nat`]: what a router and a source NAT do to a packet (issue 17).
 //! - [`rtp`]: RTP from a schedule (capture time, sequence number, timestamp) with its DSCP, and
 //!   RTCP sender / receiver reports with report blocks and NTP times, for media quality
 //!   fixtures (issue 16).
@@ -22,6 +23,7 @@ pub mod builder;
 pub mod calls;
 pub mod cli;
 pub mod media_tcp;
+pub mod nat;
 pub mod payloads;
 pub mod rtp;
 pub mod rtp_streams;

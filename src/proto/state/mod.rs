@@ -312,6 +312,13 @@ impl AppState {
         }
     }
 
+    /// Moves the absolute times kept (media arrival times) by `delta_ns`: the flow's capture
+    /// file's clock aligned with the run's first file. Transient parse clocks (reassembly) are
+    /// left: the file is read by then.
+    pub fn shift_time(&mut self, delta_ns: i64) {
+        self.rtp.shift_time(delta_ns);
+    }
+
     /// Combine evidence from the same flow seen in another capture file/shard.
     pub fn merge(&mut self, other: &AppState) {
         // Per-flow-copy bits stay; `other`'s pending reassemblies are not taken over: they

@@ -187,6 +187,16 @@ impl RtpMedia {
 }
 
 impl RtpState {
+    /// Moves the media figures' arrival times by `delta_ns`.
+    pub(super) fn shift_time(&mut self, delta_ns: i64) {
+        if let Some(m) = self.media.as_deref_mut() {
+            let n = usize::from(m.stream_count);
+            for s in m.streams.iter_mut().take(n) {
+                s.stats.shift_time(delta_ns);
+            }
+        }
+    }
+
     /// Adds the other copy's RTCP count and media figures; true when both copies saw the same
     /// RTCP sender.
     pub(super) fn merge(&mut self, other: &RtpState, caps: &mut u32) -> bool {
