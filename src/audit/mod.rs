@@ -26,7 +26,7 @@ pub use code::{Code, Codes, Severity};
 pub use finding::{Detail, Finding, PointNames, UnexpectedReason};
 pub use interfaces::{interface_stats, PointKind, PointStats, PointValue};
 pub use media_class::{class_of_port, class_of_sdp_media, dscp, MediaClass};
-pub use nat::{is_private, NatLink, PathFlows, SharedPool, SHARED_POOL_EXAMPLES};
+pub use nat::{is_private, NatLink, NatReport, PathFlows, SharedPool, SHARED_POOL_EXAMPLES};
 pub use path::{next_hop_mac, stays_inside, Direction, ObservedPath, Pair, PathPair};
 pub use points::{CaptureFile, CapturePoint, PointName};
 pub use profile::{profile_warnings, ProfileWarning, RuleValue, Unmatched, SEEN_KEPT};
@@ -95,7 +95,7 @@ pub fn audit<'a>(input: &'a AuditInput<'a>, table: FlowTable) -> Audited<'a> {
     let total = order.len();
     let ids: Vec<u32> = (1..=total as u32).collect();
     nat::link_twins(input, &table, &order, &mut verdicts, &ids);
-    let shared_pools = nat::shared_pools(input, &table, &order, &mut verdicts, &ids);
+    let shared_pools = nat::shared_pools(&table, &order, &mut verdicts, &ids);
     let calls = link::calls(input, &table, &order, &mut verdicts, &ids);
     Audited {
         input,
@@ -208,6 +208,7 @@ impl<'a> Audited<'a> {
             calls: &self.calls,
             announced: &self.announced,
             shared_pools: &self.shared_pools,
+            table: &self.table,
         })
     }
 
@@ -253,6 +254,7 @@ pub struct AuditedFlow<'x> {
     calls: &'x [Call],
     announced: &'x sdp::Announced,
     shared_pools: &'x [SharedPool],
+    table: &'x FlowTable,
 }
 
 impl<'x> AuditedFlow<'x> {
@@ -335,6 +337,13 @@ impl<'x> AuditedFlow<'x> {
             v.path,
             self.announced,
         )
+    }
+
+    /// Its NAT twin and the translation, when it was seen on both sides of a source NAT.
+    pub fn nat(&self) -> Option<NatReport> {
+        let link = self.verdict.nat?;
+        let (twin, _) = self.table.at(link.twin_slot)?;
+        NatReport::of(link, self.key, twin)
     }
 
     /// The call the flow is in, if any.

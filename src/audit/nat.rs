@@ -20,10 +20,36 @@ pub struct NatLink {
     /// This flow was seen inside the NAT (before translation).
     pub inside: bool,
     /// The twin's flow id.
+    pub twin: u32,
+    /// The twin's slot in the flow table.
+    pub twin_slot: u32,
+}
+
+/// A flow's NAT twin as the report shows it: the twin's id and the translation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NatReport {
+    pub inside: bool,
     pub twin: u64,
     /// The translated end before and after the translation.
     pub inside_end: Endpoint,
     pub outside_end: Endpoint,
+}
+
+impl NatReport {
+    /// The report of `link` on the flow `key` whose twin is `twin`.
+    pub(super) fn of(link: NatLink, key: &FlowKey, twin: &FlowKey) -> Option<NatReport> {
+        let (inside_key, outside_key) = if link.inside {
+            (key, twin)
+        } else {
+            (twin, key)
+        };
+        Some(NatReport {
+            inside: link.inside,
+            twin: u64::from(link.twin),
+            inside_end: translated_end(inside_key, outside_key)?,
+            outside_end: translated_end(outside_key, inside_key)?,
+        })
+    }
 }
 
 /// Flow ids listed per path in a `nat-pool-shared` finding.
@@ -149,11 +175,6 @@ pub(super) fn link_twins(
         let (Some(&id_in), Some(&id_out)) = (ids.get(ii), ids.get(io)) else {
             continue;
         };
-        let (Some(inside_end), Some(outside_end)) =
-            (translated_end(&ki, &ko), translated_end(&ko, &ki))
-        else {
-            continue;
-        };
         // The direction the translated end sends is forward in each flow where it is the
         // client.
         let translated_is_client = |k: &FlowKey, v: &Verdict<'_>, other: &FlowKey| {
@@ -174,17 +195,15 @@ pub(super) fn link_twins(
             v.asymmetric_by_points = false;
             v.nat = Some(NatLink {
                 inside: true,
-                twin: u64::from(id_out),
-                inside_end,
-                outside_end,
+                twin: id_out,
+                twin_slot: order.get(io).copied().unwrap_or(u32::MAX),
             });
         }
         if let Some(v) = verdicts.get_mut(io) {
             v.nat = Some(NatLink {
                 inside: false,
-                twin: u64::from(id_in),
-                inside_end,
-                outside_end,
+                twin: id_in,
+                twin_slot: order.get(ii).copied().unwrap_or(u32::MAX),
             });
         }
     }
@@ -194,7 +213,6 @@ pub(super) fn link_twins(
 /// in a path's NAT pool) seen over both ExpressRoute and the Internet. The code goes on the
 /// first flow of each path from the address; the returned pools are the facts, by address.
 pub(super) fn shared_pools(
-    input: &AuditInput<'_>,
     table: &FlowTable,
     order: &[u32],
     verdicts: &mut [Verdict<'_>],
@@ -208,27 +226,36 @@ pub(super) fn shared_pools(
     }
     let mut by_address: BTreeMap<IpAddr, Seen> = BTreeMap::new();
     for (i, (v, &slot)) in verdicts.iter().zip(order).enumerate() {
-        let Some((key, _)) = table.at(slot) else {
-            continue;
-        };
         let ends = v.ends;
-        if ends.client_internal == ends.server_internal || v.nat.is_some_and(|n| n.inside) {
+        // Most flows stop here, without reading their key.
+        if !ends.site_end_public || v.nat.is_some_and(|n| n.inside) {
             continue;
         }
         // The site's end and the direction it sent.
-        let (address, path) = if ends.client_internal {
-            (key.sender(ends.client_side).ip, v.path.forward)
+        let path = if ends.client_internal {
+            v.path.forward
         } else {
-            (key.sender(1 - ends.client_side).ip, v.path.reverse)
+            v.path.reverse
         };
-        if is_private(address) && input.site.path_for_nat(address).is_none() {
+        if !matches!(
+            path,
+            Some(ObservedPath::Expressroute | ObservedPath::Internet)
+        ) {
             continue;
         }
-        let seen = by_address.entry(address).or_default();
-        let slot = match path {
-            Some(ObservedPath::Expressroute) => &mut seen.er,
-            Some(ObservedPath::Internet) => &mut seen.inet,
-            _ => continue,
+        let Some((key, _)) = table.at(slot) else {
+            continue;
+        };
+        let site_side = if ends.client_internal {
+            ends.client_side
+        } else {
+            1 - ends.client_side
+        };
+        let seen = by_address.entry(key.sender(site_side).ip).or_default();
+        let slot = if path == Some(ObservedPath::Expressroute) {
+            &mut seen.er
+        } else {
+            &mut seen.inet
         };
         slot.0.flows += 1;
         if slot.0.examples.len() < SHARED_POOL_EXAMPLES {

@@ -19,6 +19,9 @@ pub struct Ends<'r> {
     pub client_side: u8,
     pub client_internal: bool,
     pub server_internal: bool,
+    /// Exactly one end is internal and its address is one a NAT pool could hold: public, or
+    /// in a path's `nat` pool (`nat-pool-shared` looks only at these flows).
+    pub site_end_public: bool,
     pub o365: Option<Match<'r>>,
 }
 
@@ -67,10 +70,18 @@ pub fn ends<'a>(input: &AuditInput<'a>, key: &FlowKey, state: &FlowState) -> End
             .lookup(server.ip, transport, server.port)
             .or_else(|| ranges.lookup(client.ip, transport, server.port)),
     };
+    let site_end = match (client_internal, server_internal) {
+        (true, false) => Some(client.ip),
+        (false, true) => Some(server.ip),
+        _ => None,
+    };
+    let site_end_public = site_end
+        .is_some_and(|ip| !super::nat::is_private(ip) || input.site.path_for_nat(ip).is_some());
     Ends {
         client_side,
         client_internal,
         server_internal,
+        site_end_public,
         o365,
     }
 }

@@ -52,14 +52,38 @@ pub struct PointLink {
     pub transit_ns: Option<i64>,
 }
 
-/// One flow side's first or last packet.
+/// The longest a packet may take between two capture points sharing a clock (one file): two
+/// sightings of one print further apart are two packets (a DNS query id and name repeated).
+const MAX_TRANSIT_NS: i64 = 1_000_000_000;
+
+/// One flow side's first or last packet: 16 bytes, so the sort of four per flow stays cheap.
 #[derive(Clone, Copy, Debug)]
 struct Sample {
     print: u64,
-    ts_ns: i64,
-    file: u32,
     slot: u32,
-    side: u8,
+    /// file << 2 | side << 1 | last.
+    tag: u32,
+}
+
+impl Sample {
+    fn file(&self) -> u32 {
+        self.tag >> 2
+    }
+
+    fn side(&self) -> u8 {
+        ((self.tag >> 1) & 1) as u8
+    }
+
+    /// The packet's time, from its flow side.
+    fn ts_ns(&self, tables: &[FlowTable]) -> Option<i64> {
+        let (_, state) = tables.get(self.file() as usize)?.at(self.slot)?;
+        let side = state.sides.get(usize::from(self.side()))?;
+        Some(if self.tag & 1 == 1 {
+            side.last_ns
+        } else {
+            side.first_ns
+        })
+    }
 }
 
 /// One packet seen in two flows (or in one flow of two files).
@@ -88,34 +112,62 @@ pub fn correlate(tables: &mut [FlowTable]) -> (Vec<Option<i64>>, Correlation) {
             table.shift_time(-o);
         }
     }
-    let twins = twins(tables, &matches);
-    let links = links(tables, &matches);
+    // On one clock now: a match further apart than a transit is two packets.
+    let aligned: Vec<Match> = matches
+        .into_iter()
+        .filter(|m| {
+            let at = |f: u32| offsets.get(f as usize).copied().flatten();
+            match (at(m.a.0), at(m.b.0)) {
+                (Some(oa), Some(ob)) => {
+                    let dt = m.dt_ns.saturating_sub(ob.saturating_sub(oa));
+                    dt.saturating_abs() <= MAX_TRANSIT_NS
+                }
+                _ => false,
+            }
+        })
+        .collect();
+    let twins = twins(tables, &aligned);
+    let links = links(tables, &aligned);
     (offsets, Correlation { twins, links })
 }
 
-fn matches(tables: &[FlowTable]) -> Vec<Match> {
-    let mut samples: Vec<Sample> = Vec::with_capacity(tables.iter().map(|t| t.len() * 4).sum());
-    for (file, table) in tables.iter().enumerate() {
-        for (slot, (_, state)) in table.iter().enumerate() {
-            for (side, s) in state.sides.iter().enumerate() {
-                if s.packets == 0 {
-                    continue;
-                }
-                let sample = |print, ts_ns| Sample {
-                    print,
-                    ts_ns,
-                    file: file as u32,
-                    slot: slot as u32,
-                    side: side as u8,
+/// The samples of one table's flows.
+fn samples_of(file: u32, table: &FlowTable) -> Vec<Sample> {
+    const CHUNK: usize = 8192;
+    table
+        .as_slice()
+        .par_chunks(CHUNK)
+        .enumerate()
+        .flat_map_iter(|(chunk, flows)| {
+            flows.iter().enumerate().flat_map(move |(i, (_, state))| {
+                let slot = (chunk * CHUNK + i) as u32;
+                let [s0, s1] = &state.sides;
+                let sample = move |print: u64, side: u32, last: u32| {
+                    (print != 0).then_some(Sample {
+                        print,
+                        slot,
+                        tag: file << 2 | side << 1 | last,
+                    })
                 };
-                if s.first_print != 0 {
-                    samples.push(sample(s.first_print, s.first_ns));
-                }
-                if s.last_print != 0 && (s.last_print, s.last_ns) != (s.first_print, s.first_ns) {
-                    samples.push(sample(s.last_print, s.last_ns));
-                }
-            }
-        }
+                // A side of one packet has it as first and last: once.
+                let last_too = |s: &crate::flow::Side| s.last_ns != s.first_ns;
+                [
+                    sample(s0.first_print, 0, 0),
+                    last_too(s0).then(|| sample(s0.last_print, 0, 1)).flatten(),
+                    sample(s1.first_print, 1, 0),
+                    last_too(s1).then(|| sample(s1.last_print, 1, 1)).flatten(),
+                ]
+                .into_iter()
+                .flatten()
+            })
+        })
+        .collect()
+}
+
+fn matches(tables: &[FlowTable]) -> Vec<Match> {
+    let mut samples: Vec<Sample> = Vec::new();
+    for (file, table) in tables.iter().enumerate() {
+        samples.append(&mut samples_of(file as u32, table));
     }
     samples.par_sort_unstable_by_key(|s| s.print);
     let mut out = Vec::new();
@@ -135,32 +187,38 @@ fn matches(tables: &[FlowTable]) -> Vec<Match> {
 }
 
 /// The match of two samples with one print, if they are one packet: another flow, or the same
-/// flow in another file, with the same sender and receiver but for one translated end.
+/// flow in another file, with the same sender and receiver but for one translated end, and
+/// (in one file) close enough in time.
 fn matched(tables: &[FlowTable], x: &Sample, y: &Sample) -> Option<Match> {
-    let (x, y) = if (x.file, x.slot) <= (y.file, y.slot) {
+    let (x, y) = if (x.file(), x.slot) <= (y.file(), y.slot) {
         (x, y)
     } else {
         (y, x)
     };
-    if (x.file, x.slot) == (y.file, y.slot) {
+    if (x.file(), x.slot) == (y.file(), y.slot) {
         return None;
     }
-    let key = |s: &Sample| tables.get(s.file as usize)?.at(s.slot).map(|(k, _)| *k);
+    let key = |s: &Sample| tables.get(s.file() as usize)?.at(s.slot).map(|(k, _)| *k);
     let (kx, ky) = (key(x)?, key(y)?);
     if kx.protocol != ky.protocol {
         return None;
     }
-    let same_sender = kx.sender(x.side) == ky.sender(y.side);
-    let same_receiver = kx.sender(1 - x.side) == ky.sender(1 - y.side);
+    let (sx, sy) = (x.side(), y.side());
+    let same_sender = kx.sender(sx) == ky.sender(sy);
+    let same_receiver = kx.sender(1 - sx) == ky.sender(1 - sy);
     let translated = same_sender != same_receiver;
     if !(translated || same_sender && same_receiver) {
         return None;
     }
+    let dt_ns = y.ts_ns(tables)?.saturating_sub(x.ts_ns(tables)?);
+    if x.file() == y.file() && dt_ns.saturating_abs() > MAX_TRANSIT_NS {
+        return None;
+    }
     Some(Match {
-        a: (x.file, x.slot),
-        b: (y.file, y.slot),
-        a_side: x.side,
-        dt_ns: y.ts_ns.saturating_sub(x.ts_ns),
+        a: (x.file(), x.slot),
+        b: (y.file(), y.slot),
+        a_side: sx,
+        dt_ns,
         translated,
     })
 }

@@ -746,6 +746,11 @@ impl FlowTable {
         self.flows.iter()
     }
 
+    /// Flows in slot order, as a slice (for parallel walks).
+    pub fn as_slice(&self) -> &[(FlowKey, FlowState)] {
+        &self.flows
+    }
+
     /// Slots ordered by first packet, then key: the report's order.
     pub fn slots_by_first_packet(&self) -> Vec<u32> {
         let mut keyed: Vec<(i64, &FlowKey, u32)> = self

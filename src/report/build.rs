@@ -254,7 +254,7 @@ fn flow_report<'x>(f: &AuditedFlow<'x>) -> FlowReport<'x> {
             end: if o.is_server { "server" } else { "client" },
             role: o.role,
         }),
-        nat: v.nat,
+        nat: f.nat(),
         path: v.path,
         expected_path: v.expected.map(PathName::as_str),
         packets: Pair {

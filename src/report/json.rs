@@ -14,7 +14,9 @@ use super::model::{
     dscp_values, tcp_flag_names, FlowReport, O365Report, OnpremReport, SightingReport,
 };
 use super::Report;
-use crate::audit::{loss_percent, Call, Finding, FlowMedia, NatLink, ObservedPath, Pair, PathPair};
+use crate::audit::{
+    loss_percent, Call, Finding, FlowMedia, NatReport, ObservedPath, Pair, PathPair,
+};
 use crate::flow::Endpoint;
 use crate::proto::{Evidence, MediaShape, PerDirection, SipSummary};
 
@@ -478,7 +480,7 @@ fn o365(w: &mut JsonText<'_>, o: Option<&O365Report<'_>>) {
 
 /// `{"outside": 7, "inside_end": {...}, "outside_end": {...}}` on the inside flow,
 /// `{"inside": 3, ...}` on the outside one: the twin's id, then the translation.
-fn nat(w: &mut JsonText<'_>, n: &NatLink) {
+fn nat(w: &mut JsonText<'_>, n: &NatReport) {
     w.begin_object();
     w.key(if n.inside { "outside" } else { "inside" });
     w.u64(n.twin);

@@ -200,7 +200,7 @@ pub struct FlowReport<'a> {
     /// On-prem servers of the site profile (`[[server]]`) this flow talks to or from.
     pub onprem: Option<OnpremReport>,
     /// Its twin on the other side of a source NAT (`flows[].nat`).
-    pub nat: Option<crate::audit::NatLink>,
+    pub nat: Option<crate::audit::NatReport>,
     pub path: PathPair,
     pub expected_path: Option<&'static str>,
     pub packets: Pair<u64>,
