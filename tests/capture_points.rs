@@ -8,139 +8,10 @@ mod support;
 use std::net::SocketAddr;
 
 use serde_json::Value;
-use support::builder::{ethernet_ip, tcp_session, Dir, Iface, Pcapng};
+use support::builder::Dir;
 use support::calls::{rtp_both_ways, sa, MS, T0};
 use support::cli::{audit_json, callpath, flows};
-use support::nat::{routed, translate, with_ip_id};
-
-const US: i64 = 1_000;
-
-/// The router: ExpressRoute and Internet WAN interfaces with their NAT pools, the LAN.
-const PROFILE: &str = r#"
-[site]
-name = "nat"
-internal = ["10.0.0.0/8", "192.0.2.0/26"]
-expressroute = true
-
-[[path]]
-name = "expressroute"
-interfaces = ["wan-er"]
-nat = ["192.0.2.16/28"]
-
-[[path]]
-name = "internet"
-interfaces = ["wan-inet"]
-nat = ["192.0.2.32/28"]
-
-[[path]]
-name = "local"
-interfaces = ["lan"]
-"#;
-
-type Packets = Vec<(i64, Vec<u8>, Dir)>;
-
-/// Where a packet was captured.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Point {
-    Lan,
-    WanEr,
-    WanInet,
-}
-
-impl Point {
-    const ALL: [Point; 3] = [Point::Lan, Point::WanEr, Point::WanInet];
-
-    fn name(self) -> &'static str {
-        match self {
-            Point::Lan => "lan",
-            Point::WanEr => "wan-er",
-            Point::WanInet => "wan-inet",
-        }
-    }
-}
-
-/// Forwarding delay LAN -> WAN and WAN -> LAN.
-const OUT_DELAY: i64 = 200 * US;
-const IN_DELAY: i64 = 300 * US;
-
-/// Numbers each sender's packets with IPv4 Identifications from `base`, as a host does.
-fn numbered(pkts: Packets, base: u16) -> Packets {
-    let mut next = [base, base.wrapping_add(10_000)];
-    pkts.into_iter()
-        .map(|(ts, ip, dir)| {
-            let n = &mut next[usize::from(dir == Dir::Reverse)];
-            *n = n.wrapping_add(1);
-            (ts, with_ip_id(ip, *n), dir)
-        })
-        .collect()
-}
-
-/// A flow through the router: client packets seen on the LAN, then (translated) on `wan`
-/// `OUT_DELAY` later; server packets seen on `wan`, then (translated back) on the LAN
-/// `IN_DELAY` later. `nat`: the client's inside and outside address (None: routed as is);
-/// `lan_only`: the WAN side was not captured.
-struct Through {
-    wan: Point,
-    nat: Option<(SocketAddr, SocketAddr)>,
-    lan_only: bool,
-}
-
-fn through(pkts: &Packets, how: &Through) -> Vec<(i64, Vec<u8>, Point)> {
-    let outside = |ip: &[u8]| match how.nat {
-        Some((inside, outside)) => translate(ip, inside, outside),
-        None => routed(ip),
-    };
-    let mut out = Vec::new();
-    for (ts, ip, dir) in pkts {
-        match dir {
-            Dir::Forward => {
-                out.push((*ts, ip.clone(), Point::Lan));
-                if !how.lan_only {
-                    out.push((ts + OUT_DELAY, outside(ip), how.wan));
-                }
-            }
-            Dir::Reverse => {
-                if !how.lan_only {
-                    out.push((*ts, outside(ip), how.wan));
-                }
-                out.push((ts + IN_DELAY, routed(ip), Point::Lan));
-            }
-        }
-    }
-    out
-}
-
-fn frame(ip: &[u8]) -> Vec<u8> {
-    ethernet_ip([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2], &[], ip)
-}
-
-/// One pcapng with the router's three interfaces.
-fn router_capture(packets: &[(i64, Vec<u8>, Point)]) -> Vec<u8> {
-    let mut ng = Pcapng::new();
-    let ids: Vec<u32> = Point::ALL
-        .iter()
-        .map(|p| ng.interface(Iface::ethernet(p.name())))
-        .collect();
-    let mut all: Vec<&(i64, Vec<u8>, Point)> = packets.iter().collect();
-    all.sort_by_key(|p| p.0);
-    for (ts, ip, point) in all {
-        let i = Point::ALL.iter().position(|p| p == point).unwrap();
-        ng.packet(ids[i], *ts, &frame(ip));
-    }
-    ng.to_bytes()
-}
-
-/// One pcapng per tap, each with its clock `offset` (its clock minus true time).
-fn tap_capture(packets: &[(i64, Vec<u8>, Point)], point: Point, offset: i64) -> Vec<u8> {
-    let mut ng = Pcapng::new();
-    let id = ng.interface(Iface::ethernet(point.name()));
-    let mut all: Vec<&(i64, Vec<u8>, Point)> = packets.iter().filter(|p| p.2 == point).collect();
-    all.sort_by_key(|p| p.0);
-    for (ts, ip, _) in all {
-        ng.packet(id, ts + offset, &frame(ip));
-    }
-    ng.to_bytes()
-}
+use support::nat::{numbered, router_capture, scenario, tap_capture, Point, PROFILE};
 
 /// Audits `files` (`(LABEL or None, bytes)`) with the profile; the JSON report and the text.
 fn audit(files: &[(Option<&str>, Vec<u8>)]) -> (Value, String) {
@@ -198,87 +69,6 @@ fn paths(f: &Value) -> (&str, &str) {
         f["path"]["forward"].as_str().unwrap_or("none"),
         f["path"]["reverse"].as_str().unwrap_or("none"),
     )
-}
-
-/// The scenario: a Teams audio stream with SNAT keeping its port, a TLS connection and a UDP
-/// stream with SNAT rewriting theirs (over ExpressRoute and the Internet), and a stream whose
-/// WAN side was not captured.
-fn scenario() -> Vec<(i64, Vec<u8>, Point)> {
-    let audio = numbered(
-        rtp_both_ways(
-            sa("10.1.1.10:50010"),
-            sa("52.112.1.10:3478"),
-            T0,
-            0x1000,
-            50,
-        ),
-        100,
-    );
-    let hello = b"\x16\x03\x01\x00\x30client hello bytes that a NAT does not touch".to_vec();
-    let tls = numbered(
-        tcp_session(
-            sa("10.1.1.11:51000"),
-            sa("52.112.1.11:443"),
-            T0 + 5 * MS,
-            &[(Dir::Forward, hello), (Dir::Reverse, vec![0x17; 900])],
-        ),
-        2_000,
-    );
-    let video = numbered(
-        rtp_both_ways(
-            sa("10.1.1.12:50020"),
-            sa("52.113.1.12:3479"),
-            T0 + 7 * MS,
-            0x2000,
-            40,
-        ),
-        4_000,
-    );
-    let unseen = numbered(
-        rtp_both_ways(
-            sa("10.1.1.13:50030"),
-            sa("52.112.1.13:3480"),
-            T0 + 9 * MS,
-            0x3000,
-            30,
-        ),
-        6_000,
-    );
-    let mut all = Vec::new();
-    let er = Point::WanEr;
-    all.extend(through(
-        &audio,
-        &Through {
-            wan: er,
-            nat: Some((sa("10.1.1.10:50010"), sa("192.0.2.17:50010"))),
-            lan_only: false,
-        },
-    ));
-    all.extend(through(
-        &tls,
-        &Through {
-            wan: er,
-            nat: Some((sa("10.1.1.11:51000"), sa("192.0.2.17:40001"))),
-            lan_only: false,
-        },
-    ));
-    all.extend(through(
-        &video,
-        &Through {
-            wan: Point::WanInet,
-            nat: Some((sa("10.1.1.12:50020"), sa("192.0.2.33:40002"))),
-            lan_only: false,
-        },
-    ));
-    all.extend(through(
-        &unseen,
-        &Through {
-            wan: er,
-            nat: Some((sa("10.1.1.13:50030"), sa("192.0.2.17:40003"))),
-            lan_only: true,
-        },
-    ));
-    all
 }
 
 /// The NAT twins: `inside` says `{"outside": id}`, `outside` says `{"inside": id}`, with the
@@ -349,6 +139,11 @@ fn router_interfaces_with_snat_keeping_and_rewriting_ports() {
     let unseen = flow(&r, "10.1.1.13:50030");
     assert!(unseen["nat"].is_null());
     assert_eq!(codes(unseen), ["unknown-path"]);
+    // A twin pair is one connection: one call, listing the outside flow.
+    let calls = r["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    let outside_id = &flow(&r, "192.0.2.17:50010")["id"];
+    assert!(calls[0]["flows"].as_array().unwrap().contains(outside_id));
     // One clock: no offset; the router's forwarding delay, half of 0.2 + 0.3 ms.
     assert_eq!(r["captures"][0]["clock_offset_ms"], 0.0);
     let links = r["capture_links"].as_array().unwrap();

@@ -6,6 +6,7 @@ mod support;
 use std::path::Path;
 
 use support::cli::callpath;
+use support::nat::{self, Point};
 use support::site;
 
 fn bless() -> bool {
@@ -45,12 +46,63 @@ fn fixtures_are_what_the_builder_makes() {
     check("fixtures/contoso-hq.toml", site::PROFILE.as_bytes());
     check("fixtures/contoso-hq.pcapng", &site::as_pcapng_interfaces());
     check("fixtures/contoso-hq-trunk.pcap", &site::as_vlan_trunk());
+    let router = nat::scenario();
+    check("fixtures/nat-router.toml", nat::PROFILE.as_bytes());
+    check("fixtures/nat-router.pcapng", &nat::router_capture(&router));
+    check(
+        "fixtures/nat-tap-lan.pcapng",
+        &nat::tap_capture(&router, Point::Lan, 0),
+    );
+    // The WAN tap's clock runs 2.5 s ahead.
+    check(
+        "fixtures/nat-tap-wan-er.pcapng",
+        &nat::tap_capture(&router, Point::WanEr, 2_500_000_000),
+    );
 }
 
 fn report(args: &[&str]) -> Vec<u8> {
+    report_with_status(args, 1)
+}
+
+fn report_with_status(args: &[&str], status: i32) -> Vec<u8> {
     let out = callpath(args);
-    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(out.status, status, "{}", out.stderr);
     out.stdout.into_bytes()
+}
+
+/// Issue 17: a router's interfaces in one capture, and a pair of taps with clocks apart (the
+/// README's examples).
+#[test]
+fn golden_reports_of_the_nat_samples() {
+    let site = "fixtures/nat-router.toml";
+    check(
+        "tests/golden/nat-router.txt",
+        &report(&["audit", "--site", site, "fixtures/nat-router.pcapng"]),
+    );
+    check(
+        "tests/golden/nat-router.json",
+        &report(&[
+            "audit",
+            "--format",
+            "json",
+            "--site",
+            site,
+            "fixtures/nat-router.pcapng",
+        ]),
+    );
+    check(
+        "tests/golden/nat-taps.txt",
+        &report_with_status(
+            &[
+                "audit",
+                "--site",
+                site,
+                "lan=fixtures/nat-tap-lan.pcapng",
+                "wan-er=fixtures/nat-tap-wan-er.pcapng",
+            ],
+            0,
+        ),
+    );
 }
 
 #[test]

@@ -96,6 +96,10 @@ pub(super) fn calls(
         .zip(verdicts.iter())
         .enumerate()
         .filter_map(|(at, (&slot, v))| {
+            // A flow inside a NAT is its outside twin's connection: the twin is in the call.
+            if v.nat.is_some_and(|n| n.inside) {
+                return None;
+            }
             let (media, sip) = (is_media(v), v.app == App::Sip);
             let stun = media || v.app == App::Stun;
             if !(media || sip || stun) {

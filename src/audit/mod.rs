@@ -97,6 +97,7 @@ pub fn audit<'a>(input: &'a AuditInput<'a>, table: FlowTable) -> Audited<'a> {
     nat::link_twins(input, &table, &order, &mut verdicts, &ids);
     let shared_pools = nat::shared_pools(&table, &order, &mut verdicts, &ids);
     let calls = link::calls(input, &table, &order, &mut verdicts, &ids);
+    nat::calls_of_twins(&order, &mut verdicts);
     Audited {
         input,
         table,

@@ -209,6 +209,28 @@ pub(super) fn link_twins(
     }
 }
 
+/// The inside flow of a NAT pair is in its twin's call (`link::calls` leaves it out).
+pub(super) fn calls_of_twins(order: &[u32], verdicts: &mut [Verdict<'_>]) {
+    let inside: Vec<(usize, u32)> = verdicts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.nat.filter(|n| n.inside).map(|n| (i, n.twin_slot)))
+        .collect();
+    if inside.is_empty() {
+        return;
+    }
+    let at_of_slot: HashMap<u32, usize> = order.iter().enumerate().map(|(i, &s)| (s, i)).collect();
+    for (i, twin_slot) in inside {
+        let call = at_of_slot
+            .get(&twin_slot)
+            .and_then(|&j| verdicts.get(j))
+            .map_or(0, |v| v.call);
+        if let Some(v) = verdicts.get_mut(i) {
+            v.call = call;
+        }
+    }
+}
+
 /// `nat-pool-shared`: source addresses (the site's end of flows crossing the edge, public or
 /// in a path's NAT pool) seen over both ExpressRoute and the Internet. The code goes on the
 /// first flow of each path from the address; the returned pools are the facts, by address.
