@@ -110,8 +110,13 @@ fn report_imports_nothing_of_reading() {
 #[test]
 fn stages_depend_only_on_what_lies_below_them() {
     let graph = arrows();
-    let forbidden: [(&str, &[&str]); 6] = [
+    let forbidden: [(&str, &[&str]); 7] = [
         ("audit", &["report", "run", "config", "cli"]),
+        // Issue 17: capture points are correlated on flow tables alone, before the audit.
+        (
+            "correlate",
+            &["audit", "report", "site", "ranges", "pipeline"],
+        ),
         // The media kernel (issue 16) sits below the per-flow state that holds it.
         (
             "media",
@@ -121,9 +126,14 @@ fn stages_depend_only_on_what_lies_below_them() {
         ),
         (
             "proto",
-            &["audit", "report", "site", "ranges", "pipeline", "flow"],
+            &[
+                "audit", "report", "site", "ranges", "pipeline", "flow", "correlate",
+            ],
         ),
-        ("flow", &["audit", "report", "site", "ranges", "pipeline"]),
+        (
+            "flow",
+            &["audit", "report", "site", "ranges", "pipeline", "correlate"],
+        ),
         (
             "decode",
             &[
