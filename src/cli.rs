@@ -111,8 +111,8 @@ pub struct InterfacesArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// Output format: a table, a JSON array, or one JSON object per line.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
     /// Write the list to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -135,6 +135,21 @@ pub enum OutputFormat {
     /// One pretty-printed JSON document.
     Json,
     /// One JSON object per line, each with its "type".
+    Ndjson,
+    /// One line per flow, SPEC's columns with dotted names (RFC 4180).
+    Csv,
+    /// One self-contained HTML file: summary, findings, calls drawn on the four segments, flows.
+    Html,
+}
+
+/// The `interfaces` list's formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table for a terminal.
+    Text,
+    /// One pretty-printed JSON array.
+    Json,
+    /// One JSON object per line.
     Ndjson,
 }
 

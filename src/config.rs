@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use rustc_hash::FxHashMap;
 
 use crate::audit::{Code, Selection, Severity};
-use crate::cli::{FailOn, InputArgs, OutputFormat, SelectArgs};
+use crate::cli::{FailOn, InputArgs, ListFormat, OutputFormat, SelectArgs};
 use crate::pipeline::CaptureSpec;
 use crate::proto::App;
 use crate::ranges::Ranges;
@@ -177,5 +177,15 @@ pub fn report_format(f: OutputFormat) -> report::Format {
         OutputFormat::Text => report::Format::Text,
         OutputFormat::Json => report::Format::Json,
         OutputFormat::Ndjson => report::Format::Ndjson,
+        OutputFormat::Csv => report::Format::Csv,
+        OutputFormat::Html => report::Format::Html,
+    }
+}
+
+pub fn list_format(f: ListFormat) -> report::Format {
+    match f {
+        ListFormat::Text => report::Format::Text,
+        ListFormat::Json => report::Format::Json,
+        ListFormat::Ndjson => report::Format::Ndjson,
     }
 }

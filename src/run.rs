@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 
 use crate::audit::{self, AuditInput};
 use crate::cli::{AuditArgs, Cli, Command, CompletionsArgs, FailOn, InterfacesArgs};
-use crate::config::{report_format, selection, Config};
+use crate::config::{list_format, report_format, selection, Config};
 use crate::pipeline::{self, CaptureSummary, Timings};
 use crate::report;
 
@@ -158,7 +158,7 @@ fn run_interfaces(args: InterfacesArgs) -> Result<u8> {
     };
     let stats = audit::interface_stats(&input, &captured.table);
     let mut out = output(args.output.as_deref())?;
-    report::write_interfaces(report_format(args.format), &stats, &mut out)
+    report::write_interfaces(list_format(args.format), &stats, &mut out)
         .and_then(|()| out.flush())
         .context("cannot write the list")?;
     print_problems(&captured.captures, false);

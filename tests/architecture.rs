@@ -127,7 +127,13 @@ fn stages_depend_only_on_what_lies_below_them() {
         (
             "proto",
             &[
-                "audit", "report", "site", "ranges", "pipeline", "flow", "correlate",
+                "audit",
+                "report",
+                "site",
+                "ranges",
+                "pipeline",
+                "flow",
+                "correlate",
             ],
         ),
         (

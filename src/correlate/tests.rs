@@ -189,3 +189,46 @@ fn medians() {
     assert_eq!(median(&mut [4, 1, 3, 2]), Some(2));
     assert_eq!(median(&mut [i64::MAX, i64::MAX]), Some(i64::MAX));
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Any clock offset (seconds either way) is found to within half the difference of the
+        /// transit each way, whatever the transit.
+        #[test]
+        fn offsets_are_found_to_within_the_transit_asymmetry(
+            clock in -30_000i64..30_000,
+            out_us in 0i64..5_000,
+            back_us in 0i64..5_000,
+            flows in 1u16..6,
+        ) {
+            let (clock, out, back) = (clock * MS, out_us * 1_000, back_us * 1_000);
+            let mut a = FlowTable::new();
+            let mut b = FlowTable::new();
+            for f in 0..flows {
+                let client = format!("10.1.1.{}:50010", 10 + f);
+                let one = |t: &mut FlowTable, file, clock, delay: (i64, i64)| {
+                    for k in 0..4u16 {
+                        let at = i64::from(k) * 20 * MS + clock + i64::from(f) * MS;
+                        let p = [f.to_be_bytes(), k.to_be_bytes()].concat();
+                        udp(t, file, 0, &client, SERVER, 100 + k, &p, at + delay.0);
+                        udp(t, file, 0, SERVER, &client, 900 + k, &p, at + MS + delay.1);
+                    }
+                };
+                one(&mut a, 0, 0, (0, back));
+                one(&mut b, 1, clock, (out, 0));
+            }
+            let mut tables = [a, b];
+            let (offsets, c) = correlate(&mut tables);
+            let found = offsets[1].unwrap();
+            let error = (found - clock).abs();
+            prop_assert!(error <= (out - back).abs() / 2 + 1, "{found} for {clock}");
+            let transit = c.links[0].transit_ns.unwrap();
+            prop_assert!((transit - (out + back) / 2).abs() <= 1, "{transit}");
+        }
+    }
+}

@@ -176,6 +176,16 @@ pub fn packet_print(t: &TransportLayer<'_>) -> u64 {
     if t.ip_id == 0 && p.is_empty() && t.tcp.is_none() {
         return 0;
     }
+    // A payload shorter than 8 bytes is all in the print (its bytes, then its length below).
+    if p.len() < 8 {
+        let bytes = p.iter().fold(0u64, |h, &b| h << 8 | u64::from(b));
+        let (seq, flags) = t.tcp.map_or((0, 0), |tcp| (tcp.seq, tcp.flags));
+        let h = mix(
+            u64::from(t.protocol),
+            u64::from(t.ip_id) << 48 | u64::from(flags) << 32 | p.len() as u64,
+        );
+        return mix(mix(h, u64::from(seq)), bytes) | 1;
+    }
     let (seq, flags) = t.tcp.map_or((0, 0), |tcp| (tcp.seq, tcp.flags));
     let mut h = mix(
         u64::from(t.protocol),

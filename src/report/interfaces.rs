@@ -57,7 +57,8 @@ pub fn write_interfaces<W: Write>(
             serde_json::to_writer(&mut out, r)?;
             writeln!(out)
         }),
-        Format::Text => {
+        // `interfaces` offers text, JSON and NDJSON (`config::list_format`).
+        Format::Text | Format::Csv | Format::Html => {
             writeln!(
                 out,
                 "(packets of TCP/UDP flows, as the audit counts them; o365: their share in \

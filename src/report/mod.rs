@@ -1,10 +1,12 @@
 //! Turning audit results into documents: `build` makes the report model, `message` the words
-//! of each finding, and one writer per format (`json`, `ndjson`, `text`) writes it, behind one
+//! of each finding, and one writer per format (`json`, `ndjson`, `text`, `csv`, `html`) writes it, behind one
 //! `write`. Writers only see results: nothing here knows how captures were read.
 
 mod build;
 #[cfg(test)]
 mod calls_tests;
+pub mod csv;
+pub mod html;
 mod interfaces;
 pub mod json;
 mod jsonw;
@@ -28,6 +30,10 @@ pub enum Format {
     Json,
     /// One JSON object per line, each with its `type`.
     Ndjson,
+    /// One line per flow (SPEC "Other outputs"), RFC 4180.
+    Csv,
+    /// One self-contained HTML file (SPEC "Other outputs").
+    Html,
 }
 
 /// Writes `report` in `format` to `out`.
@@ -36,6 +42,8 @@ pub fn write<W: Write>(format: Format, report: &Report<'_>, out: W) -> io::Resul
         Format::Json => json::write_json(report, out),
         Format::Ndjson => ndjson::write_ndjson(report, out),
         Format::Text => text::write_text(report, out),
+        Format::Csv => csv::write_csv(report, out),
+        Format::Html => html::write_html(report, out),
     }
 }
 
