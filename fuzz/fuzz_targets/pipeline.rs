@@ -7,7 +7,8 @@
 //! - flows never hold more packets than were decoded into flows, nor more than were read;
 //!   there are never more flows than flow packets;
 //! - a failed read is exactly an error in the report; the JSON report parses back and its
-//!   summary agrees with the flows it lists; every ndjson line is a JSON object with a "type".
+//!   summary agrees with the flows it lists; every ndjson line is a JSON object with a "type";
+//!   the HTML report's flow data parses back whole (no `</script>` from a capture cuts it).
 #![no_main]
 
 use std::io::Cursor;
@@ -90,4 +91,19 @@ fuzz_target!(|data: &[u8]| {
     let mut text = Vec::new();
     report::write(report::Format::Text, &rep, &mut text).expect("text report");
     assert!(std::str::from_utf8(&text).is_ok());
+
+    // CSV: a header and one CRLF-ended line per flow (lines inside quoted fields aside).
+    let mut csv = Vec::new();
+    report::write(report::Format::Csv, &rep, &mut csv).expect("csv report");
+    assert!(csv.ends_with(b"\r\n"));
+
+    // HTML: nothing from the capture closes the data's script early.
+    let mut html = Vec::new();
+    report::write(report::Format::Html, &rep, &mut html).expect("html report");
+    let page = String::from_utf8(html).expect("html is UTF-8");
+    let data = page.find("id=\"flows-data\">").expect("flows data");
+    let end = page[data..].find("</script>").expect("data ends") + data;
+    let rows: serde_json::Value =
+        serde_json::from_str(&page[data + "id=\"flows-data\">".len()..end]).expect("data parses");
+    assert_eq!(rows.as_array().map(Vec::len), Some(flows.len()));
 });

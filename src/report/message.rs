@@ -7,7 +7,7 @@ use std::fmt::{self, Write};
 use super::model::dscp_values;
 use super::write_ip;
 use crate::audit::{
-    loss_percent, Detail, Direction, Finding, Hairpin, ObservedPath, PathFlows, PointKind,
+    loss_percent, Code, Detail, Direction, Finding, Hairpin, ObservedPath, PathFlows, PointKind,
     PointValue, ProfileWarning, QualityIssue, RuleValue, UnexpectedReason, Unmatched,
 };
 use crate::proto::ShapeGate;
@@ -79,6 +79,28 @@ pub fn write_detail<W: Write>(w: &mut W, f: &Finding<'_>) -> fmt::Result {
         w.write_str(UNKNOWN_PATH_ADVICE)?;
     }
     Ok(())
+}
+
+/// What to do about a finding code: the README's findings table's last column, word for word
+/// (a test keeps them the same); the HTML report shows it beside each code.
+pub fn advice(code: Code) -> &'static str {
+    match code {
+        Code::AsymmetricRoute => "The classic causes (Microsoft, \"Asymmetric routing with multiple network paths\"): your NAT pool or public prefix is advertised on both paths, or not advertised on ExpressRoute at all, so Microsoft answers by the other one. Advertise each public prefix on one path only (a more specific one on ExpressRoute), use separate NAT pools per path, and SNAT inbound Internet traffic at the Internet edge.",
+        Code::ExpressrouteBypassed => "Check that the route filter on the Microsoft peering includes the Skype for Business / Teams community (12076:5030), that the prefixes are received and preferred, and that no proxy or policy route sends Teams traffic to the Internet.",
+        Code::UnexpectedExpressroute => "Something is routing the Internet into the ExpressRoute circuit: a default route or overly broad prefix toward the ExpressRoute router, or a shared NAT pool. Such traffic is dropped by Microsoft or returns asymmetrically.",
+        Code::OneSidedFlow => "Either the replies are dropped (firewall, ACL, missing return route) or they return by a path you did not capture. Capture the other path too; for Teams media check UDP 3478-3481 outbound and its replies.",
+        Code::MediaOverTcp => "UDP to Office 365 is blocked somewhere: open UDP 3478-3481 to the Teams ranges (set 11). TCP adds latency and head-of-line blocking to calls.",
+        Code::PathSplit => "Use per-flow (5-tuple hash) load balancing, or pin Office 365 prefixes to one path. A stateful firewall on either path sees only part of the flow.",
+        Code::UnknownPath => "Add a [[path]] rule for the capture point, VLAN, next-hop MAC or NAT pool where it was seen (callpath interfaces lists them).",
+        Code::MediaHairpin => "A relay here costs ExpressRoute (or Internet) bandwidth and latency twice. It usually means a firewall inside the network blocks client-to-client UDP (the high ports Teams uses, 50000-50059 by default, or any): allow UDP between client subnets so ICE finds the direct path.",
+        Code::MediaLoss => "Look at that path in that window: interface drops and errors, a policer or shaper below the call's rate, Wi-Fi. On ExpressRoute, check the circuit's utilisation and the QoS queues of the edge routers.",
+        Code::MediaJitter => "Queueing on that path: give media its priority queue (EF for audio, AF41 video) end to end, or find the congested link.",
+        Code::DscpNotPreserved => "Check the QoS policies of the routers, firewalls and WAN links between the clients and the ExpressRoute edge; with a provider-managed circuit, ask the provider to trust the marks.",
+        Code::DscpUnmarked => "Mark Teams media at the clients (a QoS policy by source port, 50000-50059 by default) and keep the marks to the ExpressRoute edge, so the circuit can prioritise it.",
+        Code::MediaReorder => "Packets of one flow took different routes or queues: per-packet load balancing, or links bundled without flow hashing on the path named.",
+        Code::MediaRtt => "A long route: a far-away media relay or egress, or queues. Check where Office 365 traffic leaves the network and which relay the client is given.",
+        Code::NatPoolShared => "Use separate NAT pools per path: advertise the ExpressRoute pool only to Microsoft over ExpressRoute, and the Internet pool only to the Internet; check which NAT rule the listed flows hit.",
+    }
 }
 
 /// What to do about `unknown-path`: the text report says it once, under the code.
@@ -565,9 +587,30 @@ fn write_quality<W: Write>(w: &mut W, issue: &QualityIssue) -> fmt::Result {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::Code;
     use crate::decode::Transport;
     use crate::flow::Endpoint;
+
+    /// The HTML report's advice is the README's findings table's "what to do", word for word
+    /// (backticks aside), for every code.
+    #[test]
+    fn advice_is_the_readmes() {
+        let readme = include_str!("../../README.md");
+        for code in Code::ALL {
+            let start = format!("| `{}` |", code.as_str());
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with(&start))
+                .unwrap_or_else(|| panic!("README has no row for {}", code.as_str()));
+            let what_to_do = row
+                .trim_end_matches('|')
+                .rsplit(" | ")
+                .next()
+                .unwrap()
+                .trim()
+                .replace('`', "");
+            assert_eq!(advice(code), what_to_do, "{}", code.as_str());
+        }
+    }
 
     fn finding(code: Code, detail: Detail<'static>) -> Finding<'static> {
         Finding {
