@@ -1,6 +1,7 @@
 #!/bin/sh
 # Fills fuzz/corpus/<target>/ with small seeds: builder-made captures and frames, and for the
-# parser targets (stun, rtp, rtcp_reports, dtls, tls, sip, app_state, site_profile, ranges) builder payloads,
+# parser targets (stun, rtp, rtcp_reports, dtls, tls, sip, app_state, site_profile, ranges,
+# expectations) builder payloads,
 # unit-test byte literals, the contoso-hq profile and the first bundled endpoint sets (all
 # written by the ignored test `write_fuzz_seeds` in tests/malformed.rs); for the compressed
 # target, those builder captures gzip- and zstd-compressed (the ignored test

@@ -26,6 +26,10 @@ pub enum Command {
     /// List the capture points, VLANs, next-hop MACs and SLL2 ifindexes seen, to write a site
     /// profile's [[path]] rules.
     Interfaces(InterfacesArgs),
+    /// Regression checks: audit the captures and evaluate an expectations file (allowed
+    /// findings, counts, flows that must exist and how they must look, calls, media quality);
+    /// exit 0 when every expectation holds, 1 when one does not, 2 on bad input.
+    Check(CheckArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard
     /// output, e.g. `callpath completions bash > /etc/bash_completion.d/callpath`.
     Completions(CompletionsArgs),
@@ -104,6 +108,37 @@ pub struct SelectArgs {
     /// Only flows with a packet at or before this RFC 3339 time.
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Exit status: 0 every expectation holds (or --suggest printed); 1 at \
+                  least one does not; 2 bad expectations file, baseline, site profile, ranges \
+                  file or capture."
+)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The expectations file (TOML): [findings] allow, [count], [[flows]], [[calls]],
+    /// [[quality]] (see the README, "callpath in CI").
+    #[arg(long, value_name = "EXPECT.toml", required_unless_present = "suggest")]
+    pub expect: Option<PathBuf>,
+    /// Print an expectations file these captures satisfy, to tighten, instead of checking.
+    #[arg(long, conflicts_with_all = ["expect", "junit", "baseline"])]
+    pub suggest: bool,
+    /// Also write the outcomes as JUnit XML to FILE (one testcase per expectation).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// An earlier JSON report of the same site: a finding (code and flow 5-tuple) absent from
+    /// it fails; those gone are listed.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+    /// Write the summary (or the suggestion) to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// No progress bar on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(clap::Args, Debug)]

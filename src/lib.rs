@@ -22,6 +22,7 @@
 pub mod audit;
 pub mod bytes;
 pub mod capture;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod correlate;

@@ -8,7 +8,8 @@ use std::io::{self, BufWriter, Write};
 use anyhow::{Context, Result};
 
 use crate::audit::{self, AuditInput};
-use crate::cli::{AuditArgs, Cli, Command, CompletionsArgs, FailOn, InterfacesArgs};
+use crate::check;
+use crate::cli::{AuditArgs, CheckArgs, Cli, Command, CompletionsArgs, FailOn, InterfacesArgs};
 use crate::config::{list_format, report_format, selection, Config};
 use crate::pipeline::{self, CaptureSummary, Timings};
 use crate::report;
@@ -17,6 +18,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Audit(a) => run_audit(a),
         Command::Interfaces(a) => run_interfaces(a),
+        Command::Check(a) => run_check(a),
         Command::Completions(a) => run_completions(a),
         Command::Man => run_man(),
     }
@@ -144,6 +146,66 @@ fn exit_status(captures: &[CaptureSummary], failing: bool) -> u8 {
     } else {
         u8::from(failing)
     }
+}
+
+/// `callpath check`: the audit, then the expectations (or `--suggest`).
+fn run_check(args: CheckArgs) -> Result<u8> {
+    let config = Config::new(&args.input, FailOn::Never)?;
+    // Bad input is found before a capture is read: the expectations, the baseline.
+    let expectations = match &args.expect {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the expectations file {}", path.display()))?;
+            Some(check::parse(&text, &path.display().to_string())?)
+        }
+        None => None,
+    };
+    let baseline = match &args.baseline {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the baseline {}", path.display()))?;
+            Some(check::Baseline::parse(&text, &path.display().to_string())?)
+        }
+        None => None,
+    };
+    let started = std::time::Instant::now();
+    let pool = thread_pool(config.threads)?;
+    let captured = pipeline::read_all(&config.captures, !args.quiet, &pool);
+    let captures = captured.captures;
+    let input = AuditInput {
+        site: &config.site,
+        ranges: &config.ranges,
+        captures: &captures,
+        correlation: &captured.correlation,
+    };
+    let audited = pool.install(|| audit::audit(&input, captured.table));
+    let names: Vec<&str> = config.captures.iter().map(|c| c.path.as_str()).collect();
+    let mut out = output(args.output.as_deref())?;
+    let Some(expectations) = expectations else {
+        out.write_all(check::suggest(&audited, &names).as_bytes())
+            .and_then(|()| out.flush())
+            .context("cannot write the suggestion")?;
+        print_problems(&captures, true);
+        return Ok(exit_status(&captures, false));
+    };
+    let mut outcomes = check::evaluate(&audited, &expectations);
+    if let Some(b) = &baseline {
+        outcomes.push(b.compare(&audited));
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    report::check::write_check_text(&mut out, &expectations.file, &names, &outcomes)
+        .and_then(|()| out.flush())
+        .context("cannot write the summary")?;
+    if let Some(path) = &args.junit {
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        let mut w = io::BufWriter::new(file);
+        report::check::write_junit(&mut w, &expectations.file, &names, &outcomes, seconds)
+            .and_then(|()| w.flush())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    print_problems(&captures, true);
+    Ok(exit_status(&captures, !check::all_passed(&outcomes)))
 }
 
 fn run_interfaces(args: InterfacesArgs) -> Result<u8> {

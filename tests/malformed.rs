@@ -1246,6 +1246,7 @@ fn app_record(flags: u8, port: u8, seq: i16, data: &[u8]) -> Vec<u8> {
 }
 
 /// Small seeds for the parser targets (stun, rtp, dtls, tls, sip, app_state, site_profile,
+/// expectations,
 /// ranges): builder payloads, byte literals from the unit tests in src/proto, the contoso-hq
 /// profile and the first endpoint sets of the bundled ranges.
 fn parser_seeds() -> Vec<(&'static str, String, Vec<u8>)> {
@@ -1445,6 +1446,17 @@ fn parser_seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let profile = std::fs::read(root.join("fixtures/contoso-hq.toml")).expect("profile");
     add("site_profile", "contoso-hq", profile);
+    // expectations (issue 19): a full file, and a JSON report for the baseline parser.
+    add(
+        "expectations",
+        "full",
+        b"[findings]\nallow = [\"unknown-path\"]\n[count]\nasymmetric-route = 0\n[[flows]]\nname = \"media\"\napp = \"rtp\"\nserver = \"52.112.0.0/14\"\nset = 11\nport = 3478\nsni = \"*.teams.microsoft.com\"\npath = \"expressroute\"\nmin = 1\nmax = 9\n[[calls]]\nuse_case = \"office365-media\"\nverdict = \"ok\"\n[[quality]]\npath = \"expressroute\"\nmax_loss_percent = 0.5\nmax_jitter_ms = 20\n".to_vec(),
+    );
+    add(
+        "expectations",
+        "baseline",
+        br#"{"flows": [{"id": 1, "transport": "udp", "client": {"ip": "10.0.0.1", "port": 50000}, "server": {"ip": "52.112.0.1", "port": 3478}}], "findings": [{"code": "asymmetric-route", "flow": 1}]}"#.to_vec(),
+    );
     add("site_profile", "servers-v6", b"[site]\ninternal = [\"fd00::/8\", \"10.0.0.0/8\", \"::ffff:192.168.0.0/112\"]\n\n[[path]]\nname = \"internet\"\nnat = [\"192.0.2.0/28\"]\nmacs = [\"02-00-00-00-1E-01\"]\n\n[[server]]\nrole = \"edge\"\naddress = \"2001:db8::10\"\n".to_vec());
     let ranges: Vec<Value> = serde_json::from_str(
         &std::fs::read_to_string(root.join("ip-ranges/worldwide.json")).expect("ranges"),

@@ -5,6 +5,7 @@
 mod build;
 #[cfg(test)]
 mod calls_tests;
+pub mod check;
 pub mod csv;
 pub mod html;
 mod interfaces;
