@@ -30,6 +30,9 @@ pub enum Command {
     /// findings, counts, flows that must exist and how they must look, calls, media quality);
     /// exit 0 when every expectation holds, 1 when one does not, 2 on bad input.
     Check(CheckArgs),
+    /// Capture live on interfaces (libpcap): print findings as they appear, and on SIGINT,
+    /// SIGTERM or after --duration the report `audit` would give for the same packets.
+    Watch(WatchArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard
     /// output, e.g. `callpath completions bash > /etc/bash_completion.d/callpath`.
     Completions(CompletionsArgs),
@@ -108,6 +111,43 @@ pub struct SelectArgs {
     /// Only flows with a packet at or before this RFC 3339 time.
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Exit status as for audit: 0 nothing at or above --fail-on; 1 findings at or \
+                  above it; 2 no such interface, no permission (CAP_NET_RAW), a bad --filter, a \
+                  bad site profile or ranges file. Needs the `live` feature (libpcap)."
+)]
+pub struct WatchArgs {
+    /// An interface to capture on, IFACE or IFACE=LABEL (LABEL names its capture point, as
+    /// the site profile's [[path]] interfaces do). Repeat for several.
+    #[arg(short = 'i', long = "interface", required = true, value_name = "IFACE[=LABEL]")]
+    pub interfaces: Vec<String>,
+    /// Site profile (TOML), as for audit.
+    #[arg(long, value_name = "FILE")]
+    pub site: Option<PathBuf>,
+    /// Office 365 endpoints file, as for audit.
+    #[arg(long, value_name = "FILE")]
+    pub ranges: Option<PathBuf>,
+    /// A BPF filter (tcpdump's syntax), e.g. "udp or tcp port 443".
+    #[arg(long, value_name = "BPF")]
+    pub filter: Option<String>,
+    /// Stop after SECS seconds (else at SIGINT or SIGTERM).
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
+    /// Format of the findings printed as they appear and of the final report.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Write the final report to FILE (the findings still stream to standard output).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Keep the packets as pcapng, one interface block per -i (named by its LABEL).
+    #[arg(long, value_name = "FILE.pcapng")]
+    pub write: Option<PathBuf>,
+    /// Lowest finding severity that makes the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
 }
 
 #[derive(clap::Args, Debug)]

@@ -1,7 +1,7 @@
 //! Flags + site profile + ranges -> one validated `Config`; every configuration error is found
 //! here, before any capture is read.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use rustc_hash::FxHashMap;
@@ -34,23 +34,8 @@ impl Config {
         if input.threads == Some(0) {
             bail!("--threads must be at least 1");
         }
-        let site = match &input.site {
-            // The error names the file (once, however many problems it lists).
-            Some(p) => Site::load(p).context("bad site profile")?,
-            None => Site::default(),
-        };
-        let ranges = match &input.ranges {
-            Some(p) => {
-                Ranges::load(p).with_context(|| format!("bad ranges file {}", p.display()))?
-            }
-            None => Ranges::bundled().context("the bundled Office 365 ranges do not load")?,
-        };
-        let fail_on = match fail_on {
-            FailOn::Error => Some(Severity::Error),
-            FailOn::Warning => Some(Severity::Warning),
-            FailOn::Info => Some(Severity::Info),
-            FailOn::Never => None,
-        };
+        let (site, ranges) = site_and_ranges(input.site.as_deref(), input.ranges.as_deref())?;
+        let fail_on = self::fail_on(fail_on);
         Ok(Config {
             captures,
             site,
@@ -58,6 +43,31 @@ impl Config {
             fail_on,
             threads: input.threads,
         })
+    }
+}
+
+/// The site profile (`--site`, else none) and the ranges (`--ranges`, else the bundled
+/// snapshot), checked.
+pub fn site_and_ranges(site: Option<&Path>, ranges: Option<&Path>) -> Result<(Site, Ranges)> {
+    let site = match site {
+        // The error names the file (once, however many problems it lists).
+        Some(p) => Site::load(p).context("bad site profile")?,
+        None => Site::default(),
+    };
+    let ranges = match ranges {
+        Some(p) => Ranges::load(p).with_context(|| format!("bad ranges file {}", p.display()))?,
+        None => Ranges::bundled().context("the bundled Office 365 ranges do not load")?,
+    };
+    Ok((site, ranges))
+}
+
+/// The lowest severity that fails the run.
+pub fn fail_on(f: FailOn) -> Option<Severity> {
+    match f {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
     }
 }
 

@@ -19,6 +19,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Audit(a) => run_audit(a),
         Command::Interfaces(a) => run_interfaces(a),
         Command::Check(a) => run_check(a),
+        Command::Watch(a) => run_watch(a),
         Command::Completions(a) => run_completions(a),
         Command::Man => run_man(),
     }
@@ -206,6 +207,141 @@ fn run_check(args: CheckArgs) -> Result<u8> {
     }
     print_problems(&captures, true);
     Ok(exit_status(&captures, !check::all_passed(&outcomes)))
+}
+
+/// Finding codes `watch` prints as soon as a flow shows them: decided by what was seen, they
+/// stay true as packets come. The others (a reply still to come, loss still to recover, a call
+/// still being linked) wait for the final report.
+#[cfg(feature = "live")]
+const STREAMED: [audit::Code; 5] = [
+    audit::Code::AsymmetricRoute,
+    audit::Code::ExpressrouteBypassed,
+    audit::Code::UnexpectedExpressroute,
+    audit::Code::PathSplit,
+    audit::Code::MediaOverTcp,
+];
+
+/// `callpath watch`: live capture, findings as they appear, the report at the end.
+#[cfg(feature = "live")]
+fn run_watch(args: crate::cli::WatchArgs) -> Result<u8> {
+    use std::collections::HashSet;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use crate::capture::live::LiveSpec;
+    use crate::cli::ListFormat;
+    use crate::flow::FlowKey;
+    use crate::pipeline::live::LiveRun;
+
+    let (site, ranges) =
+        crate::config::site_and_ranges(args.site.as_deref(), args.ranges.as_deref())?;
+    let fail_on = crate::config::fail_on(args.fail_on);
+    let specs: Vec<LiveSpec> = args.interfaces.iter().map(|i| LiveSpec::parse(i)).collect();
+    for (i, s) in specs.iter().enumerate() {
+        if specs.iter().skip(i + 1).any(|o| o.name() == s.name()) {
+            anyhow::bail!("capture point {} is given twice (-i)", s.name());
+        }
+    }
+    if let Some(d) = args.duration {
+        if !(d.is_finite() && d > 0.0) {
+            anyhow::bail!("--duration must be a number of seconds above 0, not {d}");
+        }
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))
+            .context("cannot install the signal handler")?;
+    }
+    let mut run = LiveRun::start(&specs, args.filter.as_deref(), args.write.as_deref())?;
+    let points: Vec<String> = specs
+        .iter()
+        .map(|s| match &s.label {
+            Some(l) => format!("{} ({l})", s.device),
+            None => s.device.clone(),
+        })
+        .collect();
+    eprintln!(
+        "callpath: capturing on {}; stop with Ctrl-C{}",
+        points.join(", "),
+        args.duration
+            .map(|d| format!(" or after {d} s"))
+            .unwrap_or_default()
+    );
+    let deadline = args
+        .duration
+        .map(|s| Instant::now() + Duration::from_secs_f64(s));
+    let pool = thread_pool(Some(1))?;
+    let mut printed: HashSet<(audit::Code, FlowKey)> = HashSet::new();
+    let stdout = io::stdout();
+    loop {
+        if stop.load(Ordering::Relaxed) || deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
+        }
+        let wait = deadline.map_or(Duration::from_millis(500), |d| {
+            d.saturating_duration_since(Instant::now())
+                .min(Duration::from_millis(500))
+        });
+        run.poll(wait);
+        if !run.take_changed() {
+            continue;
+        }
+        let snapshot = run.snapshot();
+        let input = AuditInput {
+            site: &site,
+            ranges: &ranges,
+            captures: &snapshot.captures,
+            correlation: &snapshot.correlation,
+        };
+        let audited = pool.install(|| audit::audit(&input, snapshot.table));
+        let mut out = stdout.lock();
+        for i in 0..audited.len() {
+            let Some(f) = audited.flow(i) else { continue };
+            for finding in f.findings() {
+                if !STREAMED.contains(&finding.code) || !printed.insert((finding.code, *f.key)) {
+                    continue;
+                }
+                match args.format {
+                    ListFormat::Text => writeln!(
+                        out,
+                        "finding: {} ({}): {}",
+                        finding.code.as_str(),
+                        finding.severity().as_str(),
+                        report::message::message(&finding)
+                    )?,
+                    ListFormat::Json | ListFormat::Ndjson => {
+                        out.write_all(&report::ndjson::finding_line(&finding))?
+                    }
+                }
+            }
+        }
+        out.flush()?;
+    }
+    let captured = run.finish();
+    let captures = captured.captures;
+    let input = AuditInput {
+        site: &site,
+        ranges: &ranges,
+        captures: &captures,
+        correlation: &captured.correlation,
+    };
+    let audited = pool.install(|| audit::audit(&input, captured.table));
+    let report = report::build(&audited);
+    let mut out = output(args.output.as_deref())?;
+    report::write(list_format(args.format), &report, &mut out)
+        .and_then(|()| out.flush())
+        .context("cannot write the report")?;
+    let failing = report.fails(fail_on);
+    print_problems(&captures, true);
+    Ok(exit_status(&captures, failing))
+}
+
+#[cfg(not(feature = "live"))]
+fn run_watch(_args: crate::cli::WatchArgs) -> Result<u8> {
+    anyhow::bail!(
+        "this callpath was built without live capture (the `live` feature, which needs \
+         libpcap's headers: apt-get install libpcap-dev, then cargo build)"
+    )
 }
 
 fn run_interfaces(args: InterfacesArgs) -> Result<u8> {

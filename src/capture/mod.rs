@@ -3,10 +3,14 @@
 //!
 //! A file's format is detected by its magic number, never by its name, and so is its compression
 //! (gzip, zstd: `compressed.rs`, decompressed as it is read). Reading streams through one buffer;
-//! a frame borrows its bytes from that buffer until the next call.
+//! a frame borrows its bytes from that buffer until the next call. Live interfaces are read with
+//! libpcap in `live.rs` (feature `live`); `write.rs` writes pcapng (`watch --write`).
 
 mod compressed;
 mod file;
+#[cfg(feature = "live")]
+pub mod live;
+pub mod write;
 
 pub use compressed::{Compression, DecompressError, Decompressed, ReadMeter, ZSTD_WINDOW_LOG_MAX};
 pub use file::{

@@ -475,6 +475,7 @@ pub const NO_IDLE_TIMEOUT: i64 = i64::MAX;
 /// as a flow: with a million flows, a large part of the memory holds nothing. The index
 /// holds only 4-byte slots (the key is compared in the vector, next to the state the packet
 /// updates anyway), so it stays in cache: one cache miss per packet fewer.
+#[derive(Clone)]
 pub struct FlowTable {
     flows: Vec<(FlowKey, FlowState)>,
     index: HashTable<u32>,
@@ -546,6 +547,11 @@ impl FlowTable {
     /// decode counters once it is read).
     pub fn take_duplicates(&mut self) -> u64 {
         std::mem::take(&mut self.duplicates)
+    }
+
+    /// Packets dropped as duplicates so far (`take_duplicates` without taking them).
+    pub fn duplicates_so_far(&self) -> u64 {
+        self.duplicates
     }
 
     /// Seal events so far (see `FlowState::seal`).

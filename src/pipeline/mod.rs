@@ -7,6 +7,8 @@
 //! does not depend on which file finished first. A thread that panics becomes an error of its
 //! file (exit status 2), never a silent loss of its flows.
 
+#[cfg(feature = "live")]
+pub mod live;
 mod progress;
 mod read;
 mod shard;

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::json::{call_fields, finding_fields, flow_fields, write_chunks};
 use super::jsonw::JsonText;
+use crate::audit::Finding;
 use super::model::{RangesInfo, SelectionReport, SiteInfo, Tool};
 use super::Report;
 
@@ -93,6 +94,21 @@ pub fn write_ndjson<W: Write>(report: &Report<'_>, mut out: W) -> io::Result<()>
         as_is,
     )?;
     line(&mut out, "summary", &h.summary)
+}
+
+/// One `{"type": "finding", ...}` line (with its newline), as the NDJSON report writes it:
+/// `callpath watch` prints findings so while it captures.
+pub fn finding_line(f: &Finding<'_>) -> Vec<u8> {
+    let mut buf = Vec::new();
+    let mut w = JsonText::compact(&mut buf);
+    w.begin_object();
+    w.key("type");
+    w.str("finding");
+    // Writing into a Vec cannot fail.
+    let _ = finding_fields(&mut w, f);
+    w.end_object();
+    buf.push(b'\n');
+    buf
 }
 
 fn line<W: Write, T: Serialize>(out: &mut W, kind: &'static str, value: &T) -> io::Result<()> {
