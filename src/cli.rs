@@ -122,7 +122,12 @@ pub struct SelectArgs {
 pub struct WatchArgs {
     /// An interface to capture on, IFACE or IFACE=LABEL (LABEL names its capture point, as
     /// the site profile's [[path]] interfaces do). Repeat for several.
-    #[arg(short = 'i', long = "interface", required = true, value_name = "IFACE[=LABEL]")]
+    #[arg(
+        short = 'i',
+        long = "interface",
+        required = true,
+        value_name = "IFACE[=LABEL]"
+    )]
     pub interfaces: Vec<String>,
     /// Site profile (TOML), as for audit.
     #[arg(long, value_name = "FILE")]

@@ -7,7 +7,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -69,7 +69,10 @@ impl fmt::Display for LiveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LiveError::NoSuchInterface { device, message } => {
-                write!(f, "no such interface {device} ({message}); `ip link` lists them")
+                write!(
+                    f,
+                    "no such interface {device} ({message}); `ip link` lists them"
+                )
             }
             LiveError::Permission { device, message } => write!(
                 f,
@@ -133,7 +136,10 @@ impl Batch {
 pub enum LiveEvent {
     Packets(Batch),
     /// The interface failed (a link gone): no more packets from it.
-    Down { interface: u32, message: String },
+    Down {
+        interface: u32,
+        message: String,
+    },
 }
 
 /// An interface's kernel counters at the end (pcap_stats).
@@ -226,6 +232,9 @@ fn capture_loop(
         match cap.next_packet() {
             Ok(p) => {
                 let ts = p.header.ts;
+                // With nanosecond precision libpcap puts nanoseconds in `tv_usec`. `time_t` and
+                // `suseconds_t` are i64 on 64-bit Linux, narrower elsewhere.
+                #[allow(clippy::useless_conversion)]
                 let ts_ns = i64::from(ts.tv_sec)
                     .saturating_mul(1_000_000_000)
                     .saturating_add(i64::from(ts.tv_usec));
@@ -268,10 +277,7 @@ fn capture_loop(
 impl LiveCapture {
     /// The next event, waiting at most `wait`; None when nothing came.
     pub fn next(&self, wait: Duration) -> Option<LiveEvent> {
-        match self.rx.recv_timeout(wait) {
-            Ok(e) => Some(e),
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
-        }
+        self.rx.recv_timeout(wait).ok()
     }
 
     /// Stops the threads and returns what is still queued and each interface's counters
@@ -313,12 +319,9 @@ mod tests {
 
     #[test]
     fn a_missing_interface_is_named() {
-        let e = open(
-            &[LiveSpec::parse("callpath-no-such-if0")],
-            None,
-        )
-        .err()
-        .expect("no such interface");
+        let e = open(&[LiveSpec::parse("callpath-no-such-if0")], None)
+            .err()
+            .expect("no such interface");
         let text = e.to_string();
         assert!(text.contains("callpath-no-such-if0"), "{text}");
     }

@@ -41,7 +41,11 @@ impl<W: Write> PcapngWriter<W> {
             body.extend_from_slice(&snaplen.to_le_bytes());
             // Names longer than an option can hold are cut (interface names are 15 bytes).
             let name = name.as_bytes();
-            option(&mut body, 2, name.get(..name.len().min(1024)).unwrap_or_default());
+            option(
+                &mut body,
+                2,
+                name.get(..name.len().min(1024)).unwrap_or_default(),
+            );
             option(&mut body, 9, &[9]); // if_tsresol: 10^-9 s
             option(&mut body, 0, b"");
             write_block(&mut out, 1, &body)?;
@@ -75,7 +79,7 @@ impl<W: Write> PcapngWriter<W> {
         self.out.write_all(&total.to_le_bytes())?;
         self.out.write_all(&head)?;
         self.out.write_all(data)?;
-        self.out.write_all(&[0u8; 3][..pad])?;
+        self.out.write_all([0u8; 3].get(..pad).unwrap_or_default())?;
         self.out.write_all(&total.to_le_bytes())
     }
 
@@ -103,7 +107,8 @@ mod tests {
         {
             let mut w =
                 PcapngWriter::new(&mut buf, &[("er0", 1, 262_144), ("inet0", 1, 262_144)]).unwrap();
-            w.packet(1, 1_793_610_000_123_456_789, &[1, 2, 3, 4, 5], 60).unwrap();
+            w.packet(1, 1_793_610_000_123_456_789, &[1, 2, 3, 4, 5], 60)
+                .unwrap();
             w.packet(0, 1_793_610_001_000_000_000, &[9; 8], 8).unwrap();
             w.flush().unwrap();
         }

@@ -33,7 +33,11 @@ pub struct LiveRun {
 
 impl LiveRun {
     /// Opens the interfaces (and the `--write` file) and starts capturing.
-    pub fn start(specs: &[LiveSpec], filter: Option<&str>, write: Option<&Path>) -> Result<LiveRun> {
+    pub fn start(
+        specs: &[LiveSpec],
+        filter: Option<&str>,
+        write: Option<&Path>,
+    ) -> Result<LiveRun> {
         let capture = live::open(specs, filter)?;
         let linktypes = capture.linktypes.clone();
         let writer = match write {
@@ -211,7 +215,9 @@ impl LiveRun {
         }
         if let Some((path, mut w)) = self.writer.take() {
             if let Err(e) = w.flush() {
-                self.summary.errors.push(format!("{path}: cannot write: {e}"));
+                self.summary
+                    .errors
+                    .push(format!("{path}: cannot write: {e}"));
             }
         }
         let mut summary = self.summary;

@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use super::json::{call_fields, finding_fields, flow_fields, write_chunks};
 use super::jsonw::JsonText;
-use crate::audit::Finding;
 use super::model::{RangesInfo, SelectionReport, SiteInfo, Tool};
 use super::Report;
+use crate::audit::Finding;
 
 #[derive(Serialize)]
 struct Typed<'a, T: Serialize> {
