@@ -33,6 +33,9 @@ pub enum Command {
     /// Capture live on interfaces (libpcap): print findings as they appear, and on SIGINT,
     /// SIGTERM or after --duration the report `audit` would give for the same packets.
     Watch(WatchArgs),
+    /// The Office 365 ranges: the snapshot in use, a lookup, an update from Microsoft's web
+    /// service, the difference between two files.
+    Ranges(RangesArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard
     /// output, e.g. `callpath completions bash > /etc/bash_completion.d/callpath`.
     Completions(CompletionsArgs),
@@ -184,6 +187,60 @@ pub struct CheckArgs {
     /// No progress bar on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RangesArgs {
+    #[command(subcommand)]
+    pub command: RangesCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RangesCommand {
+    /// The snapshot a run would use (--ranges FILE, else the newest cached, else the bundled
+    /// one): instance, source, version or date, and its endpoint sets.
+    Show {
+        /// An endpoints file instead of the snapshot in use.
+        #[arg(long, value_name = "FILE")]
+        ranges: Option<PathBuf>,
+    },
+    /// Which endpoint set an address (and port) belongs to, and whether it goes over
+    /// ExpressRoute: ADDR, ADDR:PORT, ADDR:PORT/udp, [IPv6]:PORT/tcp.
+    Lookup {
+        #[arg(value_name = "ADDR[:PORT[/udp|/tcp]]")]
+        query: String,
+        #[arg(long, value_name = "FILE")]
+        ranges: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = LookupFormat::Text)]
+        format: LookupFormat,
+    },
+    /// Fetch the latest endpoints from Microsoft's web service when they are newer than the
+    /// cached ones, validate them and store them in the cache ($XDG_CACHE_HOME/callpath/ranges,
+    /// else ~/.cache/callpath/ranges). Proxies from HTTPS_PROXY.
+    Update {
+        /// Worldwide, USGovDoD, USGovGCCHigh or China.
+        #[arg(long, default_value = "Worldwide")]
+        instance: String,
+        /// The web service.
+        #[arg(long, value_name = "URL", default_value = crate::ranges::update::DEFAULT_SERVICE)]
+        service_url: String,
+        /// Seconds each request may take.
+        #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+        timeout: f64,
+    },
+    /// What changed between two endpoints files: sets, prefixes, ports, ExpressRoute flags.
+    Diff {
+        #[arg(value_name = "OLD.json")]
+        old: PathBuf,
+        #[arg(value_name = "NEW.json")]
+        new: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LookupFormat {
+    Text,
+    Json,
 }
 
 #[derive(clap::Args, Debug)]

@@ -54,11 +54,21 @@ pub fn site_and_ranges(site: Option<&Path>, ranges: Option<&Path>) -> Result<(Si
         Some(p) => Site::load(p).context("bad site profile")?,
         None => Site::default(),
     };
-    let ranges = match ranges {
-        Some(p) => Ranges::load(p).with_context(|| format!("bad ranges file {}", p.display()))?,
-        None => Ranges::bundled().context("the bundled Office 365 ranges do not load")?,
-    };
+    let ranges = ranges_in_use(ranges)?;
     Ok((site, ranges))
+}
+
+/// The ranges a run uses (SPEC "Office 365 ranges over time"): `--ranges FILE`, else the
+/// newest cached snapshot, else the bundled one.
+pub fn ranges_in_use(file: Option<&Path>) -> Result<Ranges> {
+    let (ranges, warning) = crate::ranges::cache::choose(file).with_context(|| match file {
+        Some(p) => format!("bad ranges file {}", p.display()),
+        None => "the Office 365 ranges do not load".to_string(),
+    })?;
+    if let Some(w) = warning {
+        eprintln!("callpath: warning: {w}");
+    }
+    Ok(ranges)
 }
 
 /// The lowest severity that fails the run.

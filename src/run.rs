@@ -20,6 +20,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Interfaces(a) => run_interfaces(a),
         Command::Check(a) => run_check(a),
         Command::Watch(a) => run_watch(a),
+        Command::Ranges(a) => run_ranges(a),
         Command::Completions(a) => run_completions(a),
         Command::Man => run_man(),
     }
@@ -115,7 +116,13 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         .context("cannot write the report")?;
     timings.lap("write");
     let failing = report.fails(config.fail_on);
-    for w in &report.header.site.warnings {
+    for w in report
+        .header
+        .site
+        .warnings
+        .iter()
+        .chain(&report.header.ranges.warnings)
+    {
         eprintln!("callpath: warning: {w}");
     }
     // The process ends right after: freeing every flow's state one by one would only cost
@@ -342,6 +349,136 @@ fn run_watch(_args: crate::cli::WatchArgs) -> Result<u8> {
         "this callpath was built without live capture (the `live` feature, which needs \
          libpcap's headers: apt-get install libpcap-dev, then cargo build)"
     )
+}
+
+/// `callpath ranges show | lookup | update | diff`.
+fn run_ranges(args: crate::cli::RangesArgs) -> Result<u8> {
+    use crate::cli::{LookupFormat, RangesCommand};
+    use crate::ranges::{cache, diff, update};
+    let mut out = io::stdout().lock();
+    match args.command {
+        RangesCommand::Show { ranges } => {
+            let r = crate::config::ranges_in_use(ranges.as_deref())?;
+            out.write_all(ranges_show(&r).as_bytes())?;
+        }
+        RangesCommand::Lookup {
+            query,
+            ranges,
+            format,
+        } => {
+            let q = crate::ranges::lookup::Query::parse(&query)
+                .map_err(|e| anyhow::anyhow!("bad address {query:?}: {e}"))?;
+            let r = crate::config::ranges_in_use(ranges.as_deref())?;
+            let answer = crate::ranges::lookup::lookup(&r, &q);
+            match format {
+                LookupFormat::Text => out.write_all(answer.text().as_bytes())?,
+                LookupFormat::Json => {
+                    serde_json::to_writer_pretty(&mut out, &answer.json())?;
+                    out.write_all(b"\n")?;
+                }
+            }
+        }
+        RangesCommand::Update {
+            instance,
+            service_url,
+            timeout,
+        } => {
+            let inst = update::parse_instance(&instance).with_context(|| {
+                format!("unknown instance {instance:?} (Worldwide, USGovDoD, USGovGCCHigh, China)")
+            })?;
+            if !(timeout.is_finite() && timeout > 0.0) {
+                anyhow::bail!("--timeout must be a number of seconds above 0");
+            }
+            let dir =
+                cache::cache_dir().context("no cache directory: set XDG_CACHE_HOME or HOME")?;
+            let outcome = update::update(
+                &service_url,
+                inst,
+                &dir,
+                std::time::Duration::from_secs_f64(timeout),
+            )
+            .map_err(|e| {
+                let using = cache::newest(&dir, inst).map_or_else(
+                    || "the bundled snapshot".to_string(),
+                    |c| format!("the cached snapshot {}", c.version),
+                );
+                anyhow::anyhow!("ranges update failed: {e}; runs go on with {using}")
+            })?;
+            match outcome {
+                update::Updated::Current { version, path } => writeln!(
+                    out,
+                    "{} ranges are current: version {version} ({})",
+                    update::service_name(inst),
+                    path.display()
+                )?,
+                update::Updated::Stored {
+                    version,
+                    previous,
+                    path,
+                    sets,
+                    prefixes,
+                } => writeln!(
+                    out,
+                    "{} ranges updated to version {version}{}: {sets} sets, {prefixes} prefixes, \
+                     stored in {}",
+                    update::service_name(inst),
+                    previous
+                        .map(|p| format!(" (was {p})"))
+                        .unwrap_or_else(|| " (none cached before)".into()),
+                    path.display()
+                )?,
+            }
+        }
+        RangesCommand::Diff { old, new } => {
+            let load = |p: &std::path::Path| {
+                crate::ranges::Ranges::load(p)
+                    .with_context(|| format!("bad ranges file {}", p.display()))
+            };
+            let (a, b) = (load(&old)?, load(&new)?);
+            out.write_all(
+                diff::diff_text(
+                    &a,
+                    &b,
+                    &old.display().to_string(),
+                    &new.display().to_string(),
+                )
+                .as_bytes(),
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+/// `ranges show`: the snapshot and its sets.
+fn ranges_show(r: &crate::ranges::Ranges) -> String {
+    let mut s = format!(
+        "Office 365 ranges: {} snapshot, source {}{}{}{}: {} sets, {} prefixes\n",
+        r.instance(),
+        r.source(),
+        r.file().map(|f| format!(" ({f})")).unwrap_or_default(),
+        r.version()
+            .map(|v| format!(", version {v}"))
+            .unwrap_or_default(),
+        r.as_of()
+            .map(|d| format!(", as of {d}"))
+            .unwrap_or_default(),
+        r.sets().len(),
+        r.prefix_count()
+    );
+    for set in r.sets() {
+        s.push_str(&format!(
+            "  set {:<4} {:<11} {:<9} expressRoute {:<3}  tcp {:<16} udp {:<12} {} prefixes\n",
+            set.id,
+            set.service_area,
+            set.category.as_str(),
+            if set.express_route { "yes" } else { "no" },
+            set.tcp_ports.to_string(),
+            set.udp_ports.to_string(),
+            set.ips.len()
+        ));
+    }
+    s
 }
 
 fn run_interfaces(args: InterfacesArgs) -> Result<u8> {

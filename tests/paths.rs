@@ -367,7 +367,9 @@ fn shared_endpoint_files_give_the_same_verdicts_as_the_bundled_snapshot() {
     let shared = audit_json(&["--site", &p, "--ranges", ww.to_str().unwrap(), &cap], 1);
     assert_eq!(bundled["flows"], shared["flows"]);
     assert_eq!(bundled["findings"], shared["findings"]);
-    assert_eq!(shared["ranges"]["source"], ww.to_str().unwrap());
+    // SPEC "Office 365 ranges over time": source `file`, and the file read.
+    assert_eq!(shared["ranges"]["source"], "file");
+    assert_eq!(shared["ranges"]["file"], ww.to_str().unwrap());
     assert_eq!(shared["ranges"]["instance"], "worldwide");
     for (file, instance) in [
         ("USGovDoD.json", "USGovDoD"),

@@ -79,7 +79,8 @@ impl<W: Write> PcapngWriter<W> {
         self.out.write_all(&total.to_le_bytes())?;
         self.out.write_all(&head)?;
         self.out.write_all(data)?;
-        self.out.write_all([0u8; 3].get(..pad).unwrap_or_default())?;
+        self.out
+            .write_all([0u8; 3].get(..pad).unwrap_or_default())?;
         self.out.write_all(&total.to_le_bytes())
     }
 

@@ -23,7 +23,11 @@
 //! a binary search. Nothing allocates: a lookup runs for every flow (timings:
 //! `benches/RESULTS.md`, kernel `ranges/lookup_v4`).
 
+pub mod cache;
+pub mod diff;
 mod index;
+pub mod lookup;
+pub mod update;
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -179,6 +183,26 @@ impl PortList {
     }
 }
 
+/// The web service's form: `80,443`, `3478-3481`; `-` for no port.
+impl fmt::Display for PortList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ranges.is_empty() {
+            return f.write_str("-");
+        }
+        for (i, &(lo, hi)) in self.ranges.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            if lo == hi {
+                write!(f, "{lo}")?;
+            } else {
+                write!(f, "{lo}-{hi}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 fn parse_port(s: &str) -> Option<u16> {
     // `u16::from_str` accepts a leading '+'; a port list never has one.
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
@@ -330,6 +354,10 @@ pub struct Ranges {
     v4: Family<u32>,
     v6: Family<u128>,
     source: String,
+    /// The file read (`--ranges FILE` or the cached snapshot); None for the bundled one.
+    file: Option<String>,
+    /// The web service's version (YYYYMMDDNN) of a cached snapshot.
+    version: Option<String>,
     instance: Instance,
     as_of: Option<String>,
 }
@@ -339,11 +367,13 @@ impl Ranges {
     pub fn bundled() -> Result<Ranges, RangesError> {
         let mut r = Ranges::from_json_str(BUNDLED_WORLDWIDE, "ip-ranges/worldwide.json")?;
         BUNDLED_SOURCE.clone_into(&mut r.source);
+        r.file = None;
         r.as_of = Some(BUNDLED_AS_OF.to_owned());
         Ok(r)
     }
 
-    /// Reads an endpoints file (`--ranges FILE`), as downloaded from the web service.
+    /// Reads an endpoints file (`--ranges FILE`), as downloaded from the web service: source
+    /// `file`.
     pub fn load(path: &Path) -> Result<Ranges, RangesError> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| RangesError::Io {
@@ -351,6 +381,16 @@ impl Ranges {
             source,
         })?;
         Ranges::from_json_str(&text, &file)
+    }
+
+    /// Reads a snapshot `callpath ranges update` stored (source `cache`), of the web
+    /// service's `version` (YYYYMMDDNN, whose date is `as_of`).
+    pub fn load_cached(path: &Path, version: &str) -> Result<Ranges, RangesError> {
+        let mut r = Ranges::load(path)?;
+        "cache".clone_into(&mut r.source);
+        r.version = Some(version.to_owned());
+        r.as_of = version_date(version);
+        Ok(r)
     }
 
     /// Parses endpoints JSON. `file` names the input in errors and becomes `source`; its file
@@ -387,7 +427,9 @@ impl Ranges {
             members: Vec::new(),
             v4: Family::default(),
             v6: Family::default(),
-            source: file.to_owned(),
+            source: "file".to_owned(),
+            file: Some(file.to_owned()),
+            version: None,
             instance,
             as_of: None,
         };
@@ -527,9 +569,31 @@ impl Ranges {
         self.buckets.len()
     }
 
-    /// `bundled` or the path of the file given with `--ranges`.
+    /// `bundled`, `file` (`--ranges FILE`) or `cache` (a snapshot `ranges update` stored).
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// The file read, for `file` and `cache`.
+    pub fn file(&self) -> Option<&str> {
+        self.file.as_deref()
+    }
+
+    /// The web service's version of a cached snapshot.
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_deref()
+    }
+
+    /// The sets whose prefixes hold `ip` (an IPv4-mapped IPv6 address as its IPv4), by id.
+    pub fn sets_holding(&self, ip: IpAddr) -> Vec<&EndpointSet> {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        self.sets
+            .iter()
+            .filter(|s| s.ips.iter().any(|n| n.contains(ip)))
+            .collect()
     }
 
     /// The instance, from the file's URLs (else its name, else worldwide).
@@ -537,10 +601,21 @@ impl Ranges {
         self.instance
     }
 
-    /// When the data was fetched: known for the bundled snapshot only.
+    /// When the data was fetched: the bundled snapshot's date, a cached one's version date;
+    /// unknown for `--ranges FILE`.
     pub fn as_of(&self) -> Option<&str> {
         self.as_of.as_deref()
     }
+}
+
+/// The date (YYYY-MM-DD) of a web service version YYYYMMDDNN.
+pub fn version_date(version: &str) -> Option<String> {
+    let digits = version.get(..8)?;
+    if version.len() != 10 || !version.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (y, m, d) = (digits.get(..4)?, digits.get(4..6)?, digits.get(6..8)?);
+    Some(format!("{y}-{m}-{d}"))
 }
 
 /// A prefix in the index: (IPv6?, length, masked address).

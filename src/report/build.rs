@@ -44,6 +44,9 @@ pub fn build<'a>(audited: &'a Audited<'a>) -> Report<'a> {
             source: ranges.source(),
             instance: ranges.instance().as_str(),
             as_of: ranges.as_of(),
+            file: ranges.file(),
+            version: ranges.version(),
+            warnings: ranges_staleness(audited).into_iter().collect(),
         },
         site: site_info(audited),
         selection: audited.selection().map(|s| selection_report(audited, s)),
@@ -57,6 +60,49 @@ pub fn build<'a>(audited: &'a Audited<'a>) -> Report<'a> {
         calls,
         limit: Some(DEFAULT_LIMIT),
     }
+}
+
+/// Days a capture may be newer than the ranges snapshot before the report warns (SPEC "Office
+/// 365 ranges over time"): Microsoft changes the endpoints about monthly.
+pub const STALE_AFTER_DAYS: i64 = 60;
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (the civil-from-days inverse, H. Hinnant).
+fn days_of(date: &str) -> Option<i64> {
+    let mut parts = date.splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// A warning when the capture's last packet is more than `STALE_AFTER_DAYS` after the
+/// snapshot's date, with the command that fixes it.
+fn ranges_staleness(audited: &Audited<'_>) -> Option<String> {
+    let snapshot = audited.ranges().as_of()?;
+    let snapshot_day = days_of(snapshot)?;
+    let last_ns = (0..audited.len())
+        .filter_map(|i| audited.flow(i))
+        .map(|f| f.state.last_ns())
+        .max()?;
+    let capture_day = last_ns.div_euclid(86_400_000_000_000);
+    let days = capture_day - snapshot_day;
+    (days > STALE_AFTER_DAYS).then(|| {
+        format!(
+            "the Office 365 ranges in use ({} snapshot of {snapshot}) are {days} days older than \
+             the capture: verdicts may be wrong where Microsoft changed its endpoints since; run \
+             `callpath ranges update` (or pass a current --ranges FILE)",
+            audited.ranges().source()
+        )
+    })
 }
 
 /// The calls the report lists: all of them; with a selection, those with a selected flow.

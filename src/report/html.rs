@@ -260,7 +260,7 @@ fn write_head(out: &mut String, report: &Report<'_>) {
         h.summary.flows,
         h.summary.packets
     );
-    for w in &h.site.warnings {
+    for w in h.site.warnings.iter().chain(&h.ranges.warnings) {
         let _ = writeln!(out, "<p class=\"warning\">warning: {}</p>", escape(w));
     }
     if let Some(s) = &h.selection {

@@ -19,9 +19,18 @@ pub struct Tool {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct RangesInfo<'a> {
+    /// `bundled`, `file` or `cache`.
     pub source: &'a str,
     pub instance: &'static str,
     pub as_of: Option<&'a str>,
+    /// The file read (`file`, `cache`); left out for the bundled snapshot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<&'a str>,
+    /// The web service's version of a cached snapshot; left out otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<&'a str>,
+    /// The snapshot is much older than the capture (`ranges_staleness`).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -494,6 +494,15 @@ fn write_header<W: Write>(out: &mut W, report: &Report<'_>) -> io::Result<()> {
         h.tool.version, h.ranges.source, h.ranges.instance,
     )?;
     write_site_warnings(out, &h.site)?;
+    for w in &h.ranges.warnings {
+        for (i, line) in wrap(&format!("warning: {w}"), 2, WIDTH - 2)
+            .into_iter()
+            .enumerate()
+        {
+            let more = if i > 0 { "  " } else { "" };
+            writeln!(out, "{more}{line}")?;
+        }
+    }
     writeln!(out)?;
     writeln!(out, "Captures")?;
     let several = h.captures.len() > 1;

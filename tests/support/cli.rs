@@ -29,9 +29,37 @@ pub fn callpath(args: &[&str]) -> Outcome {
     callpath_stdin(args, None)
 }
 
+/// `callpath ARGS...` with environment variables set (after the tests' defaults).
+pub fn callpath_env(args: &[&str], env: &[(&str, &str)]) -> Outcome {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_callpath"));
+    cmd.env(
+        "XDG_CACHE_HOME",
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/no-cache"),
+    );
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("callpath runs");
+    Outcome {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 pub fn callpath_stdin(args: &[&str], stdin: Option<&[u8]>) -> Outcome {
     use std::io::Write;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_callpath"));
+    // No cached ranges snapshot of the user's (`callpath ranges update`) in the tests: every
+    // run uses the bundled one unless a test says otherwise.
+    cmd.env(
+        "XDG_CACHE_HOME",
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/no-cache"),
+    );
     cmd.args(args)
         .stdin(if stdin.is_some() {
             Stdio::piped()
