@@ -2,6 +2,7 @@
 //!
 //! Properties, besides "no panic, no abort":
 //! - an error's message names the file (`fuzz.json`);
+//! - the same text as a `ranges lookup` query: a parsed one's matches hold its address;
 //! - an accepted set: `lookup` of any address (a few from the input, and each listed prefix's
 //!   first and last address) is Some exactly when `contains` is true; a match names a listed
 //!   set whose prefix contains the address, `port_matched` exactly when that set serves the
@@ -10,6 +11,7 @@
 #![no_main]
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::OnceLock;
 
 use callpath::ranges::{Ranges, Transport};
 use ipnetwork::IpNetwork;
@@ -68,10 +70,27 @@ fn check(r: &Ranges, ip: IpAddr, port: u16) {
     }
 }
 
+static BUNDLED: OnceLock<Ranges> = OnceLock::new();
+
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    // `ranges lookup`'s query parser on the same text: a parsed query answers from the bundled
+    // snapshot, its matches hold the address.
+    if let Ok(q) = callpath::ranges::lookup::Query::parse(text) {
+        let bundled = BUNDLED.get_or_init(|| Ranges::bundled().expect("bundled ranges"));
+        let a = callpath::ranges::lookup::lookup(bundled, &q);
+        for m in &a.matches {
+            assert!(bundled.set(m.id).is_some_and(|s| s.ips.iter().any(|n| n.contains(
+                match q.address {
+                    IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(q.address, IpAddr::V4),
+                    v4 => v4,
+                }
+            ))));
+        }
+        let _ = (a.json(), a.text());
+    }
     let r = match Ranges::from_json_str(text, "fuzz.json") {
         Ok(r) => r,
         Err(e) => {
