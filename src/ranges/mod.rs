@@ -955,7 +955,8 @@ mod tests {
             5
         );
         assert_eq!(r.prefix_count(), 4);
-        assert_eq!(r.source(), "test.json");
+        assert_eq!(r.source(), "file");
+        assert_eq!(r.file(), Some("test.json"));
         assert_eq!(r.as_of(), None);
         assert_eq!(r.instance(), Instance::Worldwide);
     }
@@ -1235,7 +1236,8 @@ mod tests {
             let r = Ranges::load(&p).unwrap();
             assert_eq!(r.instance(), instance, "{name}");
             assert_eq!(r.sets().len(), n, "{name}");
-            assert_eq!(r.source(), p.display().to_string());
+            assert_eq!(r.source(), "file");
+            assert_eq!(r.file(), Some(p.display().to_string().as_str()));
             assert_eq!(r.as_of(), None);
             // The instance comes from the contents: a neutral name gives the same answer.
             let text = std::fs::read_to_string(&p).unwrap();
