@@ -37,8 +37,8 @@ pub fn write_check_text<W: Write>(
     Ok(())
 }
 
-/// `s` escaped for XML text and attribute values; characters XML 1.0 cannot hold (controls
-/// but tab, CR and LF) become `?`.
+/// `s` escaped for XML (and HTML) text and attribute values; characters XML 1.0 cannot hold
+/// (controls but tab, CR and LF) become `?`.
 pub fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

@@ -28,20 +28,9 @@ const MAX_CALLS_DRAWN: usize = 2000;
 /// Streams drawn per path chart.
 const MAX_STREAMS_CHARTED: usize = 5000;
 
-/// `s` with `&`, `<`, `>`, `"` and `'` escaped, for text and attribute values.
+/// `s` escaped for text and attribute values (`&`, `<`, `>`, `"`, `'`), as XML escapes it.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    super::check::xml_escape(s)
 }
 
 fn endpoint(e: Endpoint) -> String {
@@ -897,7 +886,7 @@ mod tests {
     fn escaping_covers_markup_and_attributes() {
         assert_eq!(
             escape(r#"<script>alert("x")</script> & 'y'"#),
-            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &apos;y&apos;"
         );
     }
 
