@@ -106,19 +106,19 @@ fn check_twins(r: &Value, inside_ep: &str, outside_ep: &str, want: (&str, &str))
 /// The scenario's three pairs: SNAT keeping the port (UDP), rewriting it (TCP, UDP).
 fn check_scenario_twins(r: &Value) {
     check_twins(
-        &r,
+        r,
         "10.1.1.10:50010",
         "192.0.2.17:50010",
         ("expressroute", "expressroute"),
     );
     check_twins(
-        &r,
+        r,
         "10.1.1.11:51000",
         "192.0.2.17:40001",
         ("expressroute", "expressroute"),
     );
     check_twins(
-        &r,
+        r,
         "10.1.1.12:50020",
         "192.0.2.33:40002",
         ("internet", "internet"),
