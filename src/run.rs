@@ -116,21 +116,21 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         .context("cannot write the report")?;
     timings.lap("write");
     let failing = report.fails(config.fail_on);
-    for w in report
-        .header
-        .site
-        .warnings
-        .iter()
-        .chain(&report.header.ranges.warnings)
-    {
-        eprintln!("callpath: warning: {w}");
-    }
+    print_report_warnings(&report);
     // The process ends right after: freeing every flow's state one by one would only cost
     // time (see benches/RESULTS.md).
     std::mem::forget(report);
     std::mem::forget(audited);
     print_problems(&captures, true);
     Ok(exit_status(&captures, failing))
+}
+
+/// The site profile's and the ranges' warnings on stderr (they are in the report too).
+fn print_report_warnings(report: &report::Report<'_>) {
+    let h = &report.header;
+    for w in h.site.warnings.iter().chain(&h.ranges.warnings) {
+        eprintln!("callpath: warning: {w}");
+    }
 }
 
 /// The files' errors (and warnings) on stderr, after the report.
@@ -339,6 +339,7 @@ fn run_watch(args: crate::cli::WatchArgs) -> Result<u8> {
         .and_then(|()| out.flush())
         .context("cannot write the report")?;
     let failing = report.fails(fail_on);
+    print_report_warnings(&report);
     print_problems(&captures, true);
     Ok(exit_status(&captures, failing))
 }
